@@ -1,0 +1,205 @@
+"""Text analysis for retrieval: normalise, tokenise, patient vocabulary, spelling, stop words, stemming.
+
+Articles and questions go through the same steps, so that a word in a question meets the same word
+in an article. Questions also get the patient vocabulary ("hooked" -> addiction) and spelling
+tolerance ("fibromyalga" -> fibromyalgia) against the words the articles actually use.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import snowballstemmer
+
+from chatbot.errors import ConfigError
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"', "—": " ", "–": " ", "‐": "-"})
+MAX_PHRASE = 4
+
+
+def normalize(text: str) -> str:
+    """Unicode-normalised, accent-free, lower-case text with straight quotes."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.casefold().translate(_QUOTES)
+
+
+def words(text: str) -> list[str]:
+    """Surface words of a text: ``ketamine's`` -> ``ketamine``, ``don't`` -> ``dont``."""
+    out = []
+    for token in _TOKEN.findall(normalize(text)):
+        if token.endswith("'s"):
+            token = token[:-2]
+        token = token.replace("'", "")
+        if len(token) > 1 or token.isdigit():
+            out.append(token)
+    return out
+
+
+def _read_data(name: str) -> str:
+    return resources.files("chatbot.data").joinpath(name).read_text(encoding="utf-8")
+
+
+def load_stopwords() -> frozenset[str]:
+    result: set[str] = set()
+    for line in _read_data("stopwords.txt").splitlines():
+        result.update(line.split("#", 1)[0].split())
+    return frozenset(result)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Equivalent words (both sides) and patient phrases (questions only)."""
+
+    equivalents: dict[str, str] = field(default_factory=dict)
+    patient: dict[tuple[str, ...], tuple[str, ...]] = field(default_factory=dict)
+
+    @staticmethod
+    def parse(text: str, origin: str) -> Vocabulary:
+        try:
+            data = tomllib.loads(text)
+            equivalents: dict[str, str] = {}
+            for head, group in data.get("equivalents", {}).items():
+                canonical = words(head)[0]
+                for member in group:
+                    for word in words(member):
+                        equivalents[word] = canonical
+            patient: dict[tuple[str, ...], tuple[str, ...]] = {}
+            for phrase, target in data.get("patient", {}).items():
+                key = tuple(words(phrase))
+                if not key or len(key) > MAX_PHRASE:
+                    raise ValueError(f"patient phrase {phrase!r} must have 1 to {MAX_PHRASE} words")
+                patient[key] = tuple(words(str(target)))
+            return Vocabulary(equivalents, patient)
+        except (tomllib.TOMLDecodeError, ValueError, IndexError, AttributeError, TypeError) as exc:
+            raise ConfigError(f"vocabulary {origin} is unusable: {exc}") from None
+
+    def merged(self, other: Vocabulary) -> Vocabulary:
+        return Vocabulary({**self.equivalents, **other.equivalents}, {**self.patient, **other.patient})
+
+
+def load_vocabulary(extra: str | Path | None = None) -> Vocabulary:
+    vocab = Vocabulary.parse(_read_data("vocabulary.toml"), "data/vocabulary.toml")
+    if extra:
+        try:
+            text = Path(extra).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read vocabulary file {extra}: {exc}") from None
+        vocab = vocab.merged(Vocabulary.parse(text, str(extra)))
+    return vocab
+
+
+class Analyzer:
+    """Turns article text and questions into BM25 terms."""
+
+    def __init__(self, vocabulary: Vocabulary | None = None, stopwords: Iterable[str] | None = None) -> None:
+        self.vocabulary = vocabulary or load_vocabulary()
+        self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()
+        self._stemmer = snowballstemmer.stemmer("english")
+        self._term_cache: dict[str, str | None] = {}
+
+    def term(self, word: str) -> str | None:
+        """The index term for one surface word, or None for a stop word."""
+        cached = self._term_cache.get(word, "")
+        if cached != "":
+            return cached
+        result: str | None
+        if word in self.stopwords:
+            result = None
+        else:
+            canonical = self.vocabulary.equivalents.get(word, word)
+            result = self._stemmer.stemWord(canonical)
+        if len(self._term_cache) < 200_000:
+            self._term_cache[word] = result
+        return result
+
+    def terms(self, surface: Iterable[str]) -> list[str]:
+        out = []
+        for word in surface:
+            t = self.term(word)
+            if t is not None:
+                out.append(t)
+        return out
+
+    def document_terms(self, text: str) -> list[str]:
+        return self.terms(words(text))
+
+    def expand(self, surface: list[str]) -> list[str]:
+        """Replace patient phrases by the article words they stand for (longest phrase first)."""
+        patient = self.vocabulary.patient
+        out: list[str] = []
+        i = 0
+        while i < len(surface):
+            for size in range(min(MAX_PHRASE, len(surface) - i), 0, -1):
+                target = patient.get(tuple(surface[i : i + size]))
+                if target is not None:
+                    out.extend(target)
+                    i += size
+                    break
+            else:
+                out.append(surface[i])
+                i += 1
+        return out
+
+    def query_terms(self, surface: list[str]) -> list[str]:
+        """Distinct terms of a (spell-corrected) question, in order."""
+        seen: dict[str, None] = {}
+        for t in self.terms(self.expand(surface)):
+            seen.setdefault(t, None)
+        return list(seen)
+
+    def known_words(self) -> set[str]:
+        """Words that need no spelling correction besides the articles' own."""
+        known = set(self.stopwords) | set(self.vocabulary.equivalents)
+        for phrase in self.vocabulary.patient:
+            known.update(phrase)
+        return known
+
+
+class SpellingCorrector:
+    """Maps a misspelt question word to the nearest word the articles use (or the vocabulary knows)."""
+
+    def __init__(self, corpus_words: dict[str, int], known: set[str]) -> None:
+        # most frequent first, so that ties go to the commoner word
+        self._choices = sorted(corpus_words, key=lambda w: (-corpus_words[w], w))
+        self._choices += sorted(w for w in known if w not in corpus_words and len(w) >= 4)
+        self._known = set(corpus_words) | known
+        self._cache: dict[str, str] = {}
+
+    @staticmethod
+    def max_distance(word: str) -> int:
+        if len(word) < 5:
+            return 0
+        return 1 if len(word) < 8 else 2
+
+    def correct(self, word: str) -> str:
+        if word in self._known or not word.isalpha():
+            return word
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        limit = self.max_distance(word)
+        best = word
+        if limit:
+            from rapidfuzz import process
+            from rapidfuzz.distance import OSA
+
+            found = process.extractOne(
+                word, self._choices, scorer=OSA.distance, score_cutoff=limit,
+                processor=None,
+            )
+            if found is not None and found[0][0] == word[0]:
+                best = found[0]
+        if len(self._cache) < 100_000:
+            self._cache[word] = best
+        return best
+
+    def correct_all(self, surface: list[str]) -> list[str]:
+        return [self.correct(w) for w in surface]

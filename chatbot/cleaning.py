@@ -1,0 +1,206 @@
+"""Clean published articles into quotable passages, deterministically, with a report of every removal.
+
+Steps, in order, for each article:
+1. split the text into blocks (one line each; a hard-wrapped paragraph is joined back together);
+2. tell headings from paragraphs, and split inline "- Heading" bullets off the end of a paragraph;
+3. drop title lines, repeated paragraphs, and blocks matched by the rules in ``data/cleaning.toml``
+   (boilerplate, calls to action, contact details, self-promotion);
+4. strip keyword spam glued after a paragraph's last sentence.
+Each kept passage remembers its section heading and its paragraph number in the published article.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from chatbot.errors import ConfigError
+
+_TERMINAL = ".!?"
+_CLOSERS = "\"'”’)]"
+_INLINE_HEADING = re.compile(r"\s+[-–•]\s+(?P<head>[A-Z][\w’'-]*(?:\s+[\w’'&-]+){0,7})\s*$")
+_SPAM_TAIL = re.compile(r"^(?P<body>.*[.!?][\"'”’)\]]*)\s+(?P<tail>[^.!?]+)$", re.S)
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "by"}
+MAX_SPAM_WORDS = 8
+MIN_PASSAGE_WORDS = 4
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    reason: str
+    pattern: re.Pattern[str]
+    applies_to: str = "any"
+
+
+@dataclass(frozen=True)
+class CleanPassage:
+    text: str
+    section: str
+    paragraph: int
+
+
+@dataclass(frozen=True)
+class Removal:
+    line: int
+    reason: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    passages: tuple[CleanPassage, ...]
+    removals: tuple[Removal, ...]
+
+
+def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
+    """Read cleaning rules from ``path`` or the bundled ``data/cleaning.toml``."""
+    try:
+        if path:
+            text = Path(path).read_text(encoding="utf-8")
+        else:
+            text = resources.files("chatbot.data").joinpath("cleaning.toml").read_text(encoding="utf-8")
+        data = tomllib.loads(text)
+        rules = []
+        for entry in data.get("rule", []):
+            rules.append(
+                Rule(
+                    name=str(entry["name"]),
+                    reason=str(entry["reason"]),
+                    pattern=re.compile(entry["pattern"], re.IGNORECASE),
+                    applies_to=str(entry.get("applies_to", "any")),
+                )
+            )
+        return tuple(rules)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, re.error) as exc:
+        raise ConfigError(f"cleaning rules {path or 'data/cleaning.toml'} are unusable: {exc}") from None
+
+
+def fold(text: str) -> str:
+    """Lower case, straight quotes and dashes, single spaces: for comparing blocks."""
+    text = text.lower()
+    for a, b in (("’", "'"), ("‘", "'"), ("“", '"'), ("”", '"'), ("—", "-"), ("–", "-")):
+        text = text.replace(a, b)
+    return " ".join(text.split())
+
+
+def _ends_sentence(text: str) -> bool:
+    return text.rstrip(_CLOSERS)[-1:] in _TERMINAL if text.strip() else False
+
+
+def is_heading(line: str) -> bool:
+    """A short line that is a title rather than a sentence."""
+    text = line.strip()
+    if text.startswith("#"):
+        return True
+    text = text.lstrip("-*•").strip()
+    if not text or len(text) > 120 or len(text.split()) > 15:
+        return False
+    if text[0].islower() or text.rstrip(_CLOSERS)[-1:] in ".!,;:":
+        return False
+    # a heading is one phrase: no sentence break inside it
+    return re.search(r"[.!?]\s+[A-Z]", text) is None
+
+
+def _heading_text(line: str) -> str:
+    return line.strip().lstrip("#").strip().lstrip("-*•").strip()
+
+
+def _title_like(phrase: str) -> bool:
+    words = [w for w in phrase.split() if w.lower() not in _SMALL_WORDS]
+    return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
+
+
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """(line number, text) for each non-blank line, joining hard-wrapped paragraph lines."""
+    blocks: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if not stripped:
+            blocks.append((number, ""))
+            continue
+        if blocks and blocks[-1][1] and stripped[0].islower() and not _ends_sentence(blocks[-1][1]) \
+                and not is_heading(blocks[-1][1]):
+            blocks[-1] = (blocks[-1][0], blocks[-1][1] + " " + stripped)
+        else:
+            blocks.append((number, stripped))
+    return [b for b in blocks if b[1]]
+
+
+def strip_spam_tail(text: str) -> tuple[str, str]:
+    """Split keyword spam glued after the last sentence: (paragraph, spam or "")."""
+    match = _SPAM_TAIL.match(text)
+    if not match:
+        return text, ""
+    tail = match.group("tail").strip()
+    if len(tail.split()) > MAX_SPAM_WORDS:
+        return text, ""
+    return match.group("body").rstrip(), tail
+
+
+def split_inline_heading(text: str) -> tuple[str, str]:
+    """Split "… pain. - Rapid Onset of Action" into (paragraph, heading) or (text, "")."""
+    match = _INLINE_HEADING.search(text)
+    if not match or not _title_like(match.group("head")):
+        return text, ""
+    body = text[: match.start()].rstrip()
+    if not body:
+        return text, ""
+    return body, match.group("head").strip()
+
+
+def _rule_for(rules: tuple[Rule, ...], text: str, kind: str) -> Rule | None:
+    for rule in rules:
+        if rule.applies_to in ("any", kind) and rule.pattern.search(text):
+            return rule
+    return None
+
+
+def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
+    """Clean one article's text. Deterministic: the same text and rules give the same passages."""
+    passages: list[CleanPassage] = []
+    removals: list[Removal] = []
+    seen: dict[str, int] = {}
+    section = ""
+    paragraph = 0
+    at_start = True
+    title_key = fold(title)
+    for line_no, block in _blocks(text):
+        if is_heading(block):
+            heading = _heading_text(block)
+            key = fold(heading)
+            if at_start and (key == title_key or title_key.startswith(key)):
+                removals.append(Removal(line_no, "title line (shown as the source, not quoted)", heading))
+                continue
+            at_start = False
+            rule = _rule_for(rules, heading, "heading")
+            if rule:
+                removals.append(Removal(line_no, rule.reason, heading))
+                section = ""
+                continue
+            section = heading
+            continue
+        at_start = False
+        paragraph += 1
+        body, next_heading = split_inline_heading(block)
+        body, spam = strip_spam_tail(body)
+        rule = _rule_for(rules, body, "paragraph")
+        key = fold(body)
+        if rule:
+            removals.append(Removal(line_no, rule.reason, block))
+        elif key in seen:
+            removals.append(Removal(line_no, f"repeats paragraph {seen[key]}", body))
+        elif len(body.split()) < MIN_PASSAGE_WORDS:
+            removals.append(Removal(line_no, "too short to answer anything", body))
+        else:
+            if spam:
+                removals.append(Removal(line_no, "keyword spam glued to the end of a paragraph", spam))
+            seen[key] = paragraph
+            passages.append(CleanPassage(body, section, paragraph))
+        if next_heading:
+            removals.append(Removal(line_no, "inline heading split into its own heading", next_heading))
+            section = next_heading
+    return CleanResult(tuple(passages), tuple(removals))

@@ -1,0 +1,112 @@
+"""Settings: clinic name, disclaimer, emergency numbers, kiosk options, thresholds, vocabulary.
+
+Settings come from a TOML file (``--config FILE``, else ``$CHATBOT_CONFIG``, else
+``$XDG_CONFIG_HOME/chatbot/settings.toml`` when it exists) laid over sound US defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from chatbot.errors import ConfigError
+
+DEFAULT_DISCLAIMER = (
+    "This chatbot quotes general information from published articles. It is not medical advice and "
+    "does not replace your own doctor or care team. In an emergency call 911 (US)."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    clinic_name: str = "Ketamine Pain Care"
+    disclaimer: str = DEFAULT_DISCLAIMER
+    emergency_number: str = "911"
+    crisis_line: str = "988"
+    crisis_line_name: str = "988 Suicide & Crisis Lifeline"
+    poison_control: str = "1-800-222-1222"
+    staff_hint: str = "Please ask a member of the clinic staff, or call the clinic."
+    # retrieval
+    min_coverage: float = 0.55
+    min_score: float = 1.0
+    max_passages: int = 3
+    related_ratio: float = 0.55
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    bm25_delta: float = 1.0
+    # files (empty = bundled defaults)
+    corpus: str = ""
+    vocabulary: str = ""
+    safety_rules: str = ""
+    cleaning_rules: str = ""
+    cache_dir: str = ""
+    # input
+    max_question_chars: int = 1000
+    # chat
+    history: bool = True
+    record_unanswered: bool = False
+    # kiosk
+    kiosk_idle_timeout: float = 120.0
+    kiosk_countdown: float = 15.0
+    kiosk_admin_command: str = "/staff-exit"
+    kiosk_admin_hash: str = ""
+
+    def cache_key(self) -> str:
+        """The settings that change how the index is built."""
+        return repr((self.bm25_k1, self.bm25_b, self.bm25_delta, self.vocabulary, self.cleaning_rules))
+
+
+_NUMBERS = {f.name for f in fields(Settings) if f.type in ("float", "int")}
+
+
+def _coerce(name: str, value: Any, kind: str) -> Any:
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"setting {name!r} must be true or false")
+        return value
+    if kind in ("float", "int"):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"setting {name!r} must be a number")
+        if value < 0:
+            raise ConfigError(f"setting {name!r} must not be negative")
+        return int(value) if kind == "int" else float(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"setting {name!r} must be text")
+    return value
+
+
+def default_config_path() -> Path | None:
+    env = os.environ.get("CHATBOT_CONFIG")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
+    candidate = Path(base) / "chatbot" / "settings.toml"
+    return candidate if candidate.is_file() else None
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Read settings from ``path`` (or the default place); unknown keys are an error, not ignored."""
+    cfg = Path(path) if path else default_config_path()
+    if cfg is None:
+        return Settings()
+    try:
+        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"settings file not found: {cfg}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read settings file {cfg}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"settings file {cfg} is not valid TOML: {exc}") from None
+    known = {f.name: str(f.type) for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {key!r} in {cfg}")
+        values[key] = _coerce(key, value, known[key])
+    for key in ("corpus", "vocabulary", "safety_rules", "cleaning_rules", "cache_dir"):
+        if values.get(key):
+            values[key] = str((cfg.parent / os.path.expanduser(values[key])).resolve())
+    return replace(Settings(), **values)

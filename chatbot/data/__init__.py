@@ -1,0 +1,1 @@
+"""Data files shipped with the package: vocabulary, stop words, cleaning and safety rules."""

@@ -1,0 +1,192 @@
+"""Question -> Answer: input checks, safety first, then retrieval, confidence and composition.
+
+Every front end (ask, batch, chat, kiosk, eval) calls ``Engine.ask`` and nothing else, so the safety
+rules run on every question in every mode.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
+from chatbot.config import Settings
+from chatbot.knowledge import KnowledgeBase
+from chatbot.models import Answer, Hit, Notice
+from chatbot.safety import SafetyRules, Verdict
+
+CANDIDATES = 10
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+
+
+def clean_question(raw: str) -> str:
+    """The question with control, format and escape characters removed and spaces collapsed."""
+    out = []
+    for ch in raw:
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Zl", "Zp"):
+            out.append(" ")
+        elif cat in ("Cf", "Cs", "Co", "Cn"):
+            continue
+        else:
+            out.append(ch)
+    return " ".join("".join(out).split())
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    ranked: tuple[Hit, ...]
+    coverage: tuple[float, ...]
+    terms: tuple[str, ...]
+
+    @property
+    def confidence(self) -> float:
+        return self.coverage[0] if self.coverage else 0.0
+
+
+class Engine:
+    def __init__(self, kb: KnowledgeBase, settings: Settings | None = None,
+                 safety: SafetyRules | None = None) -> None:
+        self.kb = kb
+        self.settings = settings or Settings()
+        self.analyzer = Analyzer(load_vocabulary(self.settings.vocabulary or None))
+        self.speller = SpellingCorrector(kb.corpus_words, self.analyzer.known_words())
+        self.safety = safety or SafetyRules.load(self.settings.safety_rules or None)
+        s = self.settings
+        self.values = {
+            "emergency_number": s.emergency_number, "crisis_line": s.crisis_line,
+            "crisis_line_name": s.crisis_line_name, "poison_control": s.poison_control,
+            "clinic_name": s.clinic_name, "staff_hint": s.staff_hint,
+        }
+        self._unknown_weight = math.log(kb.index.n_docs + 1)
+        self._suggestions: tuple[str, ...] | None = None
+
+    # -- retrieval -----------------------------------------------------------------------------
+    def query_terms(self, question: str) -> list[str]:
+        return self.analyzer.query_terms(self.speller.correct_all(words(question)))
+
+    def retrieve(self, question: str, k: int = CANDIDATES) -> Retrieval:
+        terms = self.query_terms(question)
+        if not terms:
+            return Retrieval((), (), ())
+        index = self.kb.index
+        scores = index.matched_scores(terms)
+        top = index.top(scores, k)
+        weights = []
+        for t in terms:
+            idf = index.term_idf(t)
+            weights.append(self._unknown_weight if idf is None else idf)
+        total = sum(weights) or 1.0
+        coverage = []
+        for d in top:
+            covered = sum(w for t, w in zip(terms, weights, strict=True) if index.contains(t, d))
+            coverage.append(covered / total)
+        hits = tuple(Hit(self.kb.passage(d), float(scores[d])) for d in top)
+        return Retrieval(hits, tuple(coverage), tuple(terms))
+
+    def confident(self, r: Retrieval) -> bool:
+        return bool(r.ranked) and r.confidence >= self.settings.min_coverage \
+            and r.ranked[0].score >= self.settings.min_score
+
+    def _select(self, r: Retrieval) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
+        """The 1 to 3 passages to quote, and the rest for /more."""
+        best = r.ranked[0].score
+        chosen = [r.ranked[0]]
+        rest = []
+        for hit, cov in zip(r.ranked[1:], r.coverage[1:], strict=True):
+            if len(chosen) < self.settings.max_passages and hit.score >= self.settings.related_ratio * best \
+                    and cov >= 0.75 * self.settings.min_coverage:
+                chosen.append(hit)
+            elif cov > 0:
+                rest.append(hit)
+        return tuple(chosen), tuple(rest)
+
+    # -- suggestions ---------------------------------------------------------------------------
+    def suggestions(self) -> tuple[str, ...]:
+        """Questions (from the articles' own question headings) that the engine answers."""
+        if self._suggestions is None:
+            good = [q for q in self.kb.question_headings if self.confident(self.retrieve(q))]
+            self._suggestions = tuple(good)
+        return self._suggestions
+
+    def _related(self, question: str, shown: tuple[Hit, ...], more: tuple[Hit, ...]) -> tuple[str, ...]:
+        asked = set(self.query_terms(question))
+        sections = {h.passage.source.section for h in shown}
+        out = []
+        for hit in more:
+            sec = hit.passage.source.section
+            if sec in sections:
+                continue
+            for q in self.suggestions():
+                if q in sec or sec.endswith(q):
+                    out.append(q)
+        for q in self.suggestions():
+            if set(self.query_terms(q)) != asked and q not in out:
+                out.append(q)
+        return tuple(dict.fromkeys(out))[:3]
+
+    # -- answering -----------------------------------------------------------------------------
+    def message(self, name: str) -> str:
+        return self.safety.message(name, self.values)
+
+    def _no_answer_text(self) -> str:
+        return "I couldn't find an answer to that in the clinic's articles. " + self.settings.staff_hint
+
+    def ask(self, raw: str) -> Answer:
+        disclaimer = self.settings.disclaimer
+        if not isinstance(raw, str):
+            raw = str(raw)
+        if len(raw) > self.settings.max_question_chars:
+            return Answer(clean_question(raw[:200]) + "…", "invalid", disclaimer,
+                          message=f"That message is too long ({len(raw):,} characters). Please ask one "
+                                  f"question of at most {self.settings.max_question_chars:,} characters.")
+        question = clean_question(raw)
+        if not any(ch.isalnum() for ch in question):
+            return Answer(question, "invalid", disclaimer,
+                          message="Please type a question in words, for example: "
+                                  "\"How long does an infusion take?\"")
+        verdict = self.safety.check(question)
+        if verdict.emergency:
+            notice = Notice("emergency", self.message(verdict.emergency))
+            return Answer(question, "emergency", disclaimer, notices=(notice,))
+        notices = self._notices(verdict)
+        if verdict.smalltalk:
+            return Answer(question, "smalltalk", disclaimer, notices=notices,
+                          message=self.message(verdict.smalltalk), suggestions=self.suggestions()[:3])
+        if verdict.out_of_scope:
+            notices += (Notice("out_of_scope", self.message(verdict.out_of_scope)),)
+            return Answer(question, "no_answer", disclaimer, notices=notices,
+                          message=self.message(verdict.out_of_scope), suggestions=self.suggestions()[:3])
+        r = self.retrieve(question)
+        if not self.confident(r):
+            return Answer(question, "no_answer", disclaimer, notices=notices, message=self._no_answer_text(),
+                          suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence)
+        shown, more = self._select(r)
+        return Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
+                      suggestions=self._related(question, shown, more), terms=r.terms,
+                      confidence=r.confidence)
+
+    def _notices(self, verdict: Verdict) -> tuple[Notice, ...]:
+        notices: list[Notice] = []
+        if verdict.mention == "suicide":
+            notices.append(Notice("emergency", self.message("mention_suicide")))
+        elif verdict.mention:
+            notices.append(Notice("safety_info", self.message(f"mention_{verdict.mention}")))
+        if verdict.advice:
+            notices.append(Notice("personal_advice", self.message("personal_advice")))
+        return tuple(notices)
+
+    def highlights(self, text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Character spans of the words in ``text`` that match the question's terms."""
+        if not terms:
+            return []
+        wanted = set(terms)
+        spans = []
+        for m in _WORD.finditer(text):
+            for w in words(m.group(0)):
+                if self.analyzer.term(w) in wanted:
+                    spans.append((m.start(), m.end()))
+                    break
+        return spans

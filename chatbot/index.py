@@ -1,0 +1,126 @@
+"""BM25 over passages: an inverted index that reproduces rank-bm25's ``BM25Plus`` scores exactly.
+
+Why BM25Plus: ``BM25Okapi`` floors the IDF of any term found in more than half the passages to
+``epsilon * mean IDF``, so on a small corpus a word in 31 of 60 passages can outweigh one in 20 of
+60. BM25Plus's IDF, ``log((N + 1) / df)``, is positive and falls steadily with document frequency.
+Its ``delta`` adds ``idf * delta`` to every passage for each query term known to the corpus: the
+same for all passages, so it shifts scores but never changes their order; ``matched`` scores below
+leave it out. k1 = 1.2 (a paragraph that says a word twice is not twice as relevant) and b = 0.75.
+
+rank-bm25 visits every passage for every query term; here each term keeps a postings list (the
+passages that contain it and their precomputed term weight), so a question costs time in proportion
+to the passages that share its words. ``tests/test_index.py`` checks parity with rank-bm25.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class BM25Index:
+    """Postings for every term, stored as flat arrays sliced by ``offsets``."""
+
+    vocab: dict[str, int]
+    idf: np.ndarray  # float64, one per term
+    offsets: np.ndarray  # int64, len(vocab) + 1
+    post_docs: np.ndarray  # int32 passage ids, ascending within a term
+    post_weight: np.ndarray  # float64: tf * (k1 + 1) / (k1 * norm(d) + tf)
+    doc_len: np.ndarray  # int32
+    n_docs: int
+    avgdl: float
+    k1: float
+    b: float
+    delta: float
+
+    @classmethod
+    def build(cls, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75,
+              delta: float = 1.0) -> BM25Index:
+        if not documents:
+            raise ValueError("cannot index an empty corpus")
+        vocab: dict[str, int] = {}
+        docs_of: list[array] = []
+        tfs_of: list[array] = []
+        doc_len = np.zeros(len(documents), dtype=np.int32)
+        for d, doc in enumerate(documents):
+            doc_len[d] = len(doc)
+            for term, tf in Counter(doc).items():
+                tid = vocab.get(term)
+                if tid is None:
+                    tid = vocab[term] = len(vocab)
+                    docs_of.append(array("i"))
+                    tfs_of.append(array("i"))
+                docs_of[tid].append(d)
+                tfs_of[tid].append(tf)
+        n = len(documents)
+        avgdl = float(doc_len.sum()) / n
+        df = np.fromiter((len(x) for x in docs_of), dtype=np.int64, count=len(docs_of))
+        offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(df, out=offsets[1:])
+        post_docs = np.empty(int(offsets[-1]), dtype=np.int32)
+        tf_all = np.empty(int(offsets[-1]), dtype=np.float64)
+        for tid in range(len(vocab)):
+            lo, hi = offsets[tid], offsets[tid + 1]
+            post_docs[lo:hi] = np.frombuffer(docs_of[tid], dtype=np.int32)
+            tf_all[lo:hi] = np.frombuffer(tfs_of[tid], dtype=np.int32)
+        del docs_of, tfs_of
+        norm = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl)
+        post_weight = (tf_all * (k1 + 1)) / (norm[post_docs] + tf_all)
+        idf = np.log((n + 1) / df.astype(np.float64))
+        return cls(vocab, idf, offsets, post_docs, post_weight, doc_len, n, avgdl, k1, b, delta)
+
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        tid = self.vocab.get(term)
+        if tid is None:
+            return None
+        lo, hi = self.offsets[tid], self.offsets[tid + 1]
+        return self.post_docs[lo:hi], self.post_weight[lo:hi]
+
+    def term_idf(self, term: str) -> float | None:
+        tid = self.vocab.get(term)
+        return None if tid is None else float(self.idf[tid])
+
+    def matched_scores(self, query: Sequence[str]) -> np.ndarray:
+        """BM25Plus scores without the constant ``delta`` part: 0 for passages sharing no term."""
+        scores = np.zeros(self.n_docs, dtype=np.float64)
+        for term in query:
+            tid = self.vocab.get(term)
+            if tid is None:
+                continue
+            lo, hi = self.offsets[tid], self.offsets[tid + 1]
+            scores[self.post_docs[lo:hi]] += self.idf[tid] * self.post_weight[lo:hi]
+        return scores
+
+    def constant(self, query: Sequence[str]) -> float:
+        """What BM25Plus adds to every passage: ``idf * delta`` for each known query term."""
+        return sum(float(self.idf[self.vocab[t]]) * self.delta for t in query if t in self.vocab)
+
+    def get_scores(self, query: Sequence[str]) -> np.ndarray:
+        """Exactly ``rank_bm25.BM25Plus(documents, k1, b, delta).get_scores(query)``."""
+        return self.matched_scores(query) + self.constant(query)
+
+    def contains(self, term: str, doc: int) -> bool:
+        found = self.postings(term)
+        if found is None:
+            return False
+        docs = found[0]
+        i = int(np.searchsorted(docs, doc))
+        return i < len(docs) and int(docs[i]) == doc
+
+    def top(self, scores: np.ndarray, k: int) -> list[int]:
+        """Ids of the k best positive scores, best first (ties: lower id first)."""
+        k = min(k, self.n_docs)
+        if k <= 0:
+            return []
+        if self.n_docs > 4 * k:
+            cand = np.argpartition(-scores, k - 1)[:k]
+        else:
+            cand = np.arange(self.n_docs)
+        order = sorted(cand.tolist(), key=lambda d: (-scores[d], d))[:k]
+        return [d for d in order if scores[d] > 0]
+

@@ -1,0 +1,215 @@
+"""The searchable knowledge base: cleaned passages, their sources and the BM25 index, with a cache.
+
+Building means loading, cleaning and tokenising every article. The result is cached on disk, keyed on
+the articles' bytes, the metadata, the vocabulary and cleaning rules and the index settings, so an
+edited article is never served stale. A corrupt cache is detected and rebuilt; writes are atomic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from chatbot import __version__
+from chatbot.analysis import Analyzer, load_vocabulary, words
+from chatbot.cleaning import Removal, clean_text, load_rules
+from chatbot.config import Settings
+from chatbot.corpus import ARTICLE_SUFFIXES, Article, bundled_corpus_dir, load_corpus
+from chatbot.index import BM25Index
+from chatbot.models import Passage, Source
+
+CACHE_FORMAT = 3
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    path: str
+    title: str
+    publisher: str
+    kind: str
+    passages: int
+
+
+@dataclass
+class KnowledgeBase:
+    """Columnar passages (cheap to pickle and load) plus the BM25 index over them."""
+
+    articles: list[ArticleInfo]
+    texts: list[str]
+    sections: list[str]
+    paragraphs: list[int]
+    article_of: np.ndarray
+    index: BM25Index
+    corpus_words: dict[str, int]
+    question_headings: list[str]
+    problems: list[str]
+    key: str = ""
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def passage(self, i: int) -> Passage:
+        art = self.articles[int(self.article_of[i])]
+        source = Source(art.title, art.publisher, self.sections[i], art.path, self.paragraphs[i], art.kind)
+        return Passage(i, self.texts[i], source)
+
+
+@dataclass(frozen=True)
+class CorpusReport:
+    article: Article
+    kept: int
+    removals: tuple[Removal, ...]
+
+
+def _data_bytes(path: str, bundled: str) -> bytes:
+    if path:
+        try:
+            return Path(path).read_bytes()
+        except OSError:
+            return b"unreadable:" + path.encode()
+    return resources.files("chatbot.data").joinpath(bundled).read_bytes()
+
+
+def corpus_key(folder: Path, settings: Settings) -> str:
+    """A digest of everything the built knowledge base depends on."""
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{__version__}|{CACHE_FORMAT}|{settings.cache_key()}|{folder.resolve()}".encode())
+    for name in ("vocabulary.toml", "stopwords.txt", "cleaning.toml"):
+        h.update(_data_bytes("", name))
+    h.update(_data_bytes(settings.vocabulary, "vocabulary.toml") if settings.vocabulary else b"-")
+    h.update(_data_bytes(settings.cleaning_rules, "cleaning.toml") if settings.cleaning_rules else b"-")
+    try:
+        entries = sorted(p for p in folder.iterdir()
+                         if p.suffix.lower() in ARTICLE_SUFFIXES or p.name == "metadata.toml")
+    except OSError:
+        entries = []
+    for p in entries:
+        h.update(p.name.encode() + b"\0")
+        try:
+            h.update(hashlib.blake2b(p.read_bytes(), digest_size=20).digest())
+        except OSError as exc:
+            h.update(f"unreadable {exc.errno}".encode())
+    return h.hexdigest()
+
+
+def default_cache_dir(settings: Settings) -> Path:
+    if settings.cache_dir:
+        return Path(settings.cache_dir)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ketamine-faq-chatbot"
+
+
+def _question_heading(heading: str) -> str | None:
+    """A heading phrased as a question, as a patient would ask it."""
+    if not heading.endswith("?"):
+        return None
+    if ":" in heading:
+        heading = heading.rsplit(":", 1)[1].strip()
+    return heading[:1].upper() + heading[1:] if len(heading.split()) >= 3 else None
+
+
+def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
+    """Load, clean and index the articles (no cache)."""
+    loaded = load_corpus(folder)
+    rules = load_rules(settings.cleaning_rules or None)
+    analyzer = Analyzer(load_vocabulary(settings.vocabulary or None))
+    infos: list[ArticleInfo] = []
+    texts: list[str] = []
+    sections: list[str] = []
+    paragraphs: list[int] = []
+    article_of: list[int] = []
+    documents: list[list[str]] = []
+    surface: Counter[str] = Counter()
+    questions: dict[str, None] = {}
+    for a_id, article in enumerate(loaded.articles):
+        cleaned = clean_text(article.text, article.title, rules)
+        title_terms = analyzer.document_terms(article.title)
+        for p in cleaned.passages:
+            texts.append(p.text)
+            sections.append(p.section)
+            paragraphs.append(p.paragraph)
+            article_of.append(a_id)
+            body = words(p.text)
+            surface.update(body)
+            documents.append(analyzer.terms(body) + analyzer.document_terms(p.section) + title_terms)
+            q = _question_heading(p.section)
+            if q:
+                questions.setdefault(q, None)
+        infos.append(ArticleInfo(article.path, article.title, article.publisher, article.kind,
+                                 len(cleaned.passages)))
+    problems = list(loaded.problems)
+    if not texts:
+        from chatbot.errors import CorpusError
+
+        raise CorpusError("the articles hold no usable paragraphs after cleaning")
+    index = BM25Index.build(documents, settings.bm25_k1, settings.bm25_b, settings.bm25_delta)
+    return KnowledgeBase(infos, texts, sections, paragraphs, np.asarray(article_of, dtype=np.int32), index,
+                         dict(surface), list(questions), problems)
+
+
+def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport], list[str]]:
+    """What the cleaner kept and removed, article by article, for staff."""
+    loaded = load_corpus(folder)
+    rules = load_rules(settings.cleaning_rules or None)
+    out = []
+    for article in loaded.articles:
+        cleaned = clean_text(article.text, article.title, rules)
+        out.append(CorpusReport(article, len(cleaned.passages), cleaned.removals))
+    return out, list(loaded.problems)
+
+
+def _read_cache(path: Path, key: str) -> KnowledgeBase | None:
+    try:
+        with path.open("rb") as fh:
+            kb = pickle.load(fh)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a corrupt or foreign cache file: rebuild, never serve it
+        return None
+    if not isinstance(kb, KnowledgeBase) or kb.key != key or len(kb.texts) != kb.index.n_docs:
+        return None
+    return kb
+
+
+def _write_cache(path: Path, kb: KnowledgeBase) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".kb-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # a read-only home still gets answers; only the start-up is slower
+
+
+def open_knowledge(folder: str | Path | None, settings: Settings, use_cache: bool = True) -> KnowledgeBase:
+    """The knowledge base for ``folder`` (default: the bundled articles), from cache when fresh."""
+    path = Path(folder) if folder else None
+    from chatbot.errors import CorpusError
+
+    base = path if path is not None else bundled_corpus_dir()
+    if not base.is_dir():
+        raise CorpusError(f"articles folder not found: {base}")
+    key = corpus_key(base, settings)
+    cache_file = default_cache_dir(settings) / f"kb-{key}.pickle"
+    if use_cache:
+        cached = _read_cache(cache_file, key)
+        if cached is not None:
+            return cached
+    kb = build(path, settings)
+    kb.key = key
+    if use_cache:
+        _write_cache(cache_file, kb)
+    return kb
