@@ -22,6 +22,15 @@ from chatbot.errors import ConfigError
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"', "—": " ", "–": " ", "‐": "-"})
 MAX_PHRASE = 4
+_DEFINES = re.compile(
+    r"(?:^|(?<=[.!?] ))((?:[A-Z][\w’'-]*)(?: [\w’'-]+){0,2}?) (?:is|are) (?:a|an|primarily|essentially|"
+    r"basically)\b"
+)
+_WHAT_IS = re.compile(
+    r"^(?:so |and |but |ok |okay |hi |hello )?(?:what|wat|whats|what's|wht)(?: even| exactly| actually| really)?"
+    r"(?: is| are|s|'s)? (?:a |an |the )?([\w' -]{1,40}?)(?: exactly| anyway| actually)?\s*[?.!]*$"
+    r"|^(?:tell me about|define|explain) (?:a |an |the |what )?([\w' -]{1,40}?)(?: is| are)?\s*[?.!]*$"
+)
 
 
 def normalize(text: str) -> str:
@@ -131,29 +140,63 @@ class Analyzer:
     def document_terms(self, text: str) -> list[str]:
         return self.terms(words(text))
 
-    def expand(self, surface: list[str]) -> list[str]:
-        """Replace patient phrases by the article words they stand for (longest phrase first)."""
+    def expand(self, surface: list[str]) -> list[list[str]]:
+        """Group a question's words into units: a patient phrase becomes the article words it stands
+        for (longest phrase first); any other word is a unit of its own."""
         patient = self.vocabulary.patient
-        out: list[str] = []
+        out: list[list[str]] = []
         i = 0
         while i < len(surface):
             for size in range(min(MAX_PHRASE, len(surface) - i), 0, -1):
                 target = patient.get(tuple(surface[i : i + size]))
                 if target is not None:
-                    out.extend(target)
+                    out.append(list(target))
                     i += size
                     break
             else:
-                out.append(surface[i])
+                out.append([surface[i]])
                 i += 1
         return out
+
+    def query_units(self, surface: list[str]) -> list[tuple[str, ...]]:
+        """The question as units of terms: one unit per word or patient phrase, stop words dropped."""
+        units: list[tuple[str, ...]] = []
+        seen: set[tuple[str, ...]] = set()
+        for group in self.expand(surface):
+            unit = tuple(dict.fromkeys(self.terms(group)))
+            if unit and unit not in seen:
+                seen.add(unit)
+                units.append(unit)
+        return units
 
     def query_terms(self, surface: list[str]) -> list[str]:
         """Distinct terms of a (spell-corrected) question, in order."""
         seen: dict[str, None] = {}
-        for t in self.terms(self.expand(surface)):
-            seen.setdefault(t, None)
+        for unit in self.query_units(surface):
+            for t in unit:
+                seen.setdefault(t, None)
         return list(seen)
+
+    # -- definitions ---------------------------------------------------------------------------
+    def definition_key(self, subject: str) -> str | None:
+        stems = self.terms(words(subject))
+        return "def:" + "_".join(stems) if stems and len(stems) <= 3 else None
+
+    def defined_terms(self, text: str) -> list[str]:
+        """``def:`` terms for what a paragraph defines ("Ketamine is a dissociative anesthetic")."""
+        out = []
+        for m in _DEFINES.finditer(text):
+            key = self.definition_key(m.group(1))
+            if key:
+                out.append(key)
+        return out
+
+    def asked_definition(self, question: str) -> str | None:
+        """The ``def:`` term when a question asks what something is ("what's ketamine?")."""
+        m = _WHAT_IS.match(normalize(question).strip())
+        if not m:
+            return None
+        return self.definition_key(m.group(1) or m.group(2))
 
     def known_words(self) -> set[str]:
         """Words that need no spelling correction besides the articles' own."""

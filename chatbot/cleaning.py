@@ -159,6 +159,56 @@ def _rule_for(rules: tuple[Rule, ...], text: str, kind: str) -> Rule | None:
     return None
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
+
+
+def _split_keyword_sentences(body: str, spam: set[str]) -> tuple[list[str], list[str]]:
+    """Cut out sentences that are only a spam phrase ("For example, does medicare cover … pain?").
+
+    Returns the remaining runs of whole sentences (each quoted as its own passage, so no quotation
+    ever has a hole in it) and the sentences removed.
+    """
+    if not spam:
+        return [body], []
+    runs: list[str] = []
+    removed: list[str] = []
+    start = 0
+    pieces = []
+    for m in _SENTENCE_END.finditer(body):
+        pieces.append((start, m.start()))
+        start = m.end()
+    pieces.append((start, len(body)))
+    run_start: int | None = None
+    run_end = 0
+    for lo, hi in pieces:
+        sentence = body[lo:hi]
+        key = fold(sentence).rstrip(".!?\"' ")
+        is_spam = any(key.endswith(p) and len(key.split()) - len(p.split()) <= 3 for p in spam)
+        if is_spam:
+            if run_start is not None:
+                runs.append(body[run_start:run_end])
+            run_start = None
+            removed.append(sentence)
+        else:
+            if run_start is None:
+                run_start = lo
+            run_end = hi
+    if run_start is not None:
+        runs.append(body[run_start:run_end])
+    return runs, removed
+
+
+def spam_phrases(text: str) -> set[str]:
+    """Keyword phrases glued as spam after paragraphs anywhere in the article."""
+    found = set()
+    for _, block in _blocks(text):
+        if not is_heading(block):
+            _, spam = strip_spam_tail(split_inline_heading(block)[0])
+            if spam:
+                found.add(fold(spam))
+    return found
+
+
 def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
     """Clean one article's text. Deterministic: the same text and rules give the same passages."""
     passages: list[CleanPassage] = []
@@ -168,6 +218,7 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
     paragraph = 0
     at_start = True
     title_key = fold(title)
+    spam_set = spam_phrases(text)
     for line_no, block in _blocks(text):
         if is_heading(block):
             heading = _heading_text(block)
@@ -199,7 +250,12 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             if spam:
                 removals.append(Removal(line_no, "keyword spam glued to the end of a paragraph", spam))
             seen[key] = paragraph
-            passages.append(CleanPassage(body, section, paragraph))
+            runs, stuffed = _split_keyword_sentences(body, spam_set)
+            for sentence in stuffed:
+                removals.append(Removal(line_no, "keyword-stuffed sentence (repeats a spam phrase)", sentence))
+            for run in runs:
+                if len(run.split()) >= MIN_PASSAGE_WORDS:
+                    passages.append(CleanPassage(run, section, paragraph))
         if next_heading:
             removals.append(Removal(line_no, "inline heading split into its own heading", next_heading))
             section = next_heading

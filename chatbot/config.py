@@ -30,7 +30,7 @@ class Settings:
     poison_control: str = "1-800-222-1222"
     staff_hint: str = "Please ask a member of the clinic staff, or call the clinic."
     # retrieval
-    min_coverage: float = 0.55
+    min_coverage: float = 0.5
     min_score: float = 1.0
     max_passages: int = 3
     related_ratio: float = 0.55

@@ -19,6 +19,11 @@ from chatbot.safety import SafetyRules, Verdict
 
 CANDIDATES = 10
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
+# In the closeness re-ranking, even a word found in every passage ("ketamine") counts for this much:
+# "ketamine" and "addiction" in one sentence answer "is ketamine addictive?" better than apart.
+PROXIMITY_FLOOR = 1.0
+PROXIMITY_WEIGHT = 1.0
 
 
 def clean_question(raw: str) -> str:
@@ -62,29 +67,65 @@ class Engine:
         }
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
+        self._sentences: dict[int, list[frozenset[str]]] = {}
 
     # -- retrieval -----------------------------------------------------------------------------
+    def query_units(self, question: str) -> list[tuple[str, ...]]:
+        return self.analyzer.query_units(self.speller.correct_all(words(question)))
+
     def query_terms(self, question: str) -> list[str]:
-        return self.analyzer.query_terms(self.speller.correct_all(words(question)))
+        return [t for unit in self.query_units(question) for t in unit]
 
     def retrieve(self, question: str, k: int = CANDIDATES) -> Retrieval:
-        terms = self.query_terms(question)
-        if not terms:
+        """BM25 candidates, each with its coverage: the share of the question's units (weighted by
+        IDF; a word the articles never use weighs as much as the rarest word) found in it."""
+        units = self.query_units(question)
+        if not units:
             return Retrieval((), (), ())
         index = self.kb.index
-        scores = index.matched_scores(terms)
+        terms = list(dict.fromkeys(t for unit in units for t in unit))
+        asked = self.analyzer.asked_definition(question)
+        scores = index.matched_scores(terms + ([asked] if asked else []))
         top = index.top(scores, k)
         weights = []
-        for t in terms:
-            idf = index.term_idf(t)
-            weights.append(self._unknown_weight if idf is None else idf)
+        for unit in units:
+            idfs = [index.term_idf(t) for t in unit]
+            known = [x for x in idfs if x is not None]
+            weights.append(max(known) if known else self._unknown_weight)
         total = sum(weights) or 1.0
-        coverage = []
+        coverage = {}
         for d in top:
-            covered = sum(w for t, w in zip(terms, weights, strict=True) if index.contains(t, d))
-            coverage.append(covered / total)
+            covered = 0.0
+            for unit, w in zip(units, weights, strict=True):
+                if any(index.contains(t, d) for t in unit):
+                    covered += w
+            coverage[d] = covered / total
+        if top and PROXIMITY_WEIGHT:
+            best = float(scores[top[0]]) or 1.0
+            close = {d: self._closeness(d, units, weights) for d in top}
+            top = sorted(top, key=lambda d: (-(scores[d] / best + PROXIMITY_WEIGHT * close[d]), d))
         hits = tuple(Hit(self.kb.passage(d), float(scores[d])) for d in top)
-        return Retrieval(hits, tuple(coverage), tuple(terms))
+        return Retrieval(hits, tuple(coverage[d] for d in top), tuple(terms))
+
+    def _sentence_terms(self, d: int) -> list[frozenset[str]]:
+        found = self._sentences.get(d)
+        if found is None:
+            found = [frozenset(self.analyzer.document_terms(s)) for s in _SENTENCE.split(self.kb.texts[d])]
+            if len(self._sentences) > 50_000:
+                self._sentences.clear()
+            self._sentences[d] = found
+        return found
+
+    def _closeness(self, d: int, units: list[tuple[str, ...]], weights: list[float]) -> float:
+        """The largest share of the question (every word counting at least PROXIMITY_FLOOR) that
+        one sentence of the passage holds."""
+        ws = [max(w, PROXIMITY_FLOOR) for w in weights]
+        total = sum(ws)
+        best = 0.0
+        for sentence in self._sentence_terms(d):
+            got = sum(w for unit, w in zip(units, ws, strict=True) if any(t in sentence for t in unit))
+            best = max(best, got)
+        return best / total
 
     def confident(self, r: Retrieval) -> bool:
         return bool(r.ranked) and r.confidence >= self.settings.min_coverage \

@@ -26,7 +26,9 @@ from chatbot.corpus import ARTICLE_SUFFIXES, Article, bundled_corpus_dir, load_c
 from chatbot.index import BM25Index
 from chatbot.models import Passage, Source
 
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
+# A section heading says what its paragraphs are about: its words count twice, the title's once.
+HEADING_WEIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,9 @@ def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
             article_of.append(a_id)
             body = words(p.text)
             surface.update(body)
-            documents.append(analyzer.terms(body) + analyzer.document_terms(p.section) + title_terms)
+            section_terms = analyzer.document_terms(p.section)
+            documents.append(analyzer.terms(body) + section_terms * HEADING_WEIGHT + title_terms
+                             + analyzer.defined_terms(p.text))
             q = _question_heading(p.section)
             if q:
                 questions.setdefault(q, None)

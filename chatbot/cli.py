@@ -1,0 +1,247 @@
+"""Command line: argument parsing, and the only place that exits or prints errors.
+
+Imports are deferred to the command that needs them, so `chatbot ask --json` starts quickly and
+prompt-toolkit is loaded only by the chat and kiosk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from chatbot import __version__
+from chatbot.errors import ChatbotError, UsageError
+
+if TYPE_CHECKING:
+    from chatbot.config import Settings
+    from chatbot.engine import Engine
+
+EXIT_INTERNAL = 70
+
+
+def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--corpus", metavar="DIR", default=default,
+                        help="answer from this folder of .txt/.md articles instead of the bundled ones")
+    parser.add_argument("--config", metavar="FILE", default=default, help="settings file (TOML)")
+    parser.add_argument("--no-cache", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="rebuild the index instead of using the on-disk cache")
+    parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="show a traceback for unexpected errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chatbot",
+        description="Answers patients' questions about ketamine for chronic pain by quoting the clinic's articles.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+
+    p = sub.add_parser("chat", parents=[common], help="interactive chat in the terminal (the default)")
+    p.add_argument("--no-history", action="store_true", help="do not save the input history")
+
+    p = sub.add_parser("ask", parents=[common], help="answer one question")
+    p.add_argument("question", nargs="+", help="the question (quote it, or write it as several words)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+    p = sub.add_parser("batch", parents=[common], help="answer one question a line from FILE ('-' = stdin)")
+    p.add_argument("file", help="a text file with one question a line, or - for standard input")
+    p.add_argument("--json", action="store_true", help="print JSON Lines, one object per non-blank line")
+
+    p = sub.add_parser("kiosk", parents=[common], help="locked-down full-screen mode for a shared terminal")
+    p.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="wipe the screen after this idle time")
+
+    p = sub.add_parser("eval", parents=[common], help="run scripted Q&A cases and report")
+    p.add_argument("cases", nargs="+", help="cases (.jsonl) or conversation scripts (.txt/.conv)")
+    p.add_argument("--json", action="store_true", help="print one JSON object with the rates")
+    p.add_argument("--compare", metavar="PREVIOUS.json", help="show what changed since a saved --json run")
+    p.add_argument("--save", metavar="FILE", help="also write the --json result to FILE")
+    p.add_argument("--seeds", metavar="DIR", help="raw articles for the verbatim check (default: the corpus)")
+    for rate in ("hit1", "hit3", "mrr", "abstain", "emergency", "advice", "smalltalk", "conversations"):
+        p.add_argument(f"--min-{rate}", type=float, metavar="RATE", help=f"fail if the {rate} rate is below RATE")
+
+    p = sub.add_parser("corpus", parents=[common], help="show what the cleaner kept and removed, per article")
+    p.add_argument("--verbose", "-v", action="store_true", help="also list the kept passages")
+
+    p = sub.add_parser("unanswered", parents=[common],
+                       help="list the most frequent questions that got no answer (if recording is on)")
+    p.add_argument("--top", type=int, default=20, help="how many to list")
+    p.add_argument("--clear", action="store_true", help="delete the recorded questions")
+    return parser
+
+
+# -- shared set-up -------------------------------------------------------------------------------
+def load_settings_for(args: argparse.Namespace) -> Settings:
+    from chatbot.config import load_settings
+
+    return load_settings(args.config)
+
+
+def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
+    from chatbot.engine import Engine
+    from chatbot.knowledge import open_knowledge
+
+    folder = args.corpus or settings.corpus or None
+    kb = open_knowledge(folder, settings, use_cache=not args.no_cache)
+    return Engine(kb, settings)
+
+
+def make_console(file: TextIO | None = None) -> Any:
+    from rich.console import Console
+
+    return Console(file=file, highlight=False, emoji=False, markup=False)
+
+
+def _problems(engine: Engine, err: Any) -> None:
+    for line in engine.kb.problems:
+        err.print(f"warning: {line}", style="yellow", markup=False, highlight=False)
+
+
+# -- commands ------------------------------------------------------------------------------------
+def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(args, settings)
+    question = " ".join(args.question)
+    answer = engine.ask(question)
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        return 0
+    from chatbot.render import answer_renderable
+
+    console = make_console()
+    _problems(engine, make_console(sys.stderr))
+    console.print(answer_renderable(answer, engine.highlights, show_question=True))
+    return 0
+
+
+def _read_lines(path: str) -> Iterator[str]:
+    """Lines of a file or stdin, decoded leniently: a bad byte must not lose the other questions."""
+    if path == "-":
+        stream = sys.stdin.buffer
+        for raw in stream:
+            yield raw.decode("utf-8", errors="replace")
+        return
+    try:
+        with open(path, "rb") as fh:
+            for raw in fh:
+                yield raw.decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        raise UsageError(f"questions file not found: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"not a file: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read questions file {path}: {exc.strerror}") from None
+
+
+def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(args, settings)
+    if args.json:
+        import json
+
+        out = sys.stdout
+        dumps = json.dumps
+        for line in _read_lines(args.file):
+            if not line.strip():
+                continue
+            out.write(dumps(engine.ask(line.rstrip("\r\n")).to_dict(), ensure_ascii=False) + "\n")
+        out.flush()
+        return 0
+    from rich.rule import Rule
+
+    from chatbot.render import answer_renderable
+
+    console = make_console()
+    _problems(engine, make_console(sys.stderr))
+    for line in _read_lines(args.file):
+        if not line.strip():
+            continue
+        console.print(answer_renderable(engine.ask(line.rstrip("\r\n")), engine.highlights, show_question=True))
+        console.print(Rule(style="dim"))
+    return 0
+
+
+def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.knowledge import report
+    from chatbot.reports import print_corpus_report
+
+    folder = args.corpus or settings.corpus or None
+    reports, problems = report(folder, settings)
+    print_corpus_report(make_console(), reports, problems, verbose=args.verbose)
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    if not sys.stdin.isatty():
+        args.file, args.json = "-", False
+        return cmd_batch(args, settings)
+    engine = make_engine(args, settings)
+    from chatbot.repl import run_chat
+
+    return run_chat(engine, settings, make_console(), history=settings.history and not args.no_history)
+
+
+def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
+    engine = make_engine(args, settings)
+    from chatbot.kiosk import run_kiosk
+
+    timeout = args.idle_timeout if args.idle_timeout is not None else settings.kiosk_idle_timeout
+    if timeout <= 0:
+        raise UsageError("--idle-timeout must be a positive number of seconds")
+    return run_kiosk(engine, settings, idle_timeout=timeout)
+
+
+def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.evaluation import run_eval_command
+
+    return run_eval_command(args, make_engine(args, settings), make_console())
+
+
+def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.review import print_unanswered
+
+    return print_unanswered(make_console(), settings, top=args.top, clear=args.clear)
+
+
+COMMANDS = {
+    "ask": cmd_ask, "batch": cmd_batch, "corpus": cmd_corpus, "chat": cmd_chat, "kiosk": cmd_kiosk,
+    "eval": cmd_eval, "unanswered": cmd_unanswered,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    for name, default in (("corpus", None), ("config", None), ("no_cache", False), ("debug", False)):
+        if not hasattr(args, name):
+            setattr(args, name, default)
+    command = args.command or "chat"
+    if command == "chat" and not hasattr(args, "no_history"):
+        args.no_history = False
+    try:
+        settings = load_settings_for(args)
+        return COMMANDS[command](args, settings)
+    except ChatbotError as exc:
+        sys.stderr.write(f"chatbot: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:
+            pass
+        return 0
+    except Exception as exc:  # the last line of defence: one clear line, never a traceback
+        if args.debug:
+            raise
+        sys.stderr.write(f"chatbot: unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)\n")
+        return EXIT_INTERNAL

@@ -1,0 +1,40 @@
+"""Staff-facing reports: what the cleaner kept and removed from each article."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from chatbot.knowledge import CorpusReport
+
+
+def print_corpus_report(console: Any, reports: list[CorpusReport], problems: list[str], verbose: bool = False) -> None:
+    table = Table(title="Articles", title_justify="left", show_lines=False)
+    table.add_column("file")
+    table.add_column("title")
+    table.add_column("publisher")
+    table.add_column("kind")
+    table.add_column("kept", justify="right")
+    table.add_column("removed", justify="right")
+    for r in reports:
+        a = r.article
+        title = a.title + (" (from the text)" if a.title_from_text else "")
+        table.add_row(Text(a.path), Text(title), Text(a.publisher), Text(a.kind), str(r.kept), str(len(r.removals)))
+    console.print(table)
+    for r in reports:
+        console.print(Text(f"\n{r.article.path}: {r.kept} passages kept, {len(r.removals)} removals", style="bold"))
+        for rem in r.removals:
+            line = Text(f"  line {rem.line:>3}  ")
+            line.append(rem.reason, style="yellow")
+            excerpt = rem.text if len(rem.text) <= 90 else rem.text[:87] + "..."
+            line.append(f"\n            “{excerpt}”", style="dim")
+            console.print(line)
+        if verbose:
+            from chatbot.cleaning import clean_text, load_rules
+
+            for p in clean_text(r.article.text, r.article.title, load_rules()).passages:
+                console.print(Text(f"  kept ¶{p.paragraph} [{p.section or '-'}] {p.text[:80]}…", style="green"))
+    for problem in problems:
+        console.print(Text(f"warning: {problem}", style="yellow"))
