@@ -1,0 +1,49 @@
+"""Shared fixtures: one engine over the bundled articles, with its cache in a temporary folder."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from chatbot.config import Settings
+from chatbot.engine import Engine
+from chatbot.knowledge import open_knowledge
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Nothing a test does may touch the real user's cache, config or state folders."""
+    home = tmp_path_factory.mktemp("home")
+    for var, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state")):
+        os.environ[var] = str(home / sub)
+    os.environ.pop("CHATBOT_CONFIG", None)
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return replace(Settings(), cache_dir=str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(scope="session")
+def engine(settings: Settings) -> Engine:
+    return Engine(open_knowledge(None, settings), settings)
+
+
+def render_text(renderable: object, width: int = 80) -> str:
+    console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+    console.print(renderable)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(out)
+
+
+def seed_text() -> str:
+    folder = REPO / "corpus"
+    return " ".join(p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt")))

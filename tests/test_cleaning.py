@@ -1,0 +1,129 @@
+"""Each cleaning rule on the real seed text."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.cleaning import clean_text, is_heading, load_rules, split_inline_heading, strip_spam_tail
+from chatbot.corpus import load_corpus
+
+RULES = load_rules()
+ARTICLES = {a.path.split("/")[-1][:3]: a for a in load_corpus().articles}
+
+
+def cleaned(key: str):
+    a = ARTICLES[key]
+    return clean_text(a.text, a.title, RULES)
+
+
+def all_text(key: str) -> str:
+    return "\n".join(p.text for p in cleaned(key).passages)
+
+
+def test_repeated_body_is_dropped_once() -> None:
+    result = cleaned("000")
+    texts = [p.text for p in result.passages]
+    assert len(texts) == len(set(texts))
+    assert sum("astounding 500%" in t for t in texts) == 1
+    assert sum(r.reason.startswith("repeats paragraph") for r in result.removals) == 7
+
+
+def test_blog_boilerplate_removed() -> None:
+    text = all_text("001").lower()
+    assert "subscribe" not in text and "you've been subscribed" not in text and "inbox" not in text
+    reasons = {r.reason for r in cleaned("001").removals}
+    assert any("boilerplate" in r for r in reasons)
+
+
+@pytest.mark.parametrize("key,phrase", [
+    ("002", "505-639-4973"), ("002", "click here"), ("000", "request a free consultation"),
+    ("000", "contact elev8"), ("004", "read here"), ("001", "reach out to our clinic"),
+])
+def test_calls_to_action_and_contact_details_removed(key: str, phrase: str) -> None:
+    assert phrase in ARTICLES[key].text.lower()
+    assert phrase not in all_text(key).lower()
+
+
+@pytest.mark.parametrize("key,phrase", [
+    ("002", "is a leading provider"), ("004", "alchemy wellness blog"), ("000", "our charlotte area"),
+])
+def test_self_promotion_removed(key: str, phrase: str) -> None:
+    assert phrase in ARTICLES[key].text.lower()
+    assert phrase not in all_text(key).lower()
+
+
+@pytest.mark.parametrize("spam", [
+    "Special Edition Pool Cues", "ketamine for chronic pain oral med", "risk of bias",
+    "does medicare cover ketamine for chronic pain", "how many ketamine infusions for chronic pain",
+])
+def test_keyword_spam_stripped_but_paragraph_kept(spam: str) -> None:
+    text = all_text("003")
+    assert spam.lower() not in text.lower()
+    removed = [r for r in cleaned("003").removals if "spam" in r.reason]
+    assert any(spam.lower() in r.text.lower() for r in removed)
+
+
+def test_spam_tail_keeps_whole_sentences() -> None:
+    body, spam = strip_spam_tail("Always consult a provider for your condition. Special Edition Pool Cues")
+    assert body == "Always consult a provider for your condition." and spam == "Special Edition Pool Cues"
+    assert strip_spam_tail("A sentence that ends properly.") == ("A sentence that ends properly.", "")
+    long_tail = "First sentence. then a long unpunctuated closing clause that goes on for more than eight words"
+    assert strip_spam_tail(long_tail)[1] == ""
+
+
+def test_inline_heading_split_and_becomes_section() -> None:
+    body, head = split_inline_heading("without the potential for dependency. - Rapid Onset of Action")
+    assert body.endswith("dependency.") and head == "Rapid Onset of Action"
+    sections = {p.section for p in cleaned("003").passages}
+    assert {"Rapid Onset of Action", "Targeted Pain Relief", "Long-Term Pain Management",
+            "Reduction in Opioid Use", "Non-Opioid Alternative"} <= sections
+    rapid = [p for p in cleaned("003").passages if p.section == "Rapid Onset of Action"]
+    assert rapid and rapid[0].text.startswith("Many patients experience rapid relief")
+
+
+def test_lowercase_dash_is_not_a_heading() -> None:
+    assert split_inline_heading("pain - and it hurts a lot")[1] == ""
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("Opioids and Addiction", True), ("How Many Ketamine Infusions for Chronic Pain?", True),
+    ("- Non-Opioid Alternative", True), ("## Side effects", True),
+    ("Doctors have found themselves at a crossroads when it comes to treating pain.", False),
+    ("Want more information about ketamine? Read here.", False),
+    ("lower case start of a wrapped line", False),
+])
+def test_heading_detection(line: str, expected: bool) -> None:
+    assert is_heading(line) is expected
+
+
+def test_every_passage_keeps_its_section_and_paragraph_number() -> None:
+    result = cleaned("002")
+    by_section = {p.section for p in result.passages}
+    assert "Opioids and Addiction" in by_section and "The Science of Ketamine" in by_section
+    numbers = [p.paragraph for p in result.passages]
+    assert numbers == sorted(numbers) and numbers[0] == 1
+
+
+def test_title_lines_are_not_quoted() -> None:
+    result = cleaned("004")
+    assert all(p.text != "Ketamine for Chronic Pain" for p in result.passages)
+    assert sum(r.reason.startswith("title line") for r in result.removals) == 3
+
+
+def test_keyword_stuffed_sentence_splits_passage_without_holes() -> None:
+    passages = [p.text for p in cleaned("003").passages if p.section.startswith("Does Insurance")]
+    assert any(t.startswith("Some insurance providers may cover") and t.endswith("specific conditions.")
+               for t in passages)
+    assert any(t.startswith("The coverage under Medicare can vary") for t in passages)
+
+
+def test_cleaning_is_deterministic() -> None:
+    a = ARTICLES["003"]
+    assert clean_text(a.text, a.title, RULES) == clean_text(a.text, a.title, RULES)
+
+
+def test_every_passage_is_verbatim_from_its_article() -> None:
+    for a in ARTICLES.values():
+        flat = " ".join(a.text.split())
+        for p in clean_text(a.text, a.title, RULES).passages:
+            assert " ".join(p.text.split()) in flat

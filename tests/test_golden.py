@@ -1,0 +1,51 @@
+"""Our own golden set of patient questions (tests/data/golden.jsonl), scored by the referee's rules.
+
+The floors below are regression guards at the levels measured when they were set (see CHANGELOG);
+the product targets are higher and the README says where we stand.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chatbot.knowledge import build
+from chatbot.config import Settings
+from chatbot.scoring import norm, score
+from tests.conftest import seed_text
+
+GOLDEN = Path(__file__).parent / "data" / "golden.jsonl"
+CASES = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+FLOORS = {"hit@1": 0.70, "hit@3": 0.80, "abstain": 0.80, "emergency_recall": 1.0, "advice": 0.85, "smalltalk": 1.0}
+
+
+def test_golden_set_is_big_enough() -> None:
+    kinds = [c["kind"] for c in CASES]
+    assert len(CASES) >= 80 and kinds.count("answer") >= 60 and kinds.count("abstain") >= 20
+
+
+def test_every_gold_phrase_can_be_found_in_a_cleaned_passage() -> None:
+    kb = build(None, Settings())
+    texts = [norm(t) for t in kb.texts]
+    for c in CASES:
+        if c["kind"] == "answer":
+            assert any(norm(g) in t for g in c["gold"] for t in texts), c["id"]
+
+
+@pytest.fixture(scope="module")
+def golden_score(engine):
+    answers = [engine.ask(c["question"]).to_dict() for c in CASES]
+    return score(CASES, answers, seed_text())
+
+
+@pytest.mark.parametrize("rate,floor", FLOORS.items())
+def test_golden_rates(golden_score, rate: str, floor: float) -> None:
+    assert golden_score.rates[rate] >= floor, [r.question for r in golden_score.results if not r.ok]
+
+
+@pytest.mark.parametrize("count", ["leaks", "non_verbatim", "missing_source", "missing_disclaimer"])
+def test_golden_hygiene_counts_are_zero(golden_score, count: str) -> None:
+    assert golden_score.counts[count] == 0
