@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 from chatbot.errors import CorpusError
@@ -41,15 +40,10 @@ class LoadedCorpus:
 
 def bundled_corpus_dir() -> Path:
     """The articles shipped with the package (or the source tree's corpus/ when run from a checkout)."""
-    try:
-        path = Path(str(resources.files("chatbot.bundled_corpus")))
-        if (path / "metadata.toml").is_file():
-            return path
-    except (ModuleNotFoundError, TypeError):
-        pass
-    checkout = Path(__file__).resolve().parent.parent / "corpus"
-    if checkout.is_dir():
-        return checkout
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "bundled_corpus", here.parent / "corpus"):  # installed, then a checkout
+        if (candidate / "metadata.toml").is_file():
+            return candidate
     raise CorpusError("the bundled articles are missing from this installation; reinstall the package")
 
 
