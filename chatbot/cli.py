@@ -40,12 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     _global_options(parser, suppress=False)
+    parser.add_argument("--no-history", action="store_true", help="chat: do not save the input history")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = argparse.ArgumentParser(add_help=False)
     _global_options(common, suppress=True)
 
     p = sub.add_parser("chat", parents=[common], help="interactive chat in the terminal (the default)")
-    p.add_argument("--no-history", action="store_true", help="do not save the input history")
+    p.add_argument("--no-history", action="store_true", default=argparse.SUPPRESS,
+                   help="do not save the input history")
 
     p = sub.add_parser("ask", parents=[common], help="answer one question")
     p.add_argument("question", nargs="+", help="the question (quote it, or write it as several words)")
@@ -185,7 +187,8 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(args, settings)
     from chatbot.repl import run_chat
 
-    return run_chat(engine, settings, make_console(), history=settings.history and not args.no_history)
+    return run_chat(engine, settings, make_console(), history=settings.history and not args.no_history,
+                    debug=args.debug)
 
 
 def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
@@ -223,8 +226,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not hasattr(args, name):
             setattr(args, name, default)
     command = args.command or "chat"
-    if command == "chat" and not hasattr(args, "no_history"):
-        args.no_history = False
     try:
         settings = load_settings_for(args)
         return COMMANDS[command](args, settings)

@@ -148,7 +148,8 @@ class Engine:
     def suggestions(self) -> tuple[str, ...]:
         """Questions (from the articles' own question headings) that the engine answers."""
         if self._suggestions is None:
-            good = [q for q in self.kb.question_headings if self.confident(self.retrieve(q))]
+            good = [q for q in self.kb.question_headings
+                    if self.safety.check(q) == Verdict() and self.confident(self.retrieve(q))]
             self._suggestions = tuple(good)
         return self._suggestions
 

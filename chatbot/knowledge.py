@@ -114,7 +114,9 @@ def _question_heading(heading: str) -> str | None:
     if not heading.endswith("?"):
         return None
     if ":" in heading:
-        heading = heading.rsplit(":", 1)[1].strip()
+        tail = heading.rsplit(":", 1)[1].strip()
+        if len(tail.split()) >= 5:  # "Final Thoughts: Is Ketamine the Right Option for You?"
+            heading = tail
     return heading[:1].upper() + heading[1:] if len(heading.split()) >= 3 else None
 
 

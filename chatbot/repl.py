@@ -1,0 +1,183 @@
+"""Interactive chat in a terminal: prompt-toolkit for input, rich for output.
+
+``run_chat`` takes its input, output and console as arguments so tests can drive the whole loop with
+``create_pipe_input()`` and ``DummyOutput()`` and read the transcript from a ``StringIO`` console.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from prompt_toolkit import PromptSession
+from prompt_toolkit.auto_suggest import AutoSuggest, Suggestion
+from prompt_toolkit.completion import WordCompleter
+from prompt_toolkit.document import Document
+from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from chatbot.config import Settings
+from chatbot.engine import Engine
+from chatbot.models import Answer
+from chatbot.render import answer_renderable, welcome_renderable
+
+HELP = """Type a question in your own words and press Enter.
+  /more     further passages for the last question (or type "tell me more")
+  /sources  the articles I quote from
+  /about    what this chatbot is and is not
+  /help     this help
+  /quit     leave (Ctrl-D works too); Ctrl-C clears the line"""
+
+MORE_WORDS = {"/more", "more", "tell me more", "more please", "show more", "anything else", "go on"}
+QUIT_WORDS = {"/quit", "/exit", "/bye", "/q"}
+PAGE = 3
+
+
+class QuestionSuggest(AutoSuggest):
+    """Greyed-out completion from the questions the articles answer, then from history."""
+
+    def __init__(self, questions: list[str]) -> None:
+        self.questions = questions
+
+    def get_suggestion(self, buffer: Any, document: Document) -> Suggestion | None:
+        text = document.text
+        if len(text.strip()) < 3 or "\n" in text:
+            return None
+        low = text.lower()
+        for q in self.questions:
+            if q.lower().startswith(low) and len(q) > len(text):
+                return Suggestion(q[len(text):])
+        for entry in reversed(list(buffer.history.get_strings())):
+            if entry.lower().startswith(low) and len(entry) > len(text):
+                return Suggestion(entry[len(text):])
+        return None
+
+
+@dataclass
+class ChatState:
+    last: Answer | None = None
+    shown_more: int = 0
+    unanswered: list[str] = field(default_factory=list)
+
+
+def emergency_line(settings: Settings) -> str:
+    return (f"If you are in danger or thinking of harming yourself, call {settings.emergency_number} "
+            f"or call or text {settings.crisis_line} now.")
+
+
+def sources_table(engine: Engine) -> Table:
+    table = Table(title="Articles I quote from", title_justify="left")
+    for col in ("title", "publisher", "kind", "file", "passages"):
+        table.add_column(col)
+    for a in engine.kb.articles:
+        table.add_row(Text(a.title), Text(a.publisher), Text(a.kind), Text(a.path), str(a.passages))
+    return table
+
+
+def about_text(settings: Settings) -> Text:
+    return Text(
+        f"{settings.clinic_name} FAQ chatbot. It answers only by quoting the clinic's articles, shows "
+        "where each quote comes from, and never writes medical advice of its own. It does not know "
+        "your medical history: for decisions about your own treatment, ask your clinician.\n"
+        + settings.disclaimer
+    )
+
+
+def handle_line(line: str, engine: Engine, settings: Settings, console: Console, state: ChatState,
+                record: Any = None) -> bool:
+    """Act on one line the user typed. Returns False when the user asked to leave."""
+    text = line.strip()
+    command = " ".join(text.lower().split()).rstrip(".!?")
+    if not text:
+        return True
+    if command in QUIT_WORDS:
+        return False
+    if command in ("/help", "help", "/?"):
+        console.print(Text(HELP))
+        return True
+    if command == "/sources":
+        console.print(sources_table(engine))
+        return True
+    if command == "/about":
+        console.print(about_text(settings))
+        return True
+    if command in MORE_WORDS:
+        show_more(engine, console, state)
+        return True
+    if text.startswith("/"):
+        console.print(Text(f"Unknown command {text.split()[0]!r}. Type /help for the commands."))
+        return True
+    answer = engine.ask(text)
+    state.last, state.shown_more = answer, 0
+    console.print(answer_renderable(answer, engine.highlights))
+    if answer.status == "no_answer" and record is not None:
+        record(answer.question)
+    return True
+
+
+def show_more(engine: Engine, console: Console, state: ChatState) -> None:
+    last = state.last
+    if last is None or last.status != "answered":
+        console.print(Text("Ask a question first; /more then shows further passages for it."))
+        return
+    batch = last.more[state.shown_more: state.shown_more + PAGE]
+    if not batch:
+        console.print(Text("There are no further passages for that question."))
+        return
+    first = len(last.hits) + state.shown_more + 1
+    state.shown_more += len(batch)
+    console.print(answer_renderable(last, engine.highlights, hits=batch, first_number=first))
+
+
+def make_history(enabled: bool) -> History:
+    if not enabled:
+        return InMemoryHistory()
+    from chatbot.state import state_dir
+
+    try:
+        folder = state_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return FileHistory(str(folder / "history"))
+    except OSError:
+        return InMemoryHistory()
+
+
+def run_chat(engine: Engine, settings: Settings, console: Console, history: bool = True,
+             input: Any = None, output: Any = None, debug: bool = False) -> int:
+    suggestions = list(engine.suggestions())
+    console.print(welcome_renderable(settings.clinic_name, settings.disclaimer, suggestions[:5],
+                                     emergency_line(settings), extra="Type /help for commands, /quit to leave."))
+    session: PromptSession[str] = PromptSession(
+        history=make_history(history),
+        auto_suggest=QuestionSuggest(suggestions),
+        completer=WordCompleter(suggestions, ignore_case=True, sentence=True, match_middle=True),
+        complete_while_typing=False,
+        input=input, output=output,
+    )
+    state = ChatState()
+    record = None
+    if settings.record_unanswered:
+        from chatbot.review import record_unanswered
+
+        record = record_unanswered
+    while True:
+        try:
+            line = session.prompt("ask › ")
+        except KeyboardInterrupt:
+            continue  # Ctrl-C clears the line
+        except EOFError:
+            break
+        try:
+            if not handle_line(line, engine, settings, console, state, record):
+                break
+        except KeyboardInterrupt:
+            console.print(Text("(stopped)", style="dim"))
+        except Exception:  # the loop survives a bad line
+            console.print(Text("Sorry, something went wrong with that question. Please try again.", style="red"))
+            if debug:
+                console.print(Text(traceback.format_exc()))
+    console.print(Text("Take care. " + settings.disclaimer, style="dim"))
+    return 0
