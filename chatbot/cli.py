@@ -60,6 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kiosk", parents=[common], help="locked-down full-screen mode for a shared terminal")
     p.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="wipe the screen after this idle time")
 
+    sub.add_parser("admin-hash", parents=[common],
+                   help="make the kiosk_admin_hash line for a staff passphrase (asked for twice)")
+
     p = sub.add_parser("eval", parents=[common], help="run scripted Q&A cases and report")
     p.add_argument("cases", nargs="+", help="cases (.jsonl) or conversation scripts (.txt/.conv)")
     p.add_argument("--json", action="store_true", help="print one JSON object with the rates")
@@ -201,6 +204,20 @@ def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
     return run_kiosk(engine, settings, idle_timeout=timeout)
 
 
+def cmd_admin_hash(args: argparse.Namespace, settings: Settings) -> int:
+    import getpass
+
+    from chatbot.adminpass import make_hash
+
+    first = getpass.getpass("New staff passphrase: ")
+    if len(first) < 8:
+        raise UsageError("the passphrase must have at least 8 characters")
+    if getpass.getpass("Again: ") != first:
+        raise UsageError("the two passphrases differ")
+    sys.stdout.write(f'kiosk_admin_hash = "{make_hash(first)}"\n')
+    return 0
+
+
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.evaluation import run_eval_command
 
@@ -215,7 +232,7 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "ask": cmd_ask, "batch": cmd_batch, "corpus": cmd_corpus, "chat": cmd_chat, "kiosk": cmd_kiosk,
-    "eval": cmd_eval, "unanswered": cmd_unanswered,
+    "eval": cmd_eval, "unanswered": cmd_unanswered, "admin-hash": cmd_admin_hash,
 }
 
 

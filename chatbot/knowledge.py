@@ -86,6 +86,10 @@ def corpus_key(folder: Path, settings: Settings) -> str:
     h.update(f"{__version__}|{CACHE_FORMAT}|{settings.cache_key()}|{folder.resolve()}".encode())
     for name in ("vocabulary.toml", "stopwords.txt", "cleaning.toml"):
         h.update(_data_bytes("", name))
+    here = Path(__file__).parent
+    for module in ("analysis.py", "cleaning.py", "corpus.py", "index.py", "knowledge.py"):
+        # the code that builds the index is part of the key: an upgrade never serves an old cache
+        h.update((here / module).read_bytes())
     h.update(_data_bytes(settings.vocabulary, "vocabulary.toml") if settings.vocabulary else b"-")
     h.update(_data_bytes(settings.cleaning_rules, "cleaning.toml") if settings.cleaning_rules else b"-")
     try:

@@ -1,0 +1,239 @@
+"""Kiosk mode: a full-screen prompt-toolkit application on a shared waiting-room terminal.
+
+No key leaves it: Ctrl-C, Ctrl-D, Ctrl-Z, Ctrl-\\ and Escape are swallowed (the terminal is in raw
+mode, so they arrive as keys, not signals, and the signals are ignored as well). Staff leave with the
+configured command and passphrase, or by a signal from the system (SIGTERM, SIGHUP). After the idle
+time-out the screen and the terminal's scrollback are wiped and the welcome returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+from typing import Any
+
+from prompt_toolkit.application import Application
+from prompt_toolkit.buffer import Buffer
+from prompt_toolkit.formatted_text import ANSI, FormattedText
+from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.layout import HSplit, Layout, VSplit, Window
+from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
+from prompt_toolkit.layout.processors import PasswordProcessor
+from rich.console import Console
+from rich.text import Text
+
+from chatbot.config import Settings
+from chatbot.engine import Engine
+from chatbot.kiosk_core import MAX_INPUT, KioskCore
+from chatbot.render import answer_renderable, welcome_renderable
+
+WIPE = "\x1b[3J\x1b[2J\x1b[H"  # erase scrollback, erase screen, cursor home
+SWALLOWED_KEYS = ("c-c", "c-d", "c-z", "c-\\", "escape", "c-q", "c-s", "c-v", "c-x", "c-y", "f1", "f10")
+
+
+class KioskApp:
+    def __init__(self, core: KioskCore, input: Any = None, output: Any = None) -> None:
+        self.core = core
+        self.offset = 0
+        self.lines: list[str] = []
+        self.notice = ""
+        self.buffer = Buffer(multiline=False, on_text_changed=self._capped)
+        self.secret = Buffer(multiline=False)
+        kb = KeyBindings()
+        for key in SWALLOWED_KEYS:
+            kb.add(key, eager=True)(self._swallow)
+        kb.add("enter")(self._enter)
+        kb.add("pageup")(lambda e: self.scroll(-self.page()))
+        kb.add("pagedown")(lambda e: self.scroll(self.page()))
+        kb.add("up")(lambda e: self.scroll(-1))
+        kb.add("down")(lambda e: self.scroll(1))
+        header = Window(FormattedTextControl(self._header), height=1, style="reverse")
+        body = Window(FormattedTextControl(self._body), wrap_lines=False)
+        status = Window(FormattedTextControl(self._status), height=1, style="reverse")
+        prompt = VSplit([
+            Window(FormattedTextControl(self._prompt_label), dont_extend_width=True),
+            Window(BufferControl(self.buffer), height=1),
+        ])
+        self.question_window = prompt
+        self.secret_window = VSplit([
+            Window(FormattedTextControl(lambda: "Staff passphrase › "), dont_extend_width=True),
+            Window(BufferControl(self.secret, input_processors=[PasswordProcessor()]), height=1),
+        ])
+        self.root = HSplit([header, body, status, prompt])
+        self.app: Application[int] = Application(
+            layout=Layout(HSplit([header, body, status, self.input_area()])),
+            key_bindings=kb, full_screen=True, mouse_support=False, input=input, output=output,
+        )
+        self.app.key_processor.before_key_press += lambda _: self.core.touch()
+        self.redraw()
+
+    # -- layout helpers ----------------------------------------------------------------------
+    def input_area(self) -> Any:
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.layout import ConditionalContainer
+
+        admin = Condition(lambda: self.core.screen.kind == "admin")
+        return HSplit([
+            ConditionalContainer(self.question_window, filter=~admin),
+            ConditionalContainer(self.secret_window, filter=admin),
+        ])
+
+    def size(self) -> tuple[int, int]:
+        try:
+            s = self.app.output.get_size()
+            return max(s.rows, 8), max(s.columns, 30)
+        except Exception:
+            return 24, 80
+
+    def page(self) -> int:
+        return max(1, self.size()[0] - 3)
+
+    def scroll(self, delta: int) -> None:
+        self.offset = max(0, min(self.offset + delta, max(0, len(self.lines) - self.page())))
+
+    def _header(self) -> FormattedText:
+        return FormattedText([("bold", f" {self.core.settings.clinic_name} · questions about ketamine for chronic pain "
+                                       "· type 'new' to start over ")])
+
+    def _prompt_label(self) -> FormattedText:
+        return FormattedText([("bold", "Your question › ")])
+
+    def _body(self) -> ANSI:
+        return ANSI("\n".join(self.lines[self.offset:self.offset + self.page()]))
+
+    def _status(self) -> FormattedText:
+        parts = []
+        remaining = self.core.idle_remaining()
+        if not self.core.at_rest() and remaining <= self.core.countdown:
+            parts.append(f"Starting over for the next patient in {max(0, int(remaining + 0.999))} s "
+                         "- press any key to stay")
+        elif self.notice:
+            parts.append(self.notice)
+        if len(self.lines) > self.page():
+            last = min(len(self.lines), self.offset + self.page())
+            parts.append(f"lines {self.offset + 1}-{last} of {len(self.lines)}: PgUp/PgDn or ↑/↓ to scroll")
+        elif not parts:
+            parts.append("Type a question and press Enter, or a number to ask a suggested question.")
+        return FormattedText([("", " " + "  |  ".join(parts))])
+
+    # -- drawing -----------------------------------------------------------------------------
+    def redraw(self) -> None:
+        rows, cols = self.size()
+        color = None if os.environ.get("NO_COLOR") else "standard"
+        console = Console(file=io.StringIO(), width=cols, force_terminal=color is not None,
+                          color_system=color, highlight=False, markup=False, emoji=False)
+        core, screen = self.core, self.core.screen
+        s = core.settings
+        emergency = (f"In danger or thinking of harming yourself? Call {s.emergency_number}, "
+                     f"or call or text {s.crisis_line} now.")
+        if screen.kind == "welcome":
+            console.print(welcome_renderable(s.clinic_name, s.disclaimer, core.suggestions, emergency,
+                                             numbered=True, extra="Type a number to ask that question. "
+                                             "Type 'new' at any time to start over."))
+        elif screen.kind in ("answer", "more") and screen.answer is not None:
+            hits = screen.hits if screen.kind == "more" else None
+            console.print(answer_renderable(screen.answer, core.engine.highlights, show_question=True,
+                                            hits=hits, first_number=screen.first_number))
+        elif screen.kind == "admin":
+            console.print(Text("Staff exit: type the passphrase and press Enter."))
+        else:
+            console.print(Text(screen.text))
+        self.lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
+        self.offset = 0
+
+    def wipe(self) -> None:
+        """Clear the screen and the terminal's scrollback, then draw afresh."""
+        self.buffer.reset()
+        self.secret.reset()
+        self.notice = ""
+        try:
+            self.app.output.write_raw(WIPE)
+            self.app.output.flush()
+            self.app.renderer.clear()
+        except Exception:
+            pass
+        self.redraw()
+        self.app.invalidate()
+
+    # -- events ------------------------------------------------------------------------------
+    def _swallow(self, event: Any) -> None:
+        self.notice = "This terminal stays open for patients. Type 'new' to start over."
+        self.app.invalidate()
+
+    def _capped(self, buffer: Buffer) -> None:
+        if len(buffer.text) > MAX_INPUT:
+            buffer.text = buffer.text[:MAX_INPUT]
+            buffer.cursor_position = MAX_INPUT
+            self.notice = f"Questions are limited to {MAX_INPUT} characters."
+
+    def _enter(self, event: Any) -> None:
+        admin = self.core.screen.kind == "admin"
+        line = self.secret.text if admin else self.buffer.text
+        self.buffer.reset()
+        self.secret.reset()
+        self.notice = ""
+        outcome = self.core.submit(line)
+        if outcome == "admin_exit":
+            self.wipe()
+            self.app.exit(result=0)
+            return
+        if outcome == "reset":
+            self.wipe()
+        else:
+            self.redraw()
+        self.focus_input()
+
+    def focus_input(self) -> None:
+        target = self.secret if self.core.screen.kind == "admin" else self.buffer
+        try:
+            self.app.layout.focus(target)
+        except ValueError:
+            pass
+
+    async def _watch_idle(self) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            if self.core.tick():
+                self.wipe()
+                self.focus_input()
+            self.app.invalidate()
+
+    def run(self) -> int:
+        def start() -> None:
+            self.app.create_background_task(self._watch_idle())
+
+        return int(self.app.run(pre_run=start) or 0)
+
+
+def run_kiosk(engine: Engine, settings: Settings, idle_timeout: float) -> int:
+    from chatbot.state import state_dir
+
+    core = KioskCore(engine, settings, idle_timeout, error_log=state_dir() / "kiosk-errors.log")
+    for sig in (signal.SIGINT, signal.SIGTSTP, signal.SIGQUIT):
+        signal.signal(sig, signal.SIG_IGN)
+    stop = {"now": False}
+
+    def leave(signum: int, frame: Any) -> None:
+        stop["now"] = True
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, leave)
+    signal.signal(signal.SIGHUP, leave)
+    try:
+        while not core.exit_requested and not stop["now"]:
+            try:
+                KioskApp(core).run()
+            except (SystemExit, KeyboardInterrupt):
+                if stop["now"]:
+                    break
+            except Exception as exc:  # log without the patient's words, then back to the welcome
+                core.log_error(exc)
+                core.reset()
+    finally:
+        import sys
+
+        sys.stdout.write(WIPE)
+        sys.stdout.flush()
+    return 0
