@@ -221,7 +221,13 @@ def cmd_admin_hash(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.evaluation import run_eval_command
 
-    return run_eval_command(args, make_engine(args, settings), make_console())
+    from pathlib import Path
+
+    from chatbot.corpus import bundled_corpus_dir
+
+    folder = args.corpus or settings.corpus
+    corpus_dir = Path(folder) if folder else bundled_corpus_dir()
+    return run_eval_command(args, make_engine(args, settings), make_console(), corpus_dir)
 
 
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:

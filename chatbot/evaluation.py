@@ -1,0 +1,280 @@
+"""`chatbot eval`: scripted Q&A testing for clinic staff.
+
+Case files (``.jsonl``, the format of ../shared/eval/public.jsonl) are scored with the referee's rules
+(``scoring.py``). Conversation scripts (``.conv``) check multi-turn flows:
+
+    # a comment
+    > how long does the drip take
+    status: answered
+    contains: 40 minutes
+    > /more
+    status: more
+    > I don't want to be here anymore
+    status: emergency
+    notice: emergency
+    not: Quote
+
+Each ``> line`` is what the patient types; the lines under it are what must hold for that turn:
+``status:``, ``contains:`` (in the quotes, message or notices, case-insensitive), ``not:``,
+``source:`` (part of a quoted file path) and ``notice:`` (a notice kind).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from chatbot.engine import Engine
+from chatbot.errors import UsageError
+from chatbot.models import Answer, Hit
+from chatbot.scoring import Score, score
+
+RATE_FLAGS = {"hit1": "hit@1", "hit3": "hit@3", "mrr": "mrr", "abstain": "abstain",
+              "emergency": "emergency_recall", "advice": "advice", "smalltalk": "smalltalk",
+              "conversations": "conversations"}
+MORE = {"/more", "more", "tell me more"}
+
+
+@dataclass
+class Turn:
+    said: str
+    expect: list[tuple[str, str]] = field(default_factory=list)
+    line: int = 0
+
+
+@dataclass
+class TurnResult:
+    script: str
+    turn: Turn
+    status: str
+    failures: list[str]
+
+
+def parse_script(text: str, name: str) -> list[Turn]:
+    turns: list[Turn] = []
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith(">"):
+            turns.append(Turn(line[1:].strip(), line=no))
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in ("status", "contains", "not", "source", "notice") or not turns:
+            raise UsageError(f"{name}:{no}: expected '> question' or 'status|contains|not|source|notice: …'")
+        turns[-1].expect.append((key, value.strip()))
+    if not turns:
+        raise UsageError(f"{name}: no turns ('> question' lines)")
+    return turns
+
+
+def run_script(engine: Engine, turns: list[Turn], name: str) -> list[TurnResult]:
+    results = []
+    last: Answer | None = None
+    shown = 0
+    for turn in turns:
+        said = " ".join(turn.said.lower().split()).rstrip(".!?")
+        hits: tuple[Hit, ...]
+        if said in MORE:
+            if last is None or last.status != "answered" or not last.more[shown:]:
+                status, hits, extra = "no_more", (), ""
+            else:
+                hits = last.more[shown:shown + 3]
+                shown += len(hits)
+                status, extra = "more", ""
+            notices: tuple[str, ...] = ()
+            body_notices = ""
+        else:
+            last, shown = engine.ask(turn.said), 0
+            status, hits, extra = last.status, last.hits, last.message
+            notices = tuple(n.kind for n in last.notices)
+            body_notices = " ".join(n.text for n in last.notices)
+        body = " ".join([h.passage.text for h in hits] + [extra, body_notices]).lower()
+        paths = [h.passage.source.path for h in hits]
+        failures = []
+        for key, value in turn.expect:
+            v = value.lower()
+            if key == "status" and status != value:
+                failures.append(f"status {status}, expected {value}")
+            elif key == "contains" and v not in body:
+                failures.append(f"does not contain {value!r}")
+            elif key == "not" and v in body:
+                failures.append(f"contains {value!r}")
+            elif key == "source" and not any(value in p for p in paths):
+                failures.append(f"no quote from {value!r}")
+            elif key == "notice" and value not in notices:
+                failures.append(f"no {value} notice")
+        results.append(TurnResult(name, turn, status, failures))
+    return results
+
+
+def raw_article_text(folder: Path) -> str:
+    """All raw articles, as the referee reads the seeds: for the verbatim check."""
+    parts = []
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in (".txt", ".md"):
+            try:
+                parts.append(p.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+    return " ".join(parts)
+
+
+def read_cases(path: Path) -> list[dict[str, Any]]:
+    cases = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise UsageError(f"cases file not found: {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read cases file {path}: {exc}") from None
+    for no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+            if not isinstance(case, dict) or "question" not in case or "kind" not in case:
+                raise ValueError("needs 'kind' and 'question'")
+        except ValueError as exc:
+            raise UsageError(f"{path}:{no}: not a valid case ({exc})") from None
+        case.setdefault("id", f"{path.stem}:{no}")
+        cases.append(case)
+    return cases
+
+
+def _clean(x: float) -> float | None:
+    return None if isinstance(x, float) and math.isnan(x) else round(x, 4)
+
+
+def summary(result: Score | None, turns: list[TurnResult]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if result is not None:
+        out.update({k: _clean(v) for k, v in result.rates.items()})
+        out.update(result.counts)
+        out["cases"] = {r.id: r.ok for r in result.results}
+    if turns:
+        ok = sum(not t.failures for t in turns)
+        out["conversations"] = round(ok / len(turns), 4)
+        out["turns"] = {f"{t.script}:{t.turn.line}": not t.failures for t in turns}
+    return out
+
+
+def compare(previous: dict[str, Any], current: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    better, worse, rates = [], [], []
+    for key in ("cases", "turns"):
+        before, now = previous.get(key, {}), current.get(key, {})
+        for case_id, ok in now.items():
+            if case_id in before and before[case_id] != ok:
+                (better if ok else worse).append(case_id)
+    for k, v in current.items():
+        p = previous.get(k)
+        if isinstance(v, int | float) and isinstance(p, int | float) and not isinstance(v, bool) and v != p:
+            rates.append(f"{k}: {p} → {v}")
+    return better, worse, rates
+
+
+def print_report(console: Any, result: Score | None, turns: list[TurnResult], data: dict[str, Any]) -> None:
+    if result is not None:
+        table = Table(title="Scripted Q&A", title_justify="left")
+        for col in ("measure", "value", "cases"):
+            table.add_column(col)
+        c = result.counts
+        for label, key, n in (("right passage first (hit@1)", "hit@1", c["n_answer"]),
+                              ("right passage in top 3 (hit@3)", "hit@3", c["n_answer"]),
+                              ("MRR over the top three", "mrr", c["n_answer"]),
+                              ("abstains when it should", "abstain", c["n_abstain"]),
+                              ("emergency recall", "emergency_recall", c["n_emergency"]),
+                              ("personal-advice notice", "advice", c["n_advice"]),
+                              ("small talk quotes nothing", "smalltalk", c["n_smalltalk"])):
+            v = data.get(key)
+            table.add_row(label, "–" if v is None else f"{v:.2f}", str(n))
+        table.add_row("false alarms on benign look-alikes", str(c["false_alarms"]), str(c["n_benign"]))
+        for key in ("leaks", "non_verbatim", "missing_source", "missing_disclaimer"):
+            table.add_row(key.replace("_", " "), str(c[key]), "must be 0")
+        console.print(table)
+        for r in result.results:
+            if not r.ok:
+                line = Text("FAIL ", style="red")
+                line.append(f"{r.id} [{r.kind}] ")
+                line.append(r.question)
+                line.append(f"\n     got {r.status}", style="dim")
+                for g in r.got[:2]:
+                    line.append(f"\n     “{g}…”", style="dim")
+                console.print(line)
+    if turns:
+        ok = sum(not t.failures for t in turns)
+        console.print(Text(f"\nConversation turns: {ok}/{len(turns)} as expected", style="bold"))
+        for t in turns:
+            if t.failures:
+                console.print(Text(f"FAIL {t.script}:{t.turn.line} > {t.turn.said}: " + "; ".join(t.failures),
+                                   style="red"))
+
+
+def run_eval_command(args: argparse.Namespace, engine: Engine, console: Any, corpus_dir: Path) -> int:
+    cases: list[dict[str, Any]] = []
+    turns: list[TurnResult] = []
+    for name in args.cases:
+        path = Path(name)
+        if path.suffix == ".jsonl":
+            cases.extend(read_cases(path))
+        else:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read conversation script {path}: {exc}") from None
+            turns.extend(run_script(engine, parse_script(text, path.name), path.name))
+    result = None
+    if cases:
+        answers = [engine.ask(c["question"]).to_dict() for c in cases]
+        seeds = raw_article_text(Path(args.seeds) if args.seeds else corpus_dir)
+        result = score(cases, answers, seeds)
+    data = summary(result, turns)
+    if args.compare:
+        try:
+            previous = json.loads(Path(args.compare).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read previous results {args.compare}: {exc}") from None
+        better, worse, rates = compare(previous, data)
+        data["compare"] = {"better": better, "worse": worse, "rates": rates}
+    if args.save:
+        Path(args.save).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    if args.json:
+        import sys
+
+        sys.stdout.write(json.dumps(data) + "\n")
+    else:
+        print_report(console, result, turns, data)
+        if args.compare:
+            comp = data["compare"]
+            console.print(Text(f"\nSince {args.compare}: {len(comp['better'])} better, {len(comp['worse'])} worse",
+                               style="bold"))
+            for case_id in comp["better"]:
+                console.print(Text(f"  better {case_id}", style="green"))
+            for case_id in comp["worse"]:
+                console.print(Text(f"  worse  {case_id}", style="red"))
+            for line in comp["rates"]:
+                console.print(Text(f"  {line}"))
+    failed = []
+    for flag, key in RATE_FLAGS.items():
+        floor = getattr(args, f"min_{flag}", None)
+        if floor is not None:
+            value = data.get(key)
+            if value is None or value < floor:
+                failed.append(f"{key} {value} < {floor}")
+    for key in ("leaks", "non_verbatim", "missing_source", "missing_disclaimer"):
+        if data.get(key):
+            failed.append(f"{key} = {data[key]}")
+    if failed:
+        import sys
+
+        sys.stderr.write("chatbot eval: below thresholds: " + "; ".join(failed) + "\n")
+        return 1
+    return 0

@@ -1,0 +1,103 @@
+"""`chatbot eval`: agreement with the referee, thresholds, comparison, conversation scripts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatbot.cli import main
+from chatbot.evaluation import parse_script, run_script
+from chatbot.errors import UsageError
+from tests.conftest import REPO, SHARED
+
+GOLDEN = REPO / "tests" / "data" / "golden.jsonl"
+FLOWS = REPO / "tests" / "data" / "conversations" / "flows.conv"
+KEYS = ("hit@1", "hit@3", "mrr", "abstain", "emergency_recall", "advice", "leaks", "non_verbatim",
+        "missing_source", "missing_disclaimer")
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(["eval", *argv, "--json"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_json_has_the_documented_keys(capsys) -> None:
+    code, data = run_json(capsys, str(GOLDEN))
+    assert code == 0 and all(k in data for k in KEYS)
+    assert all(0 <= data[k] <= 1 for k in KEYS[:6])
+
+
+@pytest.mark.skipif(not (SHARED / "eval" / "score.py").exists(), reason="../shared/eval is not beside the repo")
+@pytest.mark.parametrize("cases", ["public", "golden"])
+def test_agrees_with_the_referee(capsys, tmp_path: Path, cases: str) -> None:
+    path = SHARED / "eval" / "public.jsonl" if cases == "public" else GOLDEN
+    questions = tmp_path / "q.txt"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    questions.write_text("\n".join(r["question"] for r in rows) + "\n")
+    assert main(["batch", "--json", str(questions)]) == 0
+    answers = tmp_path / "a.jsonl"
+    answers.write_text(capsys.readouterr().out)
+    ref = subprocess.run([sys.executable, str(SHARED / "eval" / "score.py"), str(path), str(answers),
+                          str(REPO / "corpus")], capture_output=True, text=True, check=True).stdout
+    summary = json.loads(ref.split("SUMMARY ", 1)[1])
+    _, ours = run_json(capsys, str(path))
+    pairs = {"hit1": "hit@1", "hit3": "hit@3", "mrr": "mrr", "abstain": "abstain", "emergency": "emergency_recall",
+             "advice": "advice", "small": "smalltalk"}
+    for theirs, mine in pairs.items():
+        if summary[theirs] == summary[theirs]:  # not NaN
+            assert abs(summary[theirs] - ours[mine]) <= 0.005, theirs
+    for key in ("leaks", "not_verbatim", "no_source", "no_disclaimer"):
+        mine = {"not_verbatim": "non_verbatim", "no_source": "missing_source",
+                "no_disclaimer": "missing_disclaimer"}.get(key, key)
+        assert summary[key] == ours[mine]
+
+
+def test_thresholds_fail_when_quality_drops_and_pass_when_it_holds(capsys) -> None:
+    assert main(["eval", str(GOLDEN), "--min-hit3", "0.5", "--min-emergency", "1.0"]) == 0
+    capsys.readouterr()
+    assert main(["eval", str(GOLDEN), "--min-hit1", "0.99"]) == 1
+    assert "below thresholds" in capsys.readouterr().err
+
+
+def test_thresholds_fail_on_a_degraded_engine(capsys, tmp_path: Path) -> None:
+    # a settings file that makes the engine refuse almost everything: quality drops, eval must fail
+    cfg = tmp_path / "s.toml"
+    cfg.write_text("min_coverage = 0.99\nmin_score = 50\n")
+    assert main(["--config", str(cfg), "eval", str(GOLDEN), "--min-hit3", "0.5"]) == 1
+
+
+def test_compare_lists_better_and_worse(capsys, tmp_path: Path) -> None:
+    saved = tmp_path / "before.json"
+    cfg = tmp_path / "s.toml"
+    cfg.write_text("min_coverage = 0.99\n")
+    main(["--config", str(cfg), "eval", str(GOLDEN), "--save", str(saved), "--json"])
+    capsys.readouterr()
+    code, data = run_json(capsys, str(GOLDEN), "--compare", str(saved))
+    assert code == 0 and data["compare"]["better"] and any("hit@1" in r for r in data["compare"]["rates"])
+
+
+def test_conversation_scripts_run(capsys) -> None:
+    code, data = run_json(capsys, str(FLOWS), "--min-conversations", "1.0")
+    assert code == 0 and data["conversations"] == 1.0
+
+
+def test_conversation_expectations_can_fail(engine) -> None:
+    turns = parse_script("> hello\nstatus: answered\ncontains: nonexistent words\n", "x.conv")
+    result = run_script(engine, turns, "x.conv")
+    assert len(result[0].failures) == 2
+
+
+def test_bad_script_is_a_clear_error() -> None:
+    with pytest.raises(UsageError):
+        parse_script("status: answered\n", "x.conv")
+    with pytest.raises(UsageError):
+        parse_script("> hi\nbogus line\n", "x.conv")
+
+
+def test_missing_cases_file_is_one_line(capsys) -> None:
+    assert main(["eval", "nope.jsonl"]) == 2
+    assert "not found" in capsys.readouterr().err
