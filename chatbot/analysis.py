@@ -12,11 +12,10 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
+from typing import Any
 
-import snowballstemmer
-
+from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -53,7 +52,7 @@ def words(text: str) -> list[str]:
 
 
 def _read_data(name: str) -> str:
-    return resources.files("chatbot.data").joinpath(name).read_text(encoding="utf-8")
+    return (DATA_DIR / name).read_text(encoding="utf-8")
 
 
 def load_stopwords() -> frozenset[str]:
@@ -108,11 +107,24 @@ def load_vocabulary(extra: str | Path | None = None) -> Vocabulary:
 class Analyzer:
     """Turns article text and questions into BM25 terms."""
 
-    def __init__(self, vocabulary: Vocabulary | None = None, stopwords: Iterable[str] | None = None) -> None:
+    def __init__(self, vocabulary: Vocabulary | None = None, stopwords: Iterable[str] | None = None,
+                 known_terms: dict[str, str | None] | None = None) -> None:
         self.vocabulary = vocabulary or load_vocabulary()
         self.stopwords = frozenset(stopwords) if stopwords is not None else load_stopwords()
-        self._stemmer = snowballstemmer.stemmer("english")
-        self._term_cache: dict[str, str | None] = {}
+        self._stemmer: Any = None  # imported on first need: a cached index rarely needs it
+        self._term_cache: dict[str, str | None] = dict(known_terms or {})
+
+    @property
+    def term_table(self) -> dict[str, str | None]:
+        """Every word seen so far and its term: saved with the index so start-up needs no stemmer."""
+        return self._term_cache
+
+    def stem(self, word: str) -> str:
+        if self._stemmer is None:
+            import snowballstemmer
+
+            self._stemmer = snowballstemmer.stemmer("english")
+        return str(self._stemmer.stemWord(word))
 
     def term(self, word: str) -> str | None:
         """The index term for one surface word, or None for a stop word."""
@@ -124,7 +136,7 @@ class Analyzer:
             result = None
         else:
             canonical = self.vocabulary.equivalents.get(word, word)
-            result = self._stemmer.stemWord(canonical)
+            result = self.stem(canonical)
         if len(self._term_cache) < 200_000:
             self._term_cache[word] = result
         return result
@@ -213,7 +225,8 @@ class SpellingCorrector:
         # most frequent first, so that ties go to the commoner word
         self._choices = sorted(corpus_words, key=lambda w: (-corpus_words[w], w))
         self._choices += sorted(w for w in known if w not in corpus_words and len(w) >= 4)
-        self._known = set(corpus_words) | known
+        self.known = set(corpus_words) | known
+        self._known = self.known
         self._cache: dict[str, str] = {}
 
     @staticmethod

@@ -14,9 +14,9 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
+from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
 
 _TERMINAL = ".!?"
@@ -62,7 +62,7 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
         if path:
             text = Path(path).read_text(encoding="utf-8")
         else:
-            text = resources.files("chatbot.data").joinpath("cleaning.toml").read_text(encoding="utf-8")
+            text = (DATA_DIR / "cleaning.toml").read_text(encoding="utf-8")
         data = tomllib.loads(text)
         rules = []
         for entry in data.get("rule", []):

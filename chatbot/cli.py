@@ -174,11 +174,13 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
+    from pathlib import Path
+
     from chatbot.knowledge import report
     from chatbot.reports import print_corpus_report
 
     folder = args.corpus or settings.corpus or None
-    reports, problems = report(folder, settings)
+    reports, problems = report(Path(folder) if folder else None, settings)
     print_corpus_report(make_console(), reports, problems, verbose=args.verbose)
     return 0
 
@@ -219,11 +221,10 @@ def cmd_admin_hash(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from chatbot.evaluation import run_eval_command
-
     from pathlib import Path
 
     from chatbot.corpus import bundled_corpus_dir
+    from chatbot.evaluation import run_eval_command
 
     folder = args.corpus or settings.corpus
     corpus_dir = Path(folder) if folder else bundled_corpus_dir()

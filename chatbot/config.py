@@ -7,7 +7,6 @@ Settings come from a TOML file (``--config FILE``, else ``$CHATBOT_CONFIG``, els
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -59,9 +58,6 @@ class Settings:
         return repr((self.bm25_k1, self.bm25_b, self.bm25_delta, self.vocabulary, self.cleaning_rules))
 
 
-_NUMBERS = {f.name for f in fields(Settings) if f.type in ("float", "int")}
-
-
 def _coerce(name: str, value: Any, kind: str) -> Any:
     if kind == "bool":
         if not isinstance(value, bool):
@@ -92,6 +88,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
     cfg = Path(path) if path else default_config_path()
     if cfg is None:
         return Settings()
+    import tomllib
+
     try:
         data = tomllib.loads(cfg.read_text(encoding="utf-8"))
     except FileNotFoundError:

@@ -19,7 +19,6 @@ from chatbot.safety import SafetyRules, Verdict
 
 CANDIDATES = 10
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
-_SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
 # In the closeness re-ranking, even a word found in every passage ("ketamine") counts for this much:
 # "ketamine" and "addiction" in one sentence answer "is ketamine addictive?" better than apart.
 PROXIMITY_FLOOR = 1.0
@@ -56,9 +55,12 @@ class Engine:
                  safety: SafetyRules | None = None) -> None:
         self.kb = kb
         self.settings = settings or Settings()
-        self.analyzer = Analyzer(load_vocabulary(self.settings.vocabulary or None))
+        # the knowledge base carries the vocabulary it was built with: no second parse at start-up
+        vocabulary = kb.vocabulary or load_vocabulary(self.settings.vocabulary or None)
+        self.analyzer = Analyzer(vocabulary, kb.stopwords or None, kb.terms)
         self.speller = SpellingCorrector(kb.corpus_words, self.analyzer.known_words())
         self.safety = safety or SafetyRules.load(self.settings.safety_rules or None)
+        self.safety.known_words = self.speller.known
         s = self.settings
         self.values = {
             "emergency_number": s.emergency_number, "crisis_line": s.crisis_line,
@@ -67,7 +69,6 @@ class Engine:
         }
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
-        self._sentences: dict[int, list[frozenset[str]]] = {}
 
     # -- retrieval -----------------------------------------------------------------------------
     def query_units(self, question: str) -> list[tuple[str, ...]]:
@@ -107,25 +108,24 @@ class Engine:
         hits = tuple(Hit(self.kb.passage(d), float(scores[d])) for d in top)
         return Retrieval(hits, tuple(coverage[d] for d in top), tuple(terms))
 
-    def _sentence_terms(self, d: int) -> list[frozenset[str]]:
-        found = self._sentences.get(d)
-        if found is None:
-            found = [frozenset(self.analyzer.document_terms(s)) for s in _SENTENCE.split(self.kb.texts[d])]
-            if len(self._sentences) > 50_000:
-                self._sentences.clear()
-            self._sentences[d] = found
-        return found
-
     def _closeness(self, d: int, units: list[tuple[str, ...]], weights: list[float]) -> float:
         """The largest share of the question (every word counting at least PROXIMITY_FLOOR) that
         one sentence of the passage holds."""
-        ws = [max(w, PROXIMITY_FLOOR) for w in weights]
-        total = sum(ws)
-        best = 0.0
-        for sentence in self._sentence_terms(d):
-            got = sum(w for unit, w in zip(units, ws, strict=True) if any(t in sentence for t in unit))
-            best = max(best, got)
-        return best / total
+        index = self.kb.index
+        per_sentence: dict[int, float] = {}
+        total = 0.0
+        for unit, weight in zip(units, weights, strict=True):
+            w = max(weight, PROXIMITY_FLOOR)
+            total += w
+            mask = 0
+            for t in unit:
+                mask |= index.sentence_mask(t, d)
+            while mask:
+                low = mask & -mask
+                bit = low.bit_length() - 1
+                per_sentence[bit] = per_sentence.get(bit, 0.0) + w
+                mask ^= low
+        return max(per_sentence.values(), default=0.0) / total
 
     def confident(self, r: Retrieval) -> bool:
         return bool(r.ranked) and r.confidence >= self.settings.min_coverage \

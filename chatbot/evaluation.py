@@ -168,7 +168,9 @@ def summary(result: Score | None, turns: list[TurnResult]) -> dict[str, Any]:
 
 
 def compare(previous: dict[str, Any], current: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
-    better, worse, rates = [], [], []
+    better: list[str] = []
+    worse: list[str] = []
+    rates: list[str] = []
     for key in ("cases", "turns"):
         before, now = previous.get(key, {}), current.get(key, {})
         for case_id, ok in now.items():

@@ -31,6 +31,7 @@ class BM25Index:
     offsets: np.ndarray  # int64, len(vocab) + 1
     post_docs: np.ndarray  # int32 passage ids, ascending within a term
     post_weight: np.ndarray  # float64: tf * (k1 + 1) / (k1 * norm(d) + tf)
+    post_mask: np.ndarray  # uint64: bit i set when the term is in sentence i of the passage (0-63)
     doc_len: np.ndarray  # int32
     n_docs: int
     avgdl: float
@@ -40,23 +41,28 @@ class BM25Index:
 
     @classmethod
     def build(cls, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75,
-              delta: float = 1.0) -> BM25Index:
+              delta: float = 1.0, sentence_masks: Sequence[dict[str, int]] | None = None) -> BM25Index:
+        """Index token lists; ``sentence_masks[d]`` maps a term to the sentences of passage d holding it."""
         if not documents:
             raise ValueError("cannot index an empty corpus")
         vocab: dict[str, int] = {}
         docs_of: list[array] = []
         tfs_of: list[array] = []
+        masks_of: list[array] = []
         doc_len = np.zeros(len(documents), dtype=np.int32)
         for d, doc in enumerate(documents):
             doc_len[d] = len(doc)
+            masks = sentence_masks[d] if sentence_masks is not None else {}
             for term, tf in Counter(doc).items():
                 tid = vocab.get(term)
                 if tid is None:
                     tid = vocab[term] = len(vocab)
                     docs_of.append(array("i"))
                     tfs_of.append(array("i"))
+                    masks_of.append(array("Q"))
                 docs_of[tid].append(d)
                 tfs_of[tid].append(tf)
+                masks_of[tid].append(masks.get(term, 0))
         n = len(documents)
         avgdl = float(doc_len.sum()) / n
         df = np.fromiter((len(x) for x in docs_of), dtype=np.int64, count=len(docs_of))
@@ -64,15 +70,17 @@ class BM25Index:
         np.cumsum(df, out=offsets[1:])
         post_docs = np.empty(int(offsets[-1]), dtype=np.int32)
         tf_all = np.empty(int(offsets[-1]), dtype=np.float64)
+        post_mask = np.empty(int(offsets[-1]), dtype=np.uint64)
         for tid in range(len(vocab)):
             lo, hi = offsets[tid], offsets[tid + 1]
             post_docs[lo:hi] = np.frombuffer(docs_of[tid], dtype=np.int32)
             tf_all[lo:hi] = np.frombuffer(tfs_of[tid], dtype=np.int32)
-        del docs_of, tfs_of
+            post_mask[lo:hi] = np.frombuffer(masks_of[tid], dtype=np.uint64)
+        del docs_of, tfs_of, masks_of
         norm = k1 * (1 - b + b * doc_len.astype(np.float64) / avgdl)
         post_weight = (tf_all * (k1 + 1)) / (norm[post_docs] + tf_all)
         idf = np.log((n + 1) / df.astype(np.float64))
-        return cls(vocab, idf, offsets, post_docs, post_weight, doc_len, n, avgdl, k1, b, delta)
+        return cls(vocab, idf, offsets, post_docs, post_weight, post_mask, doc_len, n, avgdl, k1, b, delta)
 
     def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         tid = self.vocab.get(term)
@@ -104,13 +112,22 @@ class BM25Index:
         """Exactly ``rank_bm25.BM25Plus(documents, k1, b, delta).get_scores(query)``."""
         return self.matched_scores(query) + self.constant(query)
 
+    def _find(self, term: str, doc: int) -> int:
+        """Position of (term, doc) in the postings, or -1."""
+        tid = self.vocab.get(term)
+        if tid is None:
+            return -1
+        lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        i = lo + int(np.searchsorted(self.post_docs[lo:hi], doc))
+        return i if i < hi and int(self.post_docs[i]) == doc else -1
+
     def contains(self, term: str, doc: int) -> bool:
-        found = self.postings(term)
-        if found is None:
-            return False
-        docs = found[0]
-        i = int(np.searchsorted(docs, doc))
-        return i < len(docs) and int(docs[i]) == doc
+        return self._find(term, doc) >= 0
+
+    def sentence_mask(self, term: str, doc: int) -> int:
+        """Bit i set when ``term`` is in sentence i of passage ``doc`` (0 when absent)."""
+        i = self._find(term, doc)
+        return int(self.post_mask[i]) if i >= 0 else 0
 
     def top(self, scores: np.ndarray, k: int) -> list[int]:
         """Ids of the k best positive scores, best first (ties: lower id first)."""

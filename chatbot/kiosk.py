@@ -12,7 +12,7 @@ import asyncio
 import io
 import os
 import signal
-from typing import Any
+from typing import Any, Literal
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
@@ -121,7 +121,7 @@ class KioskApp:
     # -- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:
         rows, cols = self.size()
-        color = None if os.environ.get("NO_COLOR") else "standard"
+        color: Literal["standard"] | None = None if os.environ.get("NO_COLOR") else "standard"
         console = Console(file=io.StringIO(), width=cols, force_terminal=color is not None,
                           color_system=color, highlight=False, markup=False, emoji=False)
         core, screen = self.core, self.core.screen

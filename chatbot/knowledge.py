@@ -10,19 +10,19 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
+import re
 from collections import Counter
-from dataclasses import dataclass
-from importlib import resources
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from chatbot import __version__
-from chatbot.analysis import Analyzer, load_vocabulary, words
-from chatbot.cleaning import Removal, clean_text, load_rules
+from chatbot.analysis import Analyzer, Vocabulary, load_vocabulary, words
 from chatbot.config import Settings
 from chatbot.corpus import ARTICLE_SUFFIXES, Article, bundled_corpus_dir, load_corpus
+from chatbot.data import DATA_DIR
 from chatbot.index import BM25Index
 from chatbot.models import Passage, Source
 
@@ -53,6 +53,9 @@ class KnowledgeBase:
     corpus_words: dict[str, int]
     question_headings: list[str]
     problems: list[str]
+    vocabulary: Vocabulary | None = None
+    stopwords: frozenset[str] = frozenset()
+    terms: dict[str, str | None] = field(default_factory=dict)
     key: str = ""
 
     def __len__(self) -> int:
@@ -68,7 +71,23 @@ class KnowledgeBase:
 class CorpusReport:
     article: Article
     kept: int
-    removals: tuple[Removal, ...]
+    removals: tuple[Any, ...]  # chatbot.cleaning.Removal
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
+
+
+def sentences(text: str) -> list[str]:
+    return _SENTENCE.split(text)
+
+
+def sentence_masks(analyzer: Analyzer, text: str) -> dict[str, int]:
+    """For each term of a passage, a bit mask of the sentences (the first 64) it occurs in."""
+    masks: dict[str, int] = {}
+    for i, sentence in enumerate(sentences(text)[:64]):
+        for term in analyzer.document_terms(sentence):
+            masks[term] = masks.get(term, 0) | (1 << i)
+    return masks
 
 
 def _data_bytes(path: str, bundled: str) -> bytes:
@@ -77,7 +96,7 @@ def _data_bytes(path: str, bundled: str) -> bytes:
             return Path(path).read_bytes()
         except OSError:
             return b"unreadable:" + path.encode()
-    return resources.files("chatbot.data").joinpath(bundled).read_bytes()
+    return (DATA_DIR / bundled).read_bytes()
 
 
 def corpus_key(folder: Path, settings: Settings) -> str:
@@ -126,6 +145,8 @@ def _question_heading(heading: str) -> str | None:
 
 def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
     """Load, clean and index the articles (no cache)."""
+    from chatbot.cleaning import clean_text, load_rules
+
     loaded = load_corpus(folder)
     rules = load_rules(settings.cleaning_rules or None)
     analyzer = Analyzer(load_vocabulary(settings.vocabulary or None))
@@ -135,6 +156,7 @@ def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
     paragraphs: list[int] = []
     article_of: list[int] = []
     documents: list[list[str]] = []
+    masks: list[dict[str, int]] = []
     surface: Counter[str] = Counter()
     questions: dict[str, None] = {}
     for a_id, article in enumerate(loaded.articles):
@@ -150,6 +172,7 @@ def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
             section_terms = analyzer.document_terms(p.section)
             documents.append(analyzer.terms(body) + section_terms * HEADING_WEIGHT + title_terms
                              + analyzer.defined_terms(p.text))
+            masks.append(sentence_masks(analyzer, p.text))
             q = _question_heading(p.section)
             if q:
                 questions.setdefault(q, None)
@@ -160,13 +183,16 @@ def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
         from chatbot.errors import CorpusError
 
         raise CorpusError("the articles hold no usable paragraphs after cleaning")
-    index = BM25Index.build(documents, settings.bm25_k1, settings.bm25_b, settings.bm25_delta)
+    index = BM25Index.build(documents, settings.bm25_k1, settings.bm25_b, settings.bm25_delta, masks)
     return KnowledgeBase(infos, texts, sections, paragraphs, np.asarray(article_of, dtype=np.int32), index,
-                         dict(surface), list(questions), problems)
+                         dict(surface), list(questions), problems, vocabulary=analyzer.vocabulary,
+                         stopwords=analyzer.stopwords, terms=dict(analyzer.term_table))
 
 
 def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport], list[str]]:
     """What the cleaner kept and removed, article by article, for staff."""
+    from chatbot.cleaning import clean_text, load_rules
+
     loaded = load_corpus(folder)
     rules = load_rules(settings.cleaning_rules or None)
     out = []
@@ -190,6 +216,8 @@ def _read_cache(path: Path, key: str) -> KnowledgeBase | None:
 
 
 def _write_cache(path: Path, kb: KnowledgeBase) -> None:
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".kb-", dir=path.parent)

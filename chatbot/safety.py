@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from chatbot.analysis import normalize
+from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
 
 EMERGENCY_TOPICS = ("suicide", "overdose", "medical", "harm")
@@ -61,6 +61,7 @@ class SafetyRules:
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise ConfigError(f"safety rules {origin} are unusable: {exc}") from None
         self._spell_cache: dict[str, str] = {}
+        self.known_words: set[str] = set()  # words that are spelt right: no correction needed
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> SafetyRules:
@@ -68,14 +69,14 @@ class SafetyRules:
             if path:
                 text = Path(path).read_text(encoding="utf-8")
             else:
-                text = resources.files("chatbot.data").joinpath("safety.toml").read_text(encoding="utf-8")
+                text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
             return cls(tomllib.loads(text), str(path or "data/safety.toml"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"cannot read safety rules {path or 'data/safety.toml'}: {exc}") from None
 
     # -- normalising ---------------------------------------------------------------------------
     def _spell(self, word: str) -> str:
-        if len(word) < 5 or not word.isalpha():
+        if len(word) < 5 or not word.isalpha() or word in self.known_words:
             return word
         hit = self._spell_cache.get(word)
         if hit is None:

@@ -93,7 +93,7 @@ def score(cases: Iterable[dict[str, Any]], answers: Iterable[dict[str, Any]], se
                 no_source += 1
         k, gold = c["kind"], c.get("gold") or []
 
-        def rank() -> int:
+        def rank(ps: list[dict[str, Any]] = ps, gold: list[str] = gold) -> int:
             for i, p in enumerate(ps[:3]):
                 if any(norm(g) in norm(p.get("text", "")) for g in gold):
                     return i + 1

@@ -8,7 +8,6 @@ can also check that nothing a kiosk patient typed reaches the disk.
 
 from __future__ import annotations
 
-import os
 import shlex
 import subprocess
 import sys

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from chatbot.cli import main
-from chatbot.evaluation import parse_script, run_script
 from chatbot.errors import UsageError
+from chatbot.evaluation import parse_script, run_script
 from tests.conftest import REPO, SHARED
 
 GOLDEN = REPO / "tests" / "data" / "golden.jsonl"

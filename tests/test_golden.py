@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.knowledge import build
 from chatbot.config import Settings
+from chatbot.knowledge import build
 from chatbot.scoring import norm, score
 from tests.conftest import seed_text
 

@@ -21,8 +21,8 @@ def _check(docs: list[list[str]], queries: list[list[str]], k1: float = 1.2, b: 
 
 
 def test_parity_on_the_bundled_articles(engine) -> None:
-    from chatbot.knowledge import build
     from chatbot.config import Settings
+    from chatbot.knowledge import build
 
     kb = build(None, Settings())
     analyzer = engine.analyzer

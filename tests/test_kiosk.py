@@ -121,14 +121,14 @@ def _drive(core, keys: list[str], wait: float = 0.3) -> KioskApp:
 
 def test_escape_keys_do_not_leave(core) -> None:
     keys = ["\x03", "\x04", "\x1a", "\x1c", "\x1b", "exit\r", "quit\r", "/quit\r", "y" * 5000 + "\r"]
-    app = _drive(core, keys)
+    _drive(core, keys)
     assert not core.exit_requested
     # the paste was capped at the input limit and answered like any other line
     assert core.screen.kind == "answer" and len(core.screen.answer.question) <= 300
 
 
 def test_answer_screen_pages_and_admin_exit_through_the_app(core) -> None:
-    app = _drive(core, ["how long does the drip take\r", "\x1b[6~", "/staff-exit\r", "correct horse\r"])
+    _drive(core, ["how long does the drip take\r", "\x1b[6~", "/staff-exit\r", "correct horse\r"])
     assert core.exit_requested
 
 
