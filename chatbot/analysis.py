@@ -34,6 +34,8 @@ _WHAT_IS = re.compile(
 
 def normalize(text: str) -> str:
     """Unicode-normalised, accent-free, lower-case text with straight quotes."""
+    if text.isascii():
+        return text.lower().replace("`", "'")
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.casefold().translate(_QUOTES)

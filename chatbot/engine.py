@@ -11,6 +11,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
+
 from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
 from chatbot.knowledge import KnowledgeBase
@@ -69,6 +71,7 @@ class Engine:
         }
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
+        self._suggestion_terms: dict[str, frozenset[str]] | None = None
 
     # -- retrieval -----------------------------------------------------------------------------
     def query_units(self, question: str) -> list[tuple[str, ...]]:
@@ -94,38 +97,43 @@ class Engine:
             known = [x for x in idfs if x is not None]
             weights.append(max(known) if known else self._unknown_weight)
         total = sum(weights) or 1.0
+        if not top:
+            return Retrieval((), (), tuple(terms))
+        # which candidate holds which term, and in which of its sentences: one lookup per term
+        cand = np.asarray(top, dtype=np.int32)
+        where: dict[str, list[int]] = {}
+        for t in terms:
+            where[t] = index.sentence_masks(t, cand)
         coverage = {}
-        for d in top:
+        close = {}
+        for i, d in enumerate(top):
             covered = 0.0
+            per_sentence: dict[int, float] = {}
+            near_total = 0.0
             for unit, w in zip(units, weights, strict=True):
-                if any(index.contains(t, d) for t in unit):
+                mask = 0
+                present = False
+                for t in unit:
+                    m = where[t][i]
+                    if m >= 0:
+                        present = True
+                        mask |= m
+                if present:
                     covered += w
+                near = max(w, PROXIMITY_FLOOR)
+                near_total += near
+                while mask:
+                    low = mask & -mask
+                    bit = low.bit_length() - 1
+                    per_sentence[bit] = per_sentence.get(bit, 0.0) + near
+                    mask ^= low
             coverage[d] = covered / total
-        if top and PROXIMITY_WEIGHT:
+            close[d] = max(per_sentence.values(), default=0.0) / near_total
+        if PROXIMITY_WEIGHT:
             best = float(scores[top[0]]) or 1.0
-            close = {d: self._closeness(d, units, weights) for d in top}
             top = sorted(top, key=lambda d: (-(scores[d] / best + PROXIMITY_WEIGHT * close[d]), d))
         hits = tuple(Hit(self.kb.passage(d), float(scores[d])) for d in top)
         return Retrieval(hits, tuple(coverage[d] for d in top), tuple(terms))
-
-    def _closeness(self, d: int, units: list[tuple[str, ...]], weights: list[float]) -> float:
-        """The largest share of the question (every word counting at least PROXIMITY_FLOOR) that
-        one sentence of the passage holds."""
-        index = self.kb.index
-        per_sentence: dict[int, float] = {}
-        total = 0.0
-        for unit, weight in zip(units, weights, strict=True):
-            w = max(weight, PROXIMITY_FLOOR)
-            total += w
-            mask = 0
-            for t in unit:
-                mask |= index.sentence_mask(t, d)
-            while mask:
-                low = mask & -mask
-                bit = low.bit_length() - 1
-                per_sentence[bit] = per_sentence.get(bit, 0.0) + w
-                mask ^= low
-        return max(per_sentence.values(), default=0.0) / total
 
     def confident(self, r: Retrieval) -> bool:
         return bool(r.ranked) and r.confidence >= self.settings.min_coverage \
@@ -153,21 +161,26 @@ class Engine:
             self._suggestions = tuple(good)
         return self._suggestions
 
-    def _related(self, question: str, shown: tuple[Hit, ...], more: tuple[Hit, ...]) -> tuple[str, ...]:
-        asked = set(self.query_terms(question))
-        sections = {h.passage.source.section for h in shown}
-        out = []
+    def _related(self, terms: tuple[str, ...], shown: tuple[Hit, ...], more: tuple[Hit, ...]) -> tuple[str, ...]:
+        """Up to three suggested questions: first those whose section the further passages come from,
+        then the others, leaving out the one just asked."""
+        if self._suggestion_terms is None:
+            self._suggestion_terms = {q: frozenset(self.query_terms(q)) for q in self.suggestions()}
+        asked = frozenset(terms)
+        shown_sections = {h.passage.source.section for h in shown}
+        out: dict[str, None] = {}
         for hit in more:
             sec = hit.passage.source.section
-            if sec in sections:
-                continue
-            for q in self.suggestions():
-                if q in sec or sec.endswith(q):
-                    out.append(q)
-        for q in self.suggestions():
-            if set(self.query_terms(q)) != asked and q not in out:
-                out.append(q)
-        return tuple(dict.fromkeys(out))[:3]
+            if sec and sec not in shown_sections:
+                for q in self._suggestion_terms:
+                    if q in sec:
+                        out.setdefault(q, None)
+        for q, qterms in self._suggestion_terms.items():
+            if len(out) >= 3:
+                break
+            if qterms != asked:
+                out.setdefault(q, None)
+        return tuple(out)[:3]
 
     # -- answering -----------------------------------------------------------------------------
     def message(self, name: str) -> str:
@@ -207,7 +220,7 @@ class Engine:
                           suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence)
         shown, more = self._select(r)
         return Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
-                      suggestions=self._related(question, shown, more), terms=r.terms,
+                      suggestions=self._related(r.terms, shown, more), terms=r.terms,
                       confidence=r.confidence)
 
     def _notices(self, verdict: Verdict) -> tuple[Notice, ...]:

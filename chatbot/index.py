@@ -129,6 +129,19 @@ class BM25Index:
         i = self._find(term, doc)
         return int(self.post_mask[i]) if i >= 0 else 0
 
+    def sentence_masks(self, term: str, docs: np.ndarray) -> list[int]:
+        """For each of ``docs`` (ascending or not): the term's sentence mask there, or -1 if absent."""
+        tid = self.vocab.get(term)
+        if tid is None:
+            return [-1] * len(docs)
+        lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
+        plist = self.post_docs[lo:hi]
+        pos = np.searchsorted(plist, docs)
+        pos_c = np.minimum(pos, hi - lo - 1)
+        found = plist[pos_c] == docs
+        masks = self.post_mask[lo:hi][pos_c]
+        return [int(m) if f else -1 for m, f in zip(masks.tolist(), found.tolist(), strict=True)]
+
     def top(self, scores: np.ndarray, k: int) -> list[int]:
         """Ids of the k best positive scores, best first (ties: lower id first)."""
         k = min(k, self.n_docs)
