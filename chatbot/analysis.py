@@ -7,8 +7,8 @@ tolerance ("fibromyalga" -> fibromyalgia) against the words the articles actuall
 
 from __future__ import annotations
 
+import functools
 import re
-import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,15 +21,25 @@ from chatbot.errors import ConfigError
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"', "—": " ", "–": " ", "‐": "-"})
 MAX_PHRASE = 4
-_DEFINES = re.compile(
+_DEFINES_SOURCE = (
     r"(?:^|(?<=[.!?] ))((?:[A-Z][\w’'-]*)(?: [\w’'-]+){0,2}?) (?:is|are) (?:a|an|primarily|essentially|"
     r"basically)\b"
 )
-_WHAT_IS = re.compile(
+_WHAT_IS_SOURCE = (
     r"^(?:so |and |but |ok |okay |hi |hello )?(?:what|wat|whats|what's|wht)(?: even| exactly| actually| really)?"
     r"(?: is| are|s|'s)? (?:a |an |the )?([\w' -]{1,40}?)(?: exactly| anyway| actually)?\s*[?.!]*$"
     r"|^(?:tell me about|define|explain) (?:a |an |the |what )?([\w' -]{1,40}?)(?: is| are)?\s*[?.!]*$"
 )
+
+
+@functools.cache
+def _defines() -> re.Pattern[str]:
+    return re.compile(_DEFINES_SOURCE)
+
+
+@functools.cache
+def _what_is() -> re.Pattern[str]:
+    return re.compile(_WHAT_IS_SOURCE)
 
 
 def normalize(text: str) -> str:
@@ -73,6 +83,8 @@ class Vocabulary:
 
     @staticmethod
     def parse(text: str, origin: str) -> Vocabulary:
+        import tomllib
+
         try:
             data = tomllib.loads(text)
             equivalents: dict[str, str] = {}
@@ -199,7 +211,7 @@ class Analyzer:
     def defined_terms(self, text: str) -> list[str]:
         """``def:`` terms for what a paragraph defines ("Ketamine is a dissociative anesthetic")."""
         out = []
-        for m in _DEFINES.finditer(text):
+        for m in _defines().finditer(text):
             key = self.definition_key(m.group(1))
             if key:
                 out.append(key)
@@ -207,7 +219,7 @@ class Analyzer:
 
     def asked_definition(self, question: str) -> str | None:
         """The ``def:`` term when a question asks what something is ("what's ketamine?")."""
-        m = _WHAT_IS.match(normalize(question).strip())
+        m = _what_is().match(normalize(question).strip())
         if not m:
             return None
         return self.definition_key(m.group(1) or m.group(2))

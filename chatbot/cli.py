@@ -176,8 +176,7 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from chatbot.knowledge import report
-    from chatbot.reports import print_corpus_report
+    from chatbot.reports import print_corpus_report, report
 
     folder = args.corpus or settings.corpus or None
     reports, problems = report(Path(folder) if folder else None, settings)
@@ -223,8 +222,8 @@ def cmd_admin_hash(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from chatbot.corpus import bundled_corpus_dir
     from chatbot.evaluation import run_eval_command
+    from chatbot.locations import bundled_corpus_dir
 
     folder = args.corpus or settings.corpus
     corpus_dir = Path(folder) if folder else bundled_corpus_dir()

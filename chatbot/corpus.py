@@ -7,13 +7,12 @@ cannot be used are skipped with a one-line problem naming the file, and the rest
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from chatbot.errors import CorpusError
+from chatbot.locations import ARTICLE_SUFFIXES, bundled_corpus_dir
 
-ARTICLE_SUFFIXES = (".txt", ".md")
 MAX_ARTICLE_BYTES = 5_000_000
 UNKNOWN_PUBLISHER = "not stated in the article"
 
@@ -38,19 +37,12 @@ class LoadedCorpus:
     folder: Path
 
 
-def bundled_corpus_dir() -> Path:
-    """The articles shipped with the package (or the source tree's corpus/ when run from a checkout)."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "bundled_corpus", here.parent / "corpus"):  # installed, then a checkout
-        if (candidate / "metadata.toml").is_file():
-            return candidate
-    raise CorpusError("the bundled articles are missing from this installation; reinstall the package")
-
-
 def _read_metadata(folder: Path, problems: list[str]) -> dict[str, dict[str, str]]:
     meta_file = folder / "metadata.toml"
     if not meta_file.exists():
         return {}
+    import tomllib
+
     try:
         data = tomllib.loads(meta_file.read_text(encoding="utf-8"))
         entries = data.get("article", [])

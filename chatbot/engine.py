@@ -61,7 +61,14 @@ class Engine:
         vocabulary = kb.vocabulary or load_vocabulary(self.settings.vocabulary or None)
         self.analyzer = Analyzer(vocabulary, kb.stopwords or None, kb.terms)
         self.speller = SpellingCorrector(kb.corpus_words, self.analyzer.known_words())
-        self.safety = safety or SafetyRules.load(self.settings.safety_rules or None)
+        if safety is None:
+            from chatbot.locations import cache_dir
+            from chatbot.regexcache import RegexCache
+
+            regexes = RegexCache(cache_dir(self.settings.cache_dir) / "regex.pickle")
+            safety = SafetyRules.load(self.settings.safety_rules or None, regexes.compile, regexes.toml)
+            regexes.save()
+        self.safety = safety
         self.safety.known_words = self.speller.known
         s = self.settings
         self.values = {

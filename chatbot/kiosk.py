@@ -208,7 +208,7 @@ class KioskApp:
 
 
 def run_kiosk(engine: Engine, settings: Settings, idle_timeout: float) -> int:
-    from chatbot.state import state_dir
+    from chatbot.locations import state_dir
 
     core = KioskCore(engine, settings, idle_timeout, error_log=state_dir() / "kiosk-errors.log")
     for sig in (signal.SIGINT, signal.SIGTSTP, signal.SIGQUIT):

@@ -7,23 +7,22 @@ edited article is never served stale. A corrupt cache is detected and rebuilt; w
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from chatbot import __version__
 from chatbot.analysis import Analyzer, Vocabulary, load_vocabulary, words
 from chatbot.config import Settings
-from chatbot.corpus import ARTICLE_SUFFIXES, Article, bundled_corpus_dir, load_corpus
 from chatbot.data import DATA_DIR
+from chatbot.digest import blake2b
 from chatbot.index import BM25Index
+from chatbot.locations import ARTICLE_SUFFIXES, bundled_corpus_dir, cache_dir
 from chatbot.models import Passage, Source
 
 CACHE_FORMAT = 4
@@ -67,13 +66,6 @@ class KnowledgeBase:
         return Passage(i, self.texts[i], source)
 
 
-@dataclass(frozen=True)
-class CorpusReport:
-    article: Article
-    kept: int
-    removals: tuple[Any, ...]  # chatbot.cleaning.Removal
-
-
 _SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
 
 
@@ -101,7 +93,7 @@ def _data_bytes(path: str, bundled: str) -> bytes:
 
 def corpus_key(folder: Path, settings: Settings) -> str:
     """A digest of everything the built knowledge base depends on."""
-    h = hashlib.blake2b(digest_size=20)
+    h = blake2b()
     h.update(f"{__version__}|{CACHE_FORMAT}|{settings.cache_key()}|{folder.resolve()}".encode())
     for name in ("vocabulary.toml", "stopwords.txt", "cleaning.toml"):
         h.update(_data_bytes("", name))
@@ -119,17 +111,14 @@ def corpus_key(folder: Path, settings: Settings) -> str:
     for p in entries:
         h.update(p.name.encode() + b"\0")
         try:
-            h.update(hashlib.blake2b(p.read_bytes(), digest_size=20).digest())
+            h.update(blake2b(p.read_bytes()).digest())
         except OSError as exc:
             h.update(f"unreadable {exc.errno}".encode())
     return h.hexdigest()
 
 
 def default_cache_dir(settings: Settings) -> Path:
-    if settings.cache_dir:
-        return Path(settings.cache_dir)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ketamine-faq-chatbot"
+    return cache_dir(settings.cache_dir)
 
 
 def _question_heading(heading: str) -> str | None:
@@ -146,6 +135,7 @@ def _question_heading(heading: str) -> str | None:
 def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
     """Load, clean and index the articles (no cache)."""
     from chatbot.cleaning import clean_text, load_rules
+    from chatbot.corpus import load_corpus
 
     loaded = load_corpus(folder)
     rules = load_rules(settings.cleaning_rules or None)
@@ -187,19 +177,6 @@ def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
     return KnowledgeBase(infos, texts, sections, paragraphs, np.asarray(article_of, dtype=np.int32), index,
                          dict(surface), list(questions), problems, vocabulary=analyzer.vocabulary,
                          stopwords=analyzer.stopwords, terms=dict(analyzer.term_table))
-
-
-def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport], list[str]]:
-    """What the cleaner kept and removed, article by article, for staff."""
-    from chatbot.cleaning import clean_text, load_rules
-
-    loaded = load_corpus(folder)
-    rules = load_rules(settings.cleaning_rules or None)
-    out = []
-    for article in loaded.articles:
-        cleaned = clean_text(article.text, article.title, rules)
-        out.append(CorpusReport(article, len(cleaned.passages), cleaned.removals))
-    return out, list(loaded.problems)
 
 
 def _read_cache(path: Path, key: str) -> KnowledgeBase | None:

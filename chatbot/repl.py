@@ -135,7 +135,7 @@ def show_more(engine: Engine, console: Console, state: ChatState) -> None:
 def make_history(enabled: bool) -> History:
     if not enabled:
         return InMemoryHistory()
-    from chatbot.state import state_dir
+    from chatbot.locations import state_dir
 
     try:
         folder = state_dir()

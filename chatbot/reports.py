@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from chatbot.knowledge import CorpusReport
+from chatbot.cleaning import Removal, clean_text, load_rules
+from chatbot.config import Settings
+from chatbot.corpus import Article, load_corpus
+
+
+@dataclass(frozen=True)
+class CorpusReport:
+    article: Article
+    kept: int
+    removals: tuple[Removal, ...]
+
+
+def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport], list[str]]:
+    """What the cleaner kept and removed, article by article, for staff."""
+    loaded = load_corpus(folder)
+    rules = load_rules(settings.cleaning_rules or None)
+    out = []
+    for article in loaded.articles:
+        cleaned = clean_text(article.text, article.title, rules)
+        out.append(CorpusReport(article, len(cleaned.passages), cleaned.removals))
+    return out, list(loaded.problems)
 
 
 def print_corpus_report(console: Any, reports: list[CorpusReport], problems: list[str], verbose: bool = False) -> None:
@@ -32,8 +54,6 @@ def print_corpus_report(console: Any, reports: list[CorpusReport], problems: lis
             line.append(f"\n            “{excerpt}”", style="dim")
             console.print(line)
         if verbose:
-            from chatbot.cleaning import clean_text, load_rules
-
             for p in clean_text(r.article.text, r.article.title, load_rules()).passages:
                 console.print(Text(f"  kept ¶{p.paragraph} [{p.section or '-'}] {p.text[:80]}…", style="green"))
     for problem in problems:

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chatbot.config import Settings
-from chatbot.state import state_dir
+from chatbot.locations import state_dir
 
 _MASKS = (
     (re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+"), "[email]"),

@@ -4,7 +4,7 @@ small talk. The rules are data (``data/safety.toml``); this module only reads an
 from __future__ import annotations
 
 import re
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,19 +27,20 @@ class Verdict:
     smalltalk: str | None = None  # greeting | thanks | goodbye | capabilities
 
 
-def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
-    if not patterns:
-        return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+Compiler = Callable[[str], "re.Pattern[str]"]
 
 
 class SafetyRules:
-    def __init__(self, data: dict[str, Any], origin: str = "data/safety.toml") -> None:
+    def __init__(self, data: dict[str, Any], origin: str = "data/safety.toml", compile: Compiler = re.compile) -> None:
+
+        def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+            return compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
         try:
             self.messages: dict[str, str] = {k: str(v).strip() for k, v in data["messages"].items()}
             rewrites = sorted(data.get("rewrite", {}).items(), key=lambda kv: -len(kv[0]))
             self._rewrites = {normalize(k): v for k, v in rewrites}
-            self._rewrite_re = re.compile(
+            self._rewrite_re = compile(
                 r"(?<![\w'])(" + "|".join(re.escape(normalize(k)) for k, _ in rewrites) + r")(?![\w'])"
             ) if rewrites else None
             self.critical = sorted(set(data.get("spelling", {}).get("words", [])))
@@ -51,27 +52,33 @@ class SafetyRules:
                 pat = _alternation(list(entry["patterns"]))
                 if pat is not None:
                     self.emergency[topic] = pat
-            self.topics = [(t["topic"], re.compile(t["pattern"])) for t in data.get("topic", [])]
-            self.personal = re.compile(data["personal"]["pattern"])
-            self.hypothetical = re.compile(data["hypothetical"]["pattern"])
+            self.topics = [(t["topic"], compile(t["pattern"])) for t in data.get("topic", [])]
+            self.personal = compile(data["personal"]["pattern"])
+            self.hypothetical = compile(data["hypothetical"]["pattern"])
             self.advice = _alternation(list(data.get("advice", {}).get("patterns", [])))
             self.out_of_scope = _alternation(list(data.get("out_of_scope", {}).get("patterns", [])))
             self.clinic_info = _alternation(list(data.get("clinic_info", {}).get("patterns", [])))
-            self.smalltalk = [(k, re.compile(v)) for k, v in data.get("smalltalk", {}).items()]
+            self.smalltalk = [(k, compile(v)) for k, v in data.get("smalltalk", {}).items()]
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise ConfigError(f"safety rules {origin} are unusable: {exc}") from None
         self._spell_cache: dict[str, str] = {}
         self.known_words: set[str] = set()  # words that are spelt right: no correction needed
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> SafetyRules:
+    def load(cls, path: str | Path | None = None, compile: Compiler = re.compile,
+             parse: Callable[[str], Any] | None = None) -> SafetyRules:
         try:
             if path:
                 text = Path(path).read_text(encoding="utf-8")
             else:
                 text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
-            return cls(tomllib.loads(text), str(path or "data/safety.toml"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            if parse is None:
+                import tomllib
+
+                parse = tomllib.loads
+            data = parse(text)
+            return cls(data, str(path or "data/safety.toml"), compile)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:  # TOMLDecodeError is a ValueError
             raise ConfigError(f"cannot read safety rules {path or 'data/safety.toml'}: {exc}") from None
 
     # -- normalising ---------------------------------------------------------------------------

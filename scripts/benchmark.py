@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Performance benchmark: each figure as a ratio against a baseline measured in the same run.
+
+    python scripts/benchmark.py            # everything (about two minutes on 2 cores)
+    python scripts/benchmark.py --skip-scale
+
+1. Start-up: `chatbot ask --json "…"` as a whole process (warm index cache) against
+   `python -c "import rank_bm25, rich"`, median of repeated alternating runs. Target: ratio <= 1.3.
+2. Throughput: `chatbot batch --json` on 5,000 questions against the same on 1 question; the
+   difference over 4,999 is the cost of a question. Target: >= 3,000 questions a second.
+3. Scale: synthetic folders of 1k, 10k and 100k passages (scripts/make_corpus.py): first build,
+   peak memory, a later `ask` (cached index), and the cost of a question in `batch`, each also as a
+   ratio against the 1k-passage run. Targets at 100k: build <= 60 s, ask <= 2 s, <= 5 ms a
+   question, peak memory < 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PY = sys.executable
+
+
+def chatbot_cmd() -> list[str]:
+    script = Path(PY).with_name("chatbot")
+    return [str(script)] if script.exists() else [PY, "-m", "chatbot"]
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall seconds and peak memory in MB of one process (via /usr/bin/time when present)."""
+    gnu_time = shutil.which("time") or ("/usr/bin/time" if Path("/usr/bin/time").exists() else None)
+    if gnu_time:
+        with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+            start = time.perf_counter()
+            subprocess.run([gnu_time, "-f", "%M", "-o", tf.name, *cmd], env=env, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            elapsed = time.perf_counter() - start
+            peak = int(tf.read().strip().splitlines()[-1]) / 1024
+        return elapsed, peak
+    start = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, float("nan")
+
+
+def median_pair(a: list[str], b: list[str], env: dict[str, str], n: int) -> tuple[float, float]:
+    ta, tb = [], []
+    for _ in range(n):
+        ta.append(timed(a, env)[0])
+        tb.append(timed(b, env)[0])
+    return statistics.median(ta), statistics.median(tb)
+
+
+def questions(n: int) -> list[str]:
+    cases = [json.loads(line)["question"] for line in (REPO / "tests" / "data" / "golden.jsonl").open()]
+    rng = random.Random(3)
+    return [rng.choice(cases) + rng.choice(["", "?", " please", "!!"]) for _ in range(n)]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description="performance benchmark (ratios against same-run baselines)")
+    ap.add_argument("--skip-scale", action="store_true")
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+    bot = chatbot_cmd()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, XDG_CACHE_HOME=f"{tmp}/cache", XDG_STATE_HOME=f"{tmp}/state",
+                   XDG_CONFIG_HOME=f"{tmp}/config", HOME=tmp)
+        ask = [*bot, "ask", "--json", "how long does the drip take?"]
+        subprocess.run(ask, env=env, check=True, stdout=subprocess.DEVNULL)  # warm the index cache
+        base_t, ask_t = median_pair([PY, "-c", "import rank_bm25, rich"], ask, env, args.runs)
+        print(f"start-up    chatbot ask --json {ask_t * 1000:7.1f} ms | baseline import rank_bm25, rich "
+              f"{base_t * 1000:7.1f} ms | ratio {ask_t / base_t:.2f} (target <= 1.30)")
+
+        q5000 = Path(tmp) / "q5000.txt"
+        q5000.write_text("\n".join(questions(5000)) + "\n")
+        q1 = Path(tmp) / "q1.txt"
+        q1.write_text(questions(1)[0] + "\n")
+        one, many = median_pair([*bot, "batch", "--json", str(q1)], [*bot, "batch", "--json", str(q5000)], env, 3)
+        per_q = (many - one) / 4999
+        print(f"throughput  batch 5000 questions {many:6.2f} s | baseline batch 1 question {one:6.2f} s | "
+              f"{1 / per_q:,.0f} questions/s, ratio to target 3,000/s {1 / per_q / 3000:.2f} (target >= 1.00)")
+
+        if args.skip_scale:
+            return 0
+        print("scale       passages |  build s  peak MB |  ask s | ms/question | vs 1k: build  ask  ms/q")
+        first: tuple[float, float, float] | None = None
+        q200 = Path(tmp) / "q200.txt"
+        q200.write_text("\n".join(questions(200)) + "\n")
+        for articles in (10, 100, 1000):
+            folder = Path(tmp) / f"corpus{articles}"
+            subprocess.run([PY, str(REPO / "scripts" / "make_corpus.py"), str(folder), "--articles", str(articles)],
+                           check=True, stdout=subprocess.DEVNULL)
+            build, peak = timed([*bot, "--corpus", str(folder), "ask", "--json", "how long does an infusion last"], env)
+            ask_s, _ = timed([*bot, "--corpus", str(folder), "ask", "--json", "is ketamine addictive"], env)
+            b1, _ = timed([*bot, "--corpus", str(folder), "batch", "--json", str(q1)], env)
+            b200, peak2 = timed([*bot, "--corpus", str(folder), "batch", "--json", str(q200)], env)
+            ms = (b200 - b1) / 199 * 1000
+            if first is None:
+                first = (build, ask_s, ms)
+            print(f"            {articles * 100:>8,} | {build:8.2f} {max(peak, peak2):8.0f} | {ask_s:6.2f} | "
+                  f"{ms:11.2f} |        {build / first[0]:5.1f} {ask_s / first[1]:4.1f} {ms / first[2]:5.1f}")
+        print("targets at 100,000 passages: build <= 60 s, peak < 1,536 MB, ask <= 2 s, <= 5 ms/question")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
