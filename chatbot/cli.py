@@ -242,9 +242,39 @@ COMMANDS = {
 }
 
 
+def fast_args(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The plain `ask`/`batch` calls that scripts make in a loop, parsed without building the full
+    argparse parser (start-up time). Anything else, including any mistake, goes to argparse."""
+    values: dict[str, Any] = {"corpus": None, "config": None, "no_cache": False, "debug": False, "json": False}
+    rest = list(argv)
+    while rest and rest[0] in ("--corpus", "--config", "--no-cache", "--debug"):
+        flag = rest.pop(0)
+        if flag in ("--corpus", "--config"):
+            if not rest or rest[0].startswith("-"):
+                return None
+            values[flag[2:]] = rest.pop(0)
+        else:
+            values[flag[2:].replace("-", "_")] = True
+    if not rest or rest[0] not in ("ask", "batch"):
+        return None
+    command = values["command"] = rest.pop(0)
+    if rest[:1] == ["--json"]:
+        values["json"] = True
+        rest.pop(0)
+    if not rest or any(a.startswith("-") and a != "-" for a in rest):
+        return None
+    if command == "ask":
+        values["question"] = rest
+    elif len(rest) == 1:
+        values["file"] = rest[0]
+    else:
+        return None
+    return argparse.Namespace(**values)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = fast_args(argv) or build_parser().parse_args(argv)
     for name, default in (("corpus", None), ("config", None), ("no_cache", False), ("debug", False)):
         if not hasattr(args, name):
             setattr(args, name, default)

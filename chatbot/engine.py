@@ -20,7 +20,7 @@ from chatbot.models import Answer, Hit, Notice
 from chatbot.safety import SafetyRules, Verdict
 
 CANDIDATES = 10
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
+_WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
 # In the closeness re-ranking, even a word found in every passage ("ketamine") counts for this much:
 # "ketamine" and "addiction" in one sentence answer "is ketamine addictive?" better than apart.
 PROXIMITY_FLOOR = 1.0
@@ -246,7 +246,7 @@ class Engine:
             return []
         wanted = set(terms)
         spans = []
-        for m in _WORD.finditer(text):
+        for m in re.finditer(_WORD, text):
             for w in words(m.group(0)):
                 if self.analyzer.term(w) in wanted:
                     spans.append((m.start(), m.end()))

@@ -66,11 +66,11 @@ class KnowledgeBase:
         return Passage(i, self.texts[i], source)
 
 
-_SENTENCE = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
+_SENTENCE = r"(?<=[.!?])[\"'”’)\]]*\s+"  # compiled when first needed (building, not loading)
 
 
 def sentences(text: str) -> list[str]:
-    return _SENTENCE.split(text)
+    return re.split(_SENTENCE, text)
 
 
 def sentence_masks(analyzer: Analyzer, text: str) -> dict[str, int]:
