@@ -104,14 +104,16 @@ def make_console(file: TextIO | None = None) -> Any:
     return Console(file=file, highlight=False, emoji=False, markup=False)
 
 
-def _problems(engine: Engine, err: Any) -> None:
+def _problems(engine: Engine) -> None:
+    """One line on standard error for each article that could not be used (never on stdout)."""
     for line in engine.kb.problems:
-        err.print(f"warning: {line}", style="yellow", markup=False, highlight=False)
+        sys.stderr.write(f"chatbot: warning: {line}\n")
 
 
 # -- commands ------------------------------------------------------------------------------------
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(args, settings)
+    _problems(engine)
     question = " ".join(args.question)
     answer = engine.ask(question)
     if args.json:
@@ -122,7 +124,6 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.render import answer_renderable
 
     console = make_console()
-    _problems(engine, make_console(sys.stderr))
     console.print(answer_renderable(answer, engine.highlights, show_question=True))
     return 0
 
@@ -148,6 +149,7 @@ def _read_lines(path: str) -> Iterator[str]:
 
 def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(args, settings)
+    _problems(engine)
     if args.json:
         import json
 
@@ -164,7 +166,6 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.render import answer_renderable
 
     console = make_console()
-    _problems(engine, make_console(sys.stderr))
     for line in _read_lines(args.file):
         if not line.strip():
             continue
@@ -189,6 +190,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         args.file, args.json = "-", False
         return cmd_batch(args, settings)
     engine = make_engine(args, settings)
+    _problems(engine)
     from chatbot.repl import run_chat
 
     return run_chat(engine, settings, make_console(), history=settings.history and not args.no_history,
