@@ -21,6 +21,9 @@ from chatbot.errors import ConfigError
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'", "“": '"', "”": '"', "—": " ", "–": " ", "‐": "-"})
 MAX_PHRASE = 4
+NUMBER_TERM = "qnum"
+NUMBER_WORDS = frozenset("""two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty
+hundred thousand million millions billion percent half""".split())
 _DEFINES_SOURCE = (
     r"(?:^|(?<=[.!?] ))((?:[A-Z][\w’'-]*)(?: [\w’'-]+){0,2}?) (?:is|are) (?:a|an|primarily|essentially|"
     r"basically)\b"
@@ -165,6 +168,11 @@ class Analyzer:
 
     def document_terms(self, text: str) -> list[str]:
         return self.terms(words(text))
+
+    @staticmethod
+    def number_terms(surface: list[str]) -> list[str]:
+        """``qnum`` once for a passage that states a number ("4 to 6", "six months", "50%")."""
+        return [NUMBER_TERM] if any(w[0].isdigit() or w in NUMBER_WORDS for w in surface) else []
 
     def expand(self, surface: list[str]) -> list[list[str]]:
         """Group a question's words into units: a patient phrase becomes the article words it stands

@@ -161,7 +161,7 @@ def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
             surface.update(body)
             section_terms = analyzer.document_terms(p.section)
             documents.append(analyzer.terms(body) + section_terms * HEADING_WEIGHT + title_terms
-                             + analyzer.defined_terms(p.text))
+                             + analyzer.defined_terms(p.text) + analyzer.number_terms(body))
             masks.append(sentence_masks(analyzer, p.text))
             q = _question_heading(p.section)
             if q:

@@ -19,7 +19,7 @@ from tests.conftest import seed_text
 GOLDEN = Path(__file__).parent / "data" / "golden.jsonl"
 CASES = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-FLOORS = {"hit@1": 0.70, "hit@3": 0.80, "abstain": 0.80, "emergency_recall": 1.0, "advice": 0.85, "smalltalk": 1.0}
+FLOORS = {"hit@1": 0.76, "hit@3": 0.88, "abstain": 0.85, "emergency_recall": 1.0, "advice": 0.85, "smalltalk": 1.0}
 
 
 def test_golden_set_is_big_enough() -> None:
