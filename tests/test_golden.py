@@ -18,8 +18,13 @@ from tests.conftest import seed_text
 
 GOLDEN = Path(__file__).parent / "data" / "golden.jsonl"
 CASES = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+# holdout.jsonl was written after the vocabulary and thresholds were tuned and scored once before
+# joining CI (hit@1 0.88, hit@3 0.92, abstain 0.80); it now guards against regressions too.
+HOLDOUT = Path(__file__).parent / "data" / "holdout.jsonl"
+HOLDOUT_CASES = [json.loads(line) for line in HOLDOUT.read_text(encoding="utf-8").splitlines() if line.strip()]
+HOLDOUT_FLOORS = {"hit@1": 0.84, "hit@3": 0.88, "abstain": 0.80}
 
-FLOORS = {"hit@1": 0.76, "hit@3": 0.88, "abstain": 0.85, "emergency_recall": 1.0, "advice": 0.85, "smalltalk": 1.0}
+FLOORS = {"hit@1": 0.78, "hit@3": 0.90, "abstain": 0.85, "emergency_recall": 1.0, "advice": 0.85, "smalltalk": 1.0}
 
 
 def test_golden_set_is_big_enough() -> None:
@@ -30,7 +35,7 @@ def test_golden_set_is_big_enough() -> None:
 def test_every_gold_phrase_can_be_found_in_a_cleaned_passage() -> None:
     kb = build(None, Settings())
     texts = [norm(t) for t in kb.texts]
-    for c in CASES:
+    for c in CASES + HOLDOUT_CASES:
         if c["kind"] == "answer":
             assert any(norm(g) in t for g in c["gold"] for t in texts), c["id"]
 
@@ -49,3 +54,10 @@ def test_golden_rates(golden_score, rate: str, floor: float) -> None:
 @pytest.mark.parametrize("count", ["leaks", "non_verbatim", "missing_source", "missing_disclaimer"])
 def test_golden_hygiene_counts_are_zero(golden_score, count: str) -> None:
     assert golden_score.counts[count] == 0
+
+
+@pytest.mark.parametrize("rate,floor", HOLDOUT_FLOORS.items())
+def test_holdout_rates(engine, rate: str, floor: float) -> None:
+    answers = [engine.ask(c["question"]).to_dict() for c in HOLDOUT_CASES]
+    result = score(HOLDOUT_CASES, answers, seed_text())
+    assert result.rates[rate] >= floor, [r.question for r in result.results if not r.ok]
