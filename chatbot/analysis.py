@@ -248,7 +248,6 @@ class SpellingCorrector:
         self._choices = sorted(corpus_words, key=lambda w: (-corpus_words[w], w))
         self._choices += sorted(w for w in known if w not in corpus_words and len(w) >= 4)
         self.known = set(corpus_words) | known
-        self._known = self.known
         self._cache: dict[str, str] = {}
 
     @staticmethod
@@ -258,7 +257,7 @@ class SpellingCorrector:
         return 1 if len(word) < 8 else 2
 
     def correct(self, word: str) -> str:
-        if word in self._known or not word.isalpha():
+        if word in self.known or not word.isalpha():
             return word
         hit = self._cache.get(word)
         if hit is not None:

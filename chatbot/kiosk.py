@@ -61,7 +61,6 @@ class KioskApp:
             Window(FormattedTextControl(lambda: "Staff passphrase › "), dont_extend_width=True),
             Window(BufferControl(self.secret, input_processors=[PasswordProcessor()]), height=1),
         ])
-        self.root = HSplit([header, body, status, prompt])
         self.app: Application[int] = Application(
             layout=Layout(HSplit([header, body, status, self.input_area()])),
             key_bindings=kb, full_screen=True, mouse_support=False, input=input, output=output,
