@@ -162,6 +162,11 @@ def _rule_for(rules: tuple[Rule, ...], text: str, kind: str) -> Rule | None:
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
 
 
+def sentences(text: str) -> list[str]:
+    """A paragraph's sentences (a closing quote or bracket stays with its sentence)."""
+    return _SENTENCE_END.split(text)
+
+
 def _split_keyword_sentences(body: str, spam: set[str]) -> tuple[list[str], list[str]]:
     """Cut out sentences that are only a spam phrase ("For example, does medicare cover … pain?").
 

@@ -84,12 +84,9 @@ def run_script(engine: Engine, turns: list[Turn], name: str) -> list[TurnResult]
         said = " ".join(turn.said.lower().split()).rstrip(".!?")
         hits: tuple[Hit, ...]
         if said in MORE:
-            if last is None or last.status != "answered" or not last.more[shown:]:
-                status, hits, extra = "no_more", (), ""
-            else:
-                hits = last.more[shown:shown + 3]
-                shown += len(hits)
-                status, extra = "more", ""
+            hits = last.more_page(shown) if last is not None else ()
+            shown += len(hits)
+            status, extra = ("more" if hits else "no_more"), ""
             notices: tuple[str, ...] = ()
             body_notices = ""
         else:

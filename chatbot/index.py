@@ -82,13 +82,6 @@ class BM25Index:
         idf = np.log((n + 1) / df.astype(np.float64))
         return cls(vocab, idf, offsets, post_docs, post_weight, post_mask, doc_len, n, avgdl, k1, b, delta)
 
-    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        tid = self.vocab.get(term)
-        if tid is None:
-            return None
-        lo, hi = self.offsets[tid], self.offsets[tid + 1]
-        return self.post_docs[lo:hi], self.post_weight[lo:hi]
-
     def term_idf(self, term: str) -> float | None:
         tid = self.vocab.get(term)
         return None if tid is None else float(self.idf[tid])
@@ -112,22 +105,8 @@ class BM25Index:
         """Exactly ``rank_bm25.BM25Plus(documents, k1, b, delta).get_scores(query)``."""
         return self.matched_scores(query) + self.constant(query)
 
-    def _find(self, term: str, doc: int) -> int:
-        """Position of (term, doc) in the postings, or -1."""
-        tid = self.vocab.get(term)
-        if tid is None:
-            return -1
-        lo, hi = int(self.offsets[tid]), int(self.offsets[tid + 1])
-        i = lo + int(np.searchsorted(self.post_docs[lo:hi], doc))
-        return i if i < hi and int(self.post_docs[i]) == doc else -1
-
     def contains(self, term: str, doc: int) -> bool:
-        return self._find(term, doc) >= 0
-
-    def sentence_mask(self, term: str, doc: int) -> int:
-        """Bit i set when ``term`` is in sentence i of passage ``doc`` (0 when absent)."""
-        i = self._find(term, doc)
-        return int(self.post_mask[i]) if i >= 0 else 0
+        return self.sentence_masks(term, np.asarray([doc], dtype=np.int32))[0] >= 0
 
     def sentence_masks(self, term: str, docs: np.ndarray) -> list[int]:
         """For each of ``docs`` (ascending or not): the term's sentence mask there, or -1 if absent."""

@@ -114,11 +114,11 @@ class KioskCore:
 
     def _more(self) -> str:
         last = self.screen.answer
-        if last is None or last.status != "answered" or not last.more[self._more_shown:]:
+        batch = last.more_page(self._more_shown) if last is not None else ()
+        if last is None or not batch:
             self.screen = Screen("message", text="There is nothing more to show. Ask another question, "
                                                  "or type 'new' to start over.")
             return "no_more"
-        batch = last.more[self._more_shown:self._more_shown + 3]
         first = len(last.hits) + self._more_shown + 1
         self._more_shown += len(batch)
         self.screen = Screen("more", answer=last, first_number=first, hits=batch)

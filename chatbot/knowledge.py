@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,15 +65,10 @@ class KnowledgeBase:
         return Passage(i, self.texts[i], source)
 
 
-_SENTENCE = r"(?<=[.!?])[\"'”’)\]]*\s+"  # compiled when first needed (building, not loading)
-
-
-def sentences(text: str) -> list[str]:
-    return re.split(_SENTENCE, text)
-
-
 def sentence_masks(analyzer: Analyzer, text: str) -> dict[str, int]:
     """For each term of a passage, a bit mask of the sentences (the first 64) it occurs in."""
+    from chatbot.cleaning import sentences  # building only: loading a cached index never needs it
+
     masks: dict[str, int] = {}
     for i, sentence in enumerate(sentences(text)[:64]):
         for term in analyzer.document_terms(sentence):

@@ -91,6 +91,10 @@ class Answer:
         if self.hits and self.status != "answered":
             raise ValueError("only an answered question may quote passages")
 
+    def more_page(self, shown: int, size: int = 3) -> tuple[Hit, ...]:
+        """The next ``size`` further passages after ``shown`` of them (none unless answered)."""
+        return self.more[shown:shown + size] if self.status == "answered" else ()
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON contract of PRODUCT.md (fields may be added, never renamed)."""
         return {

@@ -123,7 +123,7 @@ def show_more(engine: Engine, console: Console, state: ChatState) -> None:
     if last is None or last.status != "answered":
         console.print(Text("Ask a question first; /more then shows further passages for it."))
         return
-    batch = last.more[state.shown_more: state.shown_more + PAGE]
+    batch = last.more_page(state.shown_more, PAGE)
     if not batch:
         console.print(Text("There are no further passages for that question."))
         return
