@@ -18,6 +18,7 @@ from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
 from prompt_toolkit.formatted_text import ANSI, FormattedText
 from prompt_toolkit.key_binding import KeyBindings
+from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import HSplit, Layout, VSplit, Window
 from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
 from prompt_toolkit.layout.processors import PasswordProcessor
@@ -26,6 +27,7 @@ from rich.text import Text
 
 from chatbot.config import Settings
 from chatbot.engine import Engine
+from chatbot.keyinput import CoalescingInput
 from chatbot.kiosk_core import MAX_INPUT, KioskCore
 from chatbot.render import answer_renderable, welcome_renderable
 
@@ -39,12 +41,15 @@ class KioskApp:
         self.offset = 0
         self.lines: list[str] = []
         self.notice = ""
+        self.keys_swallowed = 0  # counters: what the app has processed (tests wait on them)
+        self.lines_entered = 0
         self.buffer = Buffer(multiline=False, on_text_changed=self._capped)
         self.secret = Buffer(multiline=False)
         kb = KeyBindings()
         for key in SWALLOWED_KEYS:
             kb.add(key, eager=True)(self._swallow)
         kb.add("enter")(self._enter)
+        kb.add(Keys.BracketedPaste, eager=True)(self._paste)
         kb.add("pageup")(lambda e: self.scroll(-self.page()))
         kb.add("pagedown")(lambda e: self.scroll(self.page()))
         kb.add("up")(lambda e: self.scroll(-1))
@@ -61,9 +66,13 @@ class KioskApp:
             Window(FormattedTextControl(lambda: "Staff passphrase › "), dont_extend_width=True),
             Window(BufferControl(self.secret, input_processors=[PasswordProcessor()]), height=1),
         ])
+        if input is None:
+            from prompt_toolkit.input import create_input
+
+            input = create_input()
         self.app: Application[int] = Application(
             layout=Layout(HSplit([header, body, status, self.input_area()])),
-            key_bindings=kb, full_screen=True, mouse_support=False, input=input, output=output,
+            key_bindings=kb, full_screen=True, mouse_support=False, input=CoalescingInput(input), output=output,
         )
         self.app.key_processor.before_key_press += lambda _: self.core.touch()
         self.redraw()
@@ -158,6 +167,7 @@ class KioskApp:
 
     # -- events ------------------------------------------------------------------------------
     def _swallow(self, event: Any) -> None:
+        self.keys_swallowed += 1
         self.notice = "This terminal stays open for patients. Type 'new' to start over."
         self.app.invalidate()
 
@@ -167,7 +177,18 @@ class KioskApp:
             buffer.cursor_position = MAX_INPUT
             self.notice = f"Questions are limited to {MAX_INPUT} characters."
 
+    def _paste(self, event: Any) -> None:
+        """A paste (or a burst of typed characters) in one step: line breaks become spaces, and what
+        does not fit under the input limit is dropped at once instead of key by key."""
+        buffer = event.current_buffer
+        text = " ".join(event.data.replace("\r", "\n").split("\n"))
+        room = max(0, MAX_INPUT - len(buffer.text))
+        if len(text) > room:
+            self.notice = f"Questions are limited to {MAX_INPUT} characters."
+        buffer.insert_text(text[:room])
+
     def _enter(self, event: Any) -> None:
+        self.lines_entered += 1
         admin = self.core.screen.kind == "admin"
         line = self.secret.text if admin else self.buffer.text
         self.buffer.reset()

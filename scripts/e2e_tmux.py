@@ -8,11 +8,13 @@ can also check that nothing a kiosk patient typed reaches the disk.
 
 from __future__ import annotations
 
+import os
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PY = sys.executable
@@ -25,41 +27,59 @@ def check(ok: bool, what: str) -> None:
         FAILS.append(what)
 
 
+SOCKET = f"chatbot-e2e-{os.getpid()}"  # a private tmux server: never a leftover session of another run
+WAIT = 30.0  # generous bound for any one condition; a loaded machine is slow, never wrong
+
+
+def tmux(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["tmux", "-L", SOCKET, *args], capture_output=True, text=True, check=check)
+
+
 class Tmux:
     def __init__(self, name: str, cmd: str, width: int, height: int, env: dict[str, str]) -> None:
         self.name = name
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
-        subprocess.run(["tmux", "kill-session", "-t", name], capture_output=True)
-        subprocess.run(["tmux", "new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
-                        f"env {exports} {cmd}; echo EXITED-$?; sleep 30"], check=True)
-        subprocess.run(["tmux", "set-option", "-t", name, "history-limit", "5000"], capture_output=True)
+        tmux("kill-session", "-t", name)
+        tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
+             f"env {exports} {cmd}; echo EXITED-$?; sleep 600", check=True)
+        tmux("set-option", "-t", name, "history-limit", "5000")
 
-    def keys(self, *keys: str, literal: bool = False, pause: float = 0.4) -> None:
-        args = ["tmux", "send-keys", "-t", self.name] + (["-l"] if literal else []) + list(keys)
-        subprocess.run(args, check=True)
-        time.sleep(pause)
-
-    def type(self, text: str, pause: float = 0.8) -> None:
-        self.keys(text, literal=True, pause=0.1)
-        self.keys("Enter", pause=pause)
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys, check=True)
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+        return tmux("capture-pane", "-p", "-t", self.name).stdout
 
     def scrollback(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-S", "-", "-E", "-", "-t", self.name],
-                              capture_output=True, text=True).stdout
+        return tmux("capture-pane", "-p", "-S", "-", "-E", "-", "-t", self.name).stdout
 
-    def wait_for(self, text: str, seconds: float = 10) -> bool:
-        end = time.time() + seconds
-        while time.time() < end:
-            if text in self.screen():
+    def wait(self, condition: Callable[[], bool], seconds: float = WAIT) -> bool:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if condition():
                 return True
-            time.sleep(0.2)
-        return False
+            time.sleep(0.05)
+        return condition()
+
+    def wait_for(self, text: str, seconds: float = WAIT, where: str = "screen") -> bool:
+        grab = self.screen if where == "screen" else self.scrollback
+        return self.wait(lambda: text in grab(), seconds)
+
+    def submit(self, text: str, prompt: str = "ask ›") -> bool:
+        """Type a line and press Enter, then wait until the next prompt has appeared (chat)."""
+        before = self.scrollback().count(prompt)
+        self.keys(text, literal=True)
+        self.keys("Enter")
+        return self.wait(lambda: self.scrollback().count(prompt) > before or "EXITED-" in self.screen())
+
+    def enter(self, text: str, expect: str, seconds: float = WAIT) -> bool:
+        """Type a line and press Enter, then wait until ``expect`` is on screen (kiosk)."""
+        self.keys(text, literal=True)
+        self.keys("Enter")
+        return self.wait_for(expect, seconds)
 
     def kill(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        tmux("kill-session", "-t", self.name)
 
 
 def flat(s: str) -> str:
@@ -72,25 +92,28 @@ def chat(width: int, height: int, env: dict[str, str]) -> None:
         check(t.wait_for("ask ›"), f"chat {width}x{height}: welcome and prompt shown")
         s = t.screen()
         check("Welcome to" in s and "not medical advice" in flat(s), "chat: welcome has the disclaimer")
-        t.type("how long does the drip take")
+        check(t.submit("how long does the drip take"), "chat: an answer, then the prompt again")
         check("40 minutes to 1 hour" in flat(t.scrollback()), "chat: answer quoted")
         check("Source:" in t.scrollback(), "chat: source shown")
-        t.type("/more")
+        t.submit("/more")
         check("Quote 4" in t.scrollback(), "chat: /more shows further passages")
-        t.type("/sources")
+        t.submit("/sources")
         check("Articles I quote from" in t.scrollback(), "chat: /sources")
-        t.type("can i drive home after my infusion")
+        t.submit("can i drive home after my infusion")
         check("couldn't find an answer" in flat(t.scrollback()), "chat: helpful no-answer")
-        t.type("[bold red]x[/bold red]")
+        t.submit("[bold red]x[/bold red]")
         check("[bold red]x[/bold red]" in t.scrollback(), "chat: markup shown literally")
-        t.keys("half typed", literal=True, pause=0.2)
-        t.keys("C-c", pause=0.5)
-        t.type("what is ketamine")
+        t.keys("half typed", literal=True)
+        check(t.wait(lambda: "half typed" in t.screen()), "chat: typing shows on the prompt line")
+        t.keys("C-c")
+        check(t.wait(lambda: "half typed" not in t.screen().splitlines()[-1]), "chat: Ctrl-C cleared the line")
+        t.submit("what is ketamine")
         check("dissociative anesthetic" in flat(t.scrollback()), "chat: Ctrl-C cleared the line and chat goes on")
-        t.type("I want to end it all")
+        t.submit("I want to end it all")
         check("Get help now" in t.scrollback() and "988" in t.scrollback(), "chat: emergency shown")
-        t.type("/quit", pause=1.5)
-        check("EXITED-0" in t.screen(), "chat: /quit leaves cleanly")
+        t.keys("/quit", literal=True)
+        t.keys("Enter")
+        check(t.wait_for("EXITED-0"), "chat: /quit leaves cleanly")
         check("Traceback" not in t.scrollback(), "chat: no traceback anywhere")
     finally:
         t.kill()
@@ -109,29 +132,25 @@ def kiosk(width: int, height: int, env: dict[str, str], home: Path) -> None:
         check("1." in t.screen() and "not medical advice" in flat(t.screen()), "kiosk: numbered questions, disclaimer")
         for key in ("C-c", "C-d", "C-z", "C-\\", "Escape"):
             t.keys(key)
-            check("Your question" in t.screen() and "EXITED" not in t.screen(), f"kiosk: {key} does not leave")
+            check(t.wait_for("stays open") and "EXITED" not in t.screen(), f"kiosk: {key} does not leave")
         for word in ("exit", "quit", "/quit"):
-            t.type(word)
-            check("EXITED" not in t.screen() and "stays on" in t.screen(), f"kiosk: typing {word!r} does not leave")
-        t.keys("x" * 3000, literal=True, pause=0.5)
-        t.keys("Enter", pause=1)
-        check("EXITED" not in t.screen() and "Your question" in t.screen(), "kiosk: a huge paste does not leave")
-        t.type("2")
-        check("Quote 1" in t.screen() and "You asked" in t.screen(), "kiosk: a number asks that question")
+            t.enter("new", "Type a number")
+            check(t.enter(word, "stays on") and "EXITED" not in t.screen(), f"kiosk: typing {word!r} does not leave")
+        t.keys("x" * 3000, literal=True)
+        t.keys("Enter")
+        check(t.wait_for("You asked") and "EXITED" not in t.screen() and "Your question" in t.screen(),
+              "kiosk: a huge paste does not leave")
+        check(t.enter("2", "Quote 1") and "You asked" in t.screen(), "kiosk: a number asks that question")
         check("PgUp" in t.screen() or height >= 40, "kiosk: long answer offers paging")
-        t.type(secret)
-        check("zebra-marmalade" in t.screen(), "kiosk: the patient's question is on screen")
-        time.sleep(3)
-        check("Starting over" in t.screen(), "kiosk: countdown visible before the time-out")
-        time.sleep(5)
-        check("Welcome to" in t.screen(), "kiosk: welcome back after the time-out")
+        check(t.enter(secret, "zebra-marmalade"), "kiosk: the patient's question is on screen")
+        check(t.wait_for("Starting over"), "kiosk: countdown visible before the time-out")
+        check(t.wait_for("Welcome to"), "kiosk: welcome back after the time-out")
         check("zebra-marmalade" not in t.scrollback(), "kiosk: question gone from screen and scrollback")
-        t.type("/staff-exit")
-        t.type("wrong passphrase")
-        check("not right" in t.screen() and "EXITED" not in t.screen(), "kiosk: a wrong passphrase does not leave")
-        t.type("/staff-exit")
-        t.type("staff pass 42", pause=1.5)
-        check("EXITED-0" in t.screen(), "kiosk: the staff passphrase leaves")
+        t.enter("/staff-exit", "type the passphrase")
+        check(t.enter("wrong passphrase", "not right") and "EXITED" not in t.screen(),
+              "kiosk: a wrong passphrase does not leave")
+        t.enter("/staff-exit", "type the passphrase")
+        check(t.enter("staff pass 42", "EXITED-0"), "kiosk: the staff passphrase leaves")
         leaked = [str(p) for p in home.rglob("*") if p.is_file() and b"zebra-marmalade" in p.read_bytes()]
         check(not leaked, f"kiosk: nothing the patient typed is on disk {leaked}")
     finally:
@@ -148,10 +167,13 @@ def main() -> int:
                "XDG_CONFIG_HOME": f"{tmp}/config", "TERM": "xterm-256color",
                "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
         sizes = [(80, 24), (120, 40)]
-        for w, h in sizes:
-            chat(w, h, env)
-        for w, h in sizes:
-            kiosk(w, h, env, home)
+        try:
+            for w, h in sizes:
+                chat(w, h, env)
+            for w, h in sizes:
+                kiosk(w, h, env, home)
+        finally:
+            tmux("kill-server")
     print(f"{len(FAILS)} failed" if FAILS else "all end-to-end checks passed")
     return 1 if FAILS else 0
 

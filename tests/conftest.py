@@ -27,6 +27,17 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ.pop("CHATBOT_CONFIG", None)
 
 
+@pytest.fixture(autouse=True)
+def _own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own HOME, cache, config and state folders: no test sees another's files."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for var, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state")):
+        monkeypatch.setenv(var, str(home / sub))
+    monkeypatch.delenv("CHATBOT_CONFIG", raising=False)
+
+
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return replace(Settings(), cache_dir=str(tmp_path_factory.mktemp("cache")))

@@ -4,10 +4,10 @@ driven through prompt-toolkit pipe input."""
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import replace
 
 import pytest
+from kiosk_driver import drive, entered, swallowed
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
@@ -96,39 +96,30 @@ def test_passphrase_hash_round_trip() -> None:
     assert not check("x", "garbage")
 
 
-def _drive(core, keys: list[str], wait: float = 0.3) -> KioskApp:
-    """Run the full-screen app on a pipe, feed keys one batch at a time, return the app."""
-    with create_pipe_input() as pipe:
-        app = KioskApp(core, input=pipe, output=DummyOutput())
-        result: dict[str, object] = {}
-
-        def feeder() -> None:
-            import time
-
-            for k in keys:
-                time.sleep(wait)
-                pipe.send_text(k)
-            time.sleep(wait)
-            if not core.exit_requested:
-                app.app.loop.call_soon_threadsafe(lambda: app.app.exit(result=-1))  # type: ignore[union-attr]
-
-        t = threading.Thread(target=feeder)
-        t.start()
-        result["code"] = app.run()
-        t.join()
-    return app
-
-
 def test_escape_keys_do_not_leave(core) -> None:
-    keys = ["\x03", "\x04", "\x1a", "\x1c", "\x1b", "exit\r", "quit\r", "/quit\r", "y" * 5000 + "\r"]
-    _drive(core, keys)
+    steps = [(k, swallowed(i + 1)) for i, k in enumerate(["\x03", "\x04", "\x1a", "\x1c", "\x1b"])]
+    steps += [(line, entered(i + 1)) for i, line in enumerate(["exit\r", "quit\r", "/quit\r", "y" * 5000 + "\r"])]
+    drive(core, steps)
     assert not core.exit_requested
     # the paste was capped at the input limit and answered like any other line
     assert core.screen.kind == "answer" and len(core.screen.answer.question) <= 300
 
 
+def test_a_paste_is_one_event_not_thousands_of_keys() -> None:
+    from prompt_toolkit.key_binding import KeyPress
+    from prompt_toolkit.keys import Keys
+
+    from chatbot.keyinput import coalesce
+
+    keys = [KeyPress(c, c) for c in "ab"] + [KeyPress(Keys.Enter, "\r"), KeyPress("x", "x"), KeyPress(Keys.ControlC, "\x03")]
+    out = coalesce(keys)
+    assert [(k.key, k.data) for k in out] == [(Keys.BracketedPaste, "ab"), (Keys.Enter, "\r"), ("x", "x"),
+                                               (Keys.ControlC, "\x03")]
+
+
 def test_answer_screen_pages_and_admin_exit_through_the_app(core) -> None:
-    _drive(core, ["how long does the drip take\r", "\x1b[6~", "/staff-exit\r", "correct horse\r"])
+    drive(core, [("how long does the drip take\r", entered(1)), ("\x1b[6~", lambda app: app.offset > 0 or
+                  len(app.lines) <= app.page()), ("/staff-exit\r", entered(2)), ("correct horse\r", entered(3))])
     assert core.exit_requested
 
 

@@ -220,10 +220,14 @@ core = KioskCore(Engine(open_knowledge(None, s), s), s, 120, error_log=state_dir
 with create_pipe_input() as pipe:
     app = KioskApp(core, input=pipe, output=DummyOutput())
     def feed():
-        for k in ["zebramarmalade how long is the drip\\r", "quokkapassword i want to die\\r",
-                  "wombatsecret my phone is 5551234567\\r", "new\\r"]:
-            time.sleep(0.3); pipe.send_text(k)
-        time.sleep(0.5); app.app.loop.call_soon_threadsafe(lambda: app.app.exit(result=0))
+        lines = ["zebramarmalade how long is the drip\\r", "quokkapassword i want to die\\r",
+                 "wombatsecret my phone is 5551234567\\r", "new\\r"]
+        for i, k in enumerate(lines):
+            pipe.send_text(k)
+            end = time.monotonic() + 60
+            while app.lines_entered <= i and time.monotonic() < end:
+                time.sleep(0.005)
+        app.app.loop.call_soon_threadsafe(lambda: app.app.exit(result=0))
     threading.Thread(target=feed).start()
     app.run()
 print("done", core.screen.kind)
