@@ -17,7 +17,7 @@ from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
 from chatbot.knowledge import KnowledgeBase
 from chatbot.models import Answer, Hit, Notice
-from chatbot.safety import SafetyRules, Verdict
+from chatbot.safety import Safety, SafetyResult, Verdict
 
 CANDIDATES = 10
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
@@ -54,7 +54,7 @@ class Retrieval:
 
 class Engine:
     def __init__(self, kb: KnowledgeBase, settings: Settings | None = None,
-                 safety: SafetyRules | None = None) -> None:
+                 safety: Safety | None = None) -> None:
         self.kb = kb
         self.settings = settings or Settings()
         # the knowledge base carries the vocabulary it was built with: no second parse at start-up
@@ -62,14 +62,9 @@ class Engine:
         self.analyzer = Analyzer(vocabulary, kb.stopwords or None, kb.terms)
         self.speller = SpellingCorrector(kb.corpus_words, self.analyzer.known_words())
         if safety is None:
-            from chatbot.locations import cache_dir
-            from chatbot.regexcache import RegexCache
-
-            regexes = RegexCache(cache_dir(self.settings.cache_dir) / "regex.pickle")
-            safety = SafetyRules.load(self.settings.safety_rules or None, regexes.compile, regexes.toml)
-            regexes.save()
+            safety = Safety.load(self.settings.safety_rules or None)
         self.safety = safety
-        self.safety.known_words = self.speller.known
+        self.safety.rules.known_words = self.speller.known
         s = self.settings
         self.values = {
             "emergency_number": s.emergency_number, "crisis_line": s.crisis_line,
@@ -164,7 +159,7 @@ class Engine:
         """Questions (from the articles' own question headings) that the engine answers."""
         if self._suggestions is None:
             good = [q for q in self.kb.question_headings
-                    if self.safety.check(q) == Verdict() and self.confident(self.retrieve(q))]
+                    if self.safety.rules.check(q) == Verdict() and self.confident(self.retrieve(q))]
             self._suggestions = tuple(good)
         return self._suggestions
 
@@ -191,7 +186,7 @@ class Engine:
 
     # -- answering -----------------------------------------------------------------------------
     def message(self, name: str) -> str:
-        return self.safety.message(name, self.values)
+        return self.safety.rules.message(name, self.values)
 
     def _no_answer_text(self) -> str:
         return "I couldn't find an answer to that in the clinic's articles. " + self.settings.staff_hint
@@ -200,28 +195,32 @@ class Engine:
         disclaimer = self.settings.disclaimer
         if not isinstance(raw, str):
             raw = str(raw)
-        if len(raw) > self.settings.max_question_chars:
-            return Answer(clean_question(raw[:200]) + "…", "invalid", disclaimer,
-                          message=f"That message is too long ({len(raw):,} characters). Please ask one "
-                                  f"question of at most {self.settings.max_question_chars:,} characters.")
         question = clean_question(raw)
         if not any(ch.isalnum() for ch in question):
             return Answer(question, "invalid", disclaimer,
                           message="Please type a question in words, for example: "
                                   "\"How long does an infusion take?\"")
-        verdict = self.safety.check(question)
-        if verdict.emergency:
-            notice = Notice("emergency", self.message(verdict.emergency))
-            return Answer(question, "emergency", disclaimer, notices=(notice,))
-        notices = self._notices(verdict)
-        if verdict.smalltalk:
-            return Answer(question, "smalltalk", disclaimer, notices=notices,
-                          message=self.message(verdict.smalltalk), suggestions=self.suggestions()[:3])
+        # the whole message is checked for safety, whatever its length, before anything else
+        check = self.safety.check(question)
+        crisis = self._crisis_notices(check)
+        if len(raw) > self.settings.max_question_chars:
+            return Answer(clean_question(raw[:200]) + "…", "emergency" if check.emergency else "invalid",
+                          disclaimer, notices=crisis,
+                          message=f"That message is too long ({len(raw):,} characters). Please ask one "
+                                  f"question of at most {self.settings.max_question_chars:,} characters.")
+        if check.emergency:
+            return Answer(question, "emergency", disclaimer, notices=crisis)
+        verdict = check.verdict
+        notices = crisis + self._notices(check)
+        if check.smalltalk and not check.soft_smalltalk:
+            return self._smalltalk(question, check.smalltalk, notices)
         if verdict.out_of_scope:
             notices += (Notice("out_of_scope", self.message(verdict.out_of_scope)),)
             return Answer(question, "no_answer", disclaimer, notices=notices,
                           message=self.message(verdict.out_of_scope), suggestions=self.suggestions()[:3])
         r = self.retrieve(question)
+        if check.smalltalk and not self.confident(r):
+            return self._smalltalk(question, check.smalltalk, notices)
         if not self.confident(r):
             return Answer(question, "no_answer", disclaimer, notices=notices, message=self._no_answer_text(),
                           suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence)
@@ -230,13 +229,31 @@ class Engine:
                       suggestions=self._related(r.terms, shown, more), terms=r.terms,
                       confidence=r.confidence)
 
-    def _notices(self, verdict: Verdict) -> tuple[Notice, ...]:
+    def _smalltalk(self, question: str, kind: str, notices: tuple[Notice, ...]) -> Answer:
+        return Answer(question, "smalltalk", self.settings.disclaimer, notices=notices, message=self.message(kind),
+                      suggestions=self.suggestions()[:3])
+
+    def _crisis_notices(self, check: SafetyResult) -> tuple[Notice, ...]:
+        """The crisis message for an emergency (rules) or an alarm (classifier), with a Spanish line
+        when the message reads as Spanish."""
+        topic = check.crisis
+        if topic is None:
+            return ()
+        text = self.message(topic)
+        if check.language == "es":
+            text += "\n" + self.message("crisis_es")
+        return (Notice("emergency", text),)
+
+    def _notices(self, check: SafetyResult) -> tuple[Notice, ...]:
         notices: list[Notice] = []
-        if verdict.mention == "suicide":
+        verdict = check.verdict
+        if check.flagged:
+            pass  # the crisis message already leads
+        elif verdict.mention == "suicide":
             notices.append(Notice("emergency", self.message("mention_suicide")))
         elif verdict.mention:
             notices.append(Notice("safety_info", self.message(f"mention_{verdict.mention}")))
-        if verdict.advice:
+        if check.advice:
             notices.append(Notice("personal_advice", self.message("personal_advice")))
         return tuple(notices)
 

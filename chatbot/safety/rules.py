@@ -1,5 +1,6 @@
-"""Safety rules, checked before retrieval: emergencies, personal medical decisions, out of scope,
-small talk. The rules are data (``data/safety.toml``); this module only reads and applies them."""
+"""Tier 1 of safety, the readable rules: emergencies, personal medical decisions, out of scope,
+small talk. The rules are data (``data/safety.toml``); this module only reads and applies them, to
+text that ``textnorm`` has already stripped of disguises."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from chatbot.analysis import normalize
 from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
+from chatbot.safety.textnorm import normalise
+from chatbot.wordlist import is_english
 
 EMERGENCY_TOPICS = ("suicide", "overdose", "medical", "harm")
 
@@ -21,6 +23,7 @@ class Verdict:
     """What the safety rules say about one question."""
 
     emergency: str | None = None  # topic: the crisis message leads and nothing is quoted
+    history: bool = False  # an emergency topic, but told as past history: answered, with a crisis line
     mention: str | None = None  # topic mentioned in a plain question: a what-to-do line, then answer
     advice: bool = False
     out_of_scope: str | None = None  # "out_of_scope" or "clinic_info"
@@ -38,10 +41,12 @@ class SafetyRules:
 
         try:
             self.messages: dict[str, str] = {k: str(v).strip() for k, v in data["messages"].items()}
+            for k, v in data.get("translations", {}).items():  # lines in other languages, e.g. crisis_es
+                self.messages.setdefault(k, str(v).strip())
             rewrites = sorted(data.get("rewrite", {}).items(), key=lambda kv: -len(kv[0]))
-            self._rewrites = {normalize(k): v for k, v in rewrites}
+            self._rewrites = {normalise(k): v for k, v in rewrites}
             self._rewrite_re = compile(
-                r"(?<![\w'])(" + "|".join(re.escape(normalize(k)) for k, _ in rewrites) + r")(?![\w'])"
+                r"(?<![\w'])(" + "|".join(re.escape(normalise(k)) for k, _ in rewrites) + r")(?![\w'])"
             ) if rewrites else None
             self.critical = sorted(set(data.get("spelling", {}).get("words", [])))
             self.emergency: dict[str, re.Pattern[str]] = {}
@@ -49,19 +54,29 @@ class SafetyRules:
                 topic = entry["topic"]
                 if topic not in EMERGENCY_TOPICS:
                     raise ValueError(f"unknown emergency topic {topic!r}")
+                if topic in self.emergency:
+                    raise ValueError(f"a second [[emergency]] block for topic {topic!r}: merge its patterns "
+                                     "into the first (a second block would silently replace it)")
                 pat = _alternation(list(entry["patterns"]))
                 if pat is not None:
                     self.emergency[topic] = pat
             self.topics = [(t["topic"], compile(t["pattern"])) for t in data.get("topic", [])]
+            if len({t for t, _ in self.topics}) != len(self.topics):
+                raise ValueError("two [[topic]] blocks for the same topic")
+            history = data.get("history", {})
+            self.past = compile(history["past"]) if history.get("past") else None
+            self.now = compile(history["now"]) if history.get("now") else None
             self.personal = compile(data["personal"]["pattern"])
             self.hypothetical = compile(data["hypothetical"]["pattern"])
             self.advice = _alternation(list(data.get("advice", {}).get("patterns", [])))
             self.out_of_scope = _alternation(list(data.get("out_of_scope", {}).get("patterns", [])))
             self.clinic_info = _alternation(list(data.get("clinic_info", {}).get("patterns", [])))
             self.smalltalk = [(k, compile(v)) for k, v in data.get("smalltalk", {}).items()]
+            self.idioms = _alternation(list(data.get("idiom", {}).get("patterns", [])))
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise ConfigError(f"safety rules {origin} are unusable: {exc}") from None
         self._spell_cache: dict[str, str] = {}
+        self._critical_set = frozenset(self.critical)
         self.known_words: set[str] = set()  # words that are spelt right: no correction needed
 
     @classmethod
@@ -83,7 +98,7 @@ class SafetyRules:
 
     # -- normalising ---------------------------------------------------------------------------
     def _spell(self, word: str) -> str:
-        if len(word) < 5 or not word.isalpha() or word in self.known_words:
+        if len(word) < 5 or not word.isalpha() or word in self.known_words or is_english(word):
             return word
         hit = self._spell_cache.get(word)
         if hit is None:
@@ -97,9 +112,12 @@ class SafetyRules:
                 self._spell_cache[word] = hit
         return hit
 
+    def _known(self, word: str) -> bool:
+        return word in self.known_words or is_english(word) or word in self._critical_set
+
     def prepare(self, question: str) -> str:
-        """Lower case, straight quotes, slang spelled out, critical words' typos corrected."""
-        text = normalize(question)
+        """Disguises removed, lower case, slang spelled out, critical words' typos corrected."""
+        text = normalise(question, self._known, self._critical_set.__contains__)
         text = re.sub(r"[^\w'\s-]", " ", text)
         text = " ".join(text.split())
         if self._rewrite_re is not None:
@@ -107,21 +125,52 @@ class SafetyRules:
         return " ".join(self._spell(w) for w in text.split())
 
     # -- judging -------------------------------------------------------------------------------
+    def told_as_history(self, text: str, start: int = 0, end: int | None = None, whole: bool = False) -> bool:
+        """"I had a heart attack in 2019, can I have ketamine?": the event at ``text[start:end]`` is
+        past, not now. A past marker near it (within 60 characters) and no present marker close to
+        it (within 20; anywhere in the message when ``whole``, as for thoughts of suicide) make it
+        history; "again", "tonight", "still want to" keep it present."""
+        if self.past is None:
+            return False
+        end = len(text) if end is None else end
+        near = text[max(0, start - 60):end + 60]
+        if self.past.search(near) is None:
+            return False
+        close = text if whole else text[max(0, start - 20):end + 20]
+        return self.now is None or self.now.search(close) is None
+
+    def idiom(self, text: str) -> bool:
+        """A figure of speech with a crisis word in it ("my back is killing me", "dying to know")."""
+        return self.idioms is not None and self.idioms.search(text) is not None
+
     def check(self, question: str) -> Verdict:
-        text = self.prepare(question)
+        return self.check_prepared(self.prepare(question))
+
+    def check_prepared(self, text: str) -> Verdict:
         for topic, pattern in self.emergency.items():
-            if pattern.search(text):
+            m = pattern.search(text)
+            if m:
+                if topic in ("medical", "overdose", "suicide") and \
+                        self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide"):
+                    return self._rest(text, mention=topic, history=True)
+                if topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 10]):
+                    continue  # "my boss will kill me if I'm late"
                 return Verdict(emergency=topic)
         mention = None
         for topic, pattern in self.topics:
-            if pattern.search(text):
+            m = pattern.search(text)
+            if m:
+                history = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
                 personal = self.personal.search(text) is not None
                 what_if = self.hypothetical.search(text) is not None
                 # a bare mention ("chest pain", "suicidal thoughts") is taken as happening now
-                if not what_if or (personal and topic == "suicide"):
+                if (not what_if or (personal and topic == "suicide")) and not history:
                     return Verdict(emergency=topic)
-                mention = topic
-                break
+                return self._rest(text, topic, history)
+        return self._rest(text, mention)
+
+    def _rest(self, text: str, mention: str | None, history: bool = False) -> Verdict:
+        """Everything but an emergency: small talk, personal advice, out of scope."""
         for kind, pattern in self.smalltalk:
             if pattern.fullmatch(text):
                 return Verdict(mention=mention, smalltalk=kind)
@@ -131,7 +180,7 @@ class SafetyRules:
             scope = "clinic_info"
         elif self.out_of_scope is not None and self.out_of_scope.search(text):
             scope = "out_of_scope"
-        return Verdict(mention=mention, advice=advice, out_of_scope=scope)
+        return Verdict(mention=mention, advice=advice or history, out_of_scope=scope, history=history)
 
     def message(self, name: str, values: dict[str, str]) -> str:
         template = self.messages.get(name, "")

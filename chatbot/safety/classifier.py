@@ -1,0 +1,129 @@
+"""Tier 2 of safety: a linear classifier over hashed n-grams, scored with numpy.
+
+The weights (``data/safety_weights.npy``) and their card (``data/safety_model.json``: classes,
+thresholds, checksums, cross-validated figures) are made by ``scripts/train_safety.py`` from the
+reviewed examples in ``data/safety_examples.tsv``. At load the weights' shape and sha256 are checked
+against the card, and the card's checksum of the examples against the shipped examples file: a
+mismatch is an error naming the file, never a silent "no safety".
+
+A message is scored as a whole and sentence by sentence; the highest emergency probability counts,
+so one crisis sentence inside a long message is not diluted by the rest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chatbot.data import DATA_DIR
+from chatbot.errors import ConfigError
+from chatbot.safety.features import DIM, prepared, vector
+
+EMERGENCY_CLASSES = ("suicide", "overdose", "medical", "harm")
+WEIGHTS = "safety_weights.npy"
+CARD = "safety_model.json"
+EXAMPLES = "safety_examples.tsv"
+_SENTENCES = re.compile(r"[.!?;\n]+|\s(?:but|and then|also|anyway|btw)\s")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Class probabilities for one message (the most alarming of its sentences for emergencies)."""
+
+    emergency: float  # probability that some sentence is an emergency
+    topic: str  # the most likely emergency class for that sentence
+    advice: float
+    smalltalk: float
+
+
+class SafetyClassifier:
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, classes: list[str], thresholds: dict[str, float]) -> None:
+        self.weights = weights
+        self.bias = bias
+        self.classes = classes
+        self.thresholds = thresholds
+        self._emergency = [classes.index(c) for c in EMERGENCY_CLASSES]
+        self._advice = classes.index("advice")
+        self._small = classes.index("smalltalk")
+
+    @classmethod
+    def load(cls, folder: Path = DATA_DIR) -> SafetyClassifier:
+        weights_path, card_path, examples_path = folder / WEIGHTS, folder / CARD, folder / EXAMPLES
+        try:
+            card = json.loads(card_path.read_text(encoding="utf-8"))
+            classes = list(card["classes"])
+            thresholds = {str(k): float(v) for k, v in card["thresholds"].items()}
+            bias = np.asarray(card["bias"], dtype=np.float32)
+            expected_weights, expected_examples = str(card["weights_sha256"]), str(card["examples_sha256"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"safety classifier card {card_path} is unusable: {exc}") from None
+        try:
+            actual = sha256_file(weights_path)
+        except OSError as exc:
+            raise ConfigError(f"safety classifier weights {weights_path} cannot be read: {exc}") from None
+        if actual != expected_weights:
+            raise ConfigError(f"safety classifier weights {weights_path} failed their checksum "
+                              f"(expected {expected_weights[:12]}…, found {actual[:12]}…); reinstall the package")
+        try:
+            if sha256_file(examples_path) != expected_examples:
+                raise ConfigError(f"safety examples {examples_path} do not match the weights trained from them: "
+                                  "run scripts/train_safety.py")
+        except OSError as exc:
+            raise ConfigError(f"safety examples {examples_path} cannot be read: {exc}") from None
+        try:
+            weights = np.load(weights_path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"safety classifier weights {weights_path} are unusable: {exc}") from None
+        needed = set(EMERGENCY_CLASSES) | {"advice", "smalltalk", "other"}
+        if weights.shape != (len(classes), DIM) or bias.shape != (len(classes),) or not needed <= set(classes) \
+                or not {"emergency", "advice", "smalltalk"} <= set(thresholds):
+            raise ConfigError(f"safety classifier weights {weights_path} have shape {weights.shape}, "
+                              f"expected {(len(classes), DIM)} for classes {classes}")
+        return cls(weights, bias, classes, thresholds)
+
+    def probabilities(self, text: str) -> np.ndarray:
+        """Class probabilities of one prepared text."""
+        idx, val = vector(text)
+        logits = self.bias.astype(np.float64)
+        if len(idx):
+            logits = logits + self.weights[:, idx].astype(np.float32) @ val
+        logits = logits - logits.max()
+        p = np.exp(logits)
+        return np.asarray(p / p.sum())
+
+    def predict(self, message: str) -> Prediction:
+        text = prepared(message)
+        whole = self.probabilities(text)
+        best = whole
+        best_e = float(whole[self._emergency].sum())
+        parts = [p for p in (prepared(s) for s in _SENTENCES.split(message)) if len(p.split()) >= 2]
+        if len(parts) > 1:
+            for part in parts:
+                p = self.probabilities(part)
+                e = float(p[self._emergency].sum())
+                if e > best_e:
+                    best, best_e = p, e
+        topic = EMERGENCY_CLASSES[int(np.argmax(best[self._emergency]))]
+        return Prediction(best_e, topic, float(whole[self._advice]), float(whole[self._small]))
+
+    def is_emergency(self, p: Prediction) -> bool:
+        return p.emergency >= self.thresholds["emergency"]
+
+    def is_advice(self, p: Prediction) -> bool:
+        return p.advice >= self.thresholds["advice"]
+
+    def is_smalltalk(self, p: Prediction) -> bool:
+        return p.smalltalk >= self.thresholds["smalltalk"]
