@@ -180,26 +180,36 @@ def sentences(text: str) -> list[str]:
 
 def split_long(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
     """``text`` cut into pieces of at most ``limit`` characters, at sentence boundaries where it can be
-    (a sentence longer than the limit is cut between words, a word longer than it anywhere)."""
+    (a sentence longer than the limit is cut between words, a word longer than it anywhere). Each
+    piece is an exact slice of ``text``: quotations stay verbatim."""
     if len(text) <= limit:
         return [text]
+    spans: list[tuple[int, int]] = []  # each sentence, closing quotes included, spaces excluded
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + len(m.group(0).rstrip())
+        spans.append((start, end))
+        start = m.end()
+    spans.append((start, len(text)))
     pieces: list[str] = []
-    current = ""
-    for sentence in sentences(text):
-        while len(sentence) > limit:
-            cut = sentence.rfind(" ", 0, limit + 1)
-            cut = cut if cut > 0 else limit
-            if current:
-                pieces.append(current)
-                current = ""
-            pieces.append(sentence[:cut].rstrip())
-            sentence = sentence[cut:].lstrip()
-        if current and len(current) + 1 + len(sentence) > limit:
-            pieces.append(current)
-            current = ""
-        current = f"{current} {sentence}" if current else sentence
-    if current:
-        pieces.append(current)
+    lo: int | None = None
+    hi = 0
+    for s_lo, s_hi in spans:
+        if lo is not None and s_hi - lo > limit:
+            pieces.append(text[lo:hi])
+            lo = None
+        while s_hi - s_lo > limit:  # one sentence longer than the limit
+            cut = text.rfind(" ", s_lo, s_lo + limit + 1)
+            cut = cut if cut > s_lo else s_lo + limit
+            pieces.append(text[s_lo:cut].rstrip())
+            s_lo = cut
+            while s_lo < s_hi and text[s_lo] == " ":
+                s_lo += 1
+        if lo is None:
+            lo = s_lo
+        hi = s_hi
+    if lo is not None and hi > lo:
+        pieces.append(text[lo:hi])
     return [p for p in pieces if p]
 
 

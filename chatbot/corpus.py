@@ -14,6 +14,7 @@ stripped of escape sequences and control characters here, once, for every front 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from chatbot.digest import blake2b
 from chatbot.errors import CorpusError
 from chatbot.locations import ARTICLE_SUFFIXES, bundled_corpus_dir
 from chatbot.safefile import UnsafeFile, read_regular
-from chatbot.sanitise import clean_line, clean_text
+from chatbot.sanitise import clean_line, clean_text, needs_cleaning
 
 MAX_ARTICLE_BYTES = 5_000_000
 MAX_METADATA_BYTES = 1024 * 1024
@@ -131,6 +132,14 @@ def _read_metadata(meta: RawFile | None, problems: list[str]) -> dict[str, dict[
         return {}
 
 
+_BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
+
+
+def decode(raw: bytes) -> str:
+    """An article's text from its bytes (``ValueError`` saying why it is unusable), terminal-safe."""
+    return _decode(raw)
+
+
 def _decode(raw: bytes) -> str:
     if not raw.strip():
         raise ValueError("empty file")
@@ -140,7 +149,9 @@ def _decode(raw: bytes) -> str:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ValueError("not UTF-8 text (save it as UTF-8)") from None
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if not needs_cleaning(text):  # the common case: no control character at all
+        return text
+    controls = len(_BINARY_CONTROLS.findall(text))
     if controls > max(8, len(text) // 100):
         raise ValueError("binary file, not text")
     return clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -179,8 +179,9 @@ def build(folder: Path | None, settings: Settings, scanned: Scan | None = None) 
                          fingerprint=loaded.fingerprint)
 
 
-def check(kb: KnowledgeBase) -> None:
-    """Raise ``ValueError`` unless ``kb`` is consistent: lengths, ids, index arrays and safe text."""
+def check(kb: KnowledgeBase, texts: bool = True) -> None:
+    """Raise ``ValueError`` unless ``kb`` is consistent: lengths, ids, index arrays and safe text
+    (``texts=False`` leaves out the passages, when ``check_quotes`` proves them safe)."""
     from chatbot.sanitise import is_clean
 
     n = len(kb.texts)
@@ -197,20 +198,48 @@ def check(kb: KnowledgeBase) -> None:
     if counts is None or len(counts) != len(kb.articles) or [a.passages for a in kb.articles] != counts.tolist():
         raise ValueError("article ids out of range or passage counts differ")
     kb.index.check()
-    strings = [*kb.texts, *kb.sections, *kb.question_headings, *kb.problems,
+    strings = [*(kb.texts if texts else ()), *kb.sections, *kb.question_headings, *kb.problems,
                *(x for a in kb.articles for x in (a.path, a.title, a.publisher, a.kind))]
-    if not all(is_clean(x) for x in strings):
+    if not is_clean("\n".join(strings)):
         raise ValueError("a text holds control characters")
 
 
-def _read_cache(path: Path, key: str, fingerprint: str) -> KnowledgeBase | None:
+def check_quotes(kb: KnowledgeBase, scanned: Scan) -> None:
+    """Raise ``ValueError`` unless every passage is found, in order, in the article bytes just read:
+    a cache can never quote invented text under a real source. Passages are exact substrings of an
+    article's lines stripped and joined by spaces (as the cleaner joins them), in the article's
+    order, so each search starts where the previous passage ended: linear time."""
+    from chatbot.corpus import decode
+
+    texts = []
+    for raw in scanned.files:
+        if raw.data is not None:
+            try:
+                texts.append(" ".join(line.strip() for line in decode(raw.data).split("\n")))
+            except ValueError:
+                continue
+    if len(texts) != len(kb.articles):
+        raise ValueError("articles differ")
+    positions = [0] * len(texts)
+    for text, a_id in zip(kb.texts, kb.article_of.tolist(), strict=True):
+        at = positions[a_id]
+        article = texts[a_id]
+        # most passages start right after the previous one: a comparison, not a search
+        found = at + 1 if article.startswith(text, at + 1) else article.find(text, at)
+        if found < 0:
+            raise ValueError("a passage is not in its article")
+        positions[a_id] = found + len(text)
+
+
+def _read_cache(path: Path, key: str, scanned: Scan, fingerprint: str) -> KnowledgeBase | None:
     from chatbot.store import StoreError, load
 
     try:
         kb = load(path, KnowledgeBase, {"key": key, "fingerprint": fingerprint})
         if kb.key != key or kb.fingerprint != fingerprint:
             return None
-        check(kb)
+        check(kb, texts=False)
+        check_quotes(kb, scanned)  # passages are slices of the sanitised articles: safe text
     except (StoreError, ValueError, TypeError, IndexError):  # foreign, damaged or inconsistent: rebuild
         return None
     return kb
@@ -264,7 +293,7 @@ def open_knowledge(folder: str | Path | None, settings: Settings, use_cache: boo
     key = corpus_key(base, settings)
     cache_folder, warning = usable_cache_dir(default_cache_dir(settings)) if use_cache else (None, "")
     cache_file = cache_folder / f"kb-{key}.npz" if cache_folder else None
-    kb = _read_cache(cache_file, key, fingerprint) if cache_file else None
+    kb = _read_cache(cache_file, key, scanned, fingerprint) if cache_file else None
     if kb is None:
         kb = build(path, settings, scanned)
         kb.key = key

@@ -21,9 +21,14 @@ _ESCAPES = re.compile(
 _UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
+def needs_cleaning(text: str) -> bool:
+    """Whether ``clean_text`` would change ``text`` (a fast check for the common, clean case)."""
+    return "\t" in text or _UNSAFE.search(text) is not None
+
+
 def clean_text(text: str) -> str:
     """``text`` without escape sequences or control characters; newlines kept, tabs become spaces."""
-    if not _UNSAFE.search(text) and "\t" not in text:
+    if not needs_cleaning(text):
         return text
     text = _ESCAPES.sub("", text)
     return _UNSAFE.sub("", text.replace("\t", " "))

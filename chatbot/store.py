@@ -90,21 +90,22 @@ def _encode(value: Any, hint: Any, where: str, arrays: dict[str, np.ndarray]) ->
 
 
 # -- decoding ------------------------------------------------------------------------------------
-_PRIMITIVE_OK = {str: (str,), int: (int,), float: (float, int), bool: (bool,)}
+_PRIMITIVE_OK: dict[Any, frozenset[type]] = {
+    str: frozenset({str}), int: frozenset({int}), float: frozenset({float, int}), bool: frozenset({bool}),
+    type(None): frozenset({type(None)}),
+}
 
 
-def _is(value: Any, hint: Any) -> bool:
-    if hint is type(None):
-        return value is None
+def _allowed(hint: Any) -> frozenset[type] | None:
+    """The exact types a JSON value of a primitive ``hint`` may have (None if not primitive)."""
     if typing.get_origin(hint) in (types.UnionType, typing.Union):
-        return any(_is(value, a) for a in typing.get_args(hint))
-    return type(value) in _PRIMITIVE_OK.get(hint, ())
+        parts = [_allowed(a) for a in typing.get_args(hint)]
+        return None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+    return _PRIMITIVE_OK.get(hint)
 
 
-def _primitive(hint: Any) -> bool:
-    if typing.get_origin(hint) in (types.UnionType, typing.Union):
-        return all(_primitive(a) for a in typing.get_args(hint))
-    return hint in _PRIMITIVE_OK or hint is type(None)
+def _all_of(values: Any, allowed: frozenset[type]) -> bool:
+    return set(map(type, values)) <= allowed  # one pass in C: large lists and tables load fast
 
 
 def _decode(data: Any, hint: Any, where: str, arrays: dict[str, np.ndarray], used: set[str]) -> Any:
@@ -137,8 +138,9 @@ def _decode(data: Any, hint: Any, where: str, arrays: dict[str, np.ndarray], use
                 raise StoreError(f"{where}: expected {len(args)} items")
             return tuple(_decode(v, a, f"{where}[{i}]", arrays, used) for i, (v, a) in enumerate(zip(data, args, strict=True)))
         item = args[0]
-        if _primitive(item):  # the common, large case (texts, words): one pass, no recursion
-            if not all(_is(v, item) for v in data):
+        allowed = _allowed(item)
+        if allowed is not None:  # the common, large case (texts, words): one pass, no recursion
+            if not _all_of(data, allowed):
                 raise StoreError(f"{where}: an item is not {item!r}")
             items = [float(v) for v in data] if item is float else data
         else:
@@ -149,8 +151,9 @@ def _decode(data: Any, hint: Any, where: str, arrays: dict[str, np.ndarray], use
         if k_hint is str:
             if not isinstance(data, dict):
                 raise StoreError(f"{where}: expected a table")
-            if _primitive(v_hint):
-                if not all(_is(v, v_hint) for v in data.values()):
+            allowed = _allowed(v_hint)
+            if allowed is not None:
+                if not _all_of(data.values(), allowed):
                     raise StoreError(f"{where}: a value is not {v_hint!r}")
                 return data
             return {k: _decode(v, v_hint, f"{where}{{}}", arrays, used) for k, v in data.items()}
@@ -161,8 +164,9 @@ def _decode(data: Any, hint: Any, where: str, arrays: dict[str, np.ndarray], use
         if len(out) != len(data):
             raise StoreError(f"{where}: repeated keys")
         return out
-    if _primitive(hint):
-        if not _is(data, hint):
+    allowed = _allowed(hint)
+    if allowed is not None:
+        if type(data) not in allowed:
             raise StoreError(f"{where}: expected {hint!r}")
         return float(data) if hint is float else data
     raise StoreError(f"{where}: cannot load a value of type {hint!r}")
