@@ -181,16 +181,24 @@ def _read_lines(path: str) -> Iterator[str]:
         for raw in stream:
             yield raw.decode("utf-8", errors="replace")
         return
+    import stat
+
     try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0  # reported by open() below
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        raise UsageError(f"not a file of questions: {_shown(path)} (a device)")
+    try:  # a FIFO is fine here (`batch <(…)`): it is read line by line as it arrives
         with open(path, "rb") as fh:
             for raw in fh:
                 yield raw.decode("utf-8", errors="replace")
     except FileNotFoundError:
-        raise UsageError(f"questions file not found: {path}") from None
+        raise UsageError(f"questions file not found: {_shown(path)}") from None
     except IsADirectoryError:
-        raise UsageError(f"not a file: {path}") from None
+        raise UsageError(f"not a file: {_shown(path)}") from None
     except OSError as exc:
-        raise UsageError(f"cannot read questions file {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read questions file {_shown(path)}: {exc.strerror}") from None
 
 
 def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
@@ -227,8 +235,11 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.reports import print_corpus_report, report
 
     folder = args.corpus or settings.corpus or None
+    from chatbot.cleaning import load_rules
+
     reports, problems = report(Path(folder) if folder else None, settings)
-    print_corpus_report(make_console(), reports, problems, verbose=args.verbose)
+    print_corpus_report(make_console(), reports, problems, verbose=args.verbose,
+                        rules=load_rules(settings.cleaning_rules or None))
     return 0
 
 

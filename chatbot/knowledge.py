@@ -250,6 +250,8 @@ def _write_cache(path: Path, kb: KnowledgeBase) -> None:
 
     try:
         save(path, kb, {"key": kb.key, "fingerprint": kb.fingerprint})
+        for old in path.parent.glob("kb-*.pickle"):  # the old format is never loaded: remove it
+            old.unlink(missing_ok=True)
     except (OSError, StoreError):
         pass  # a read-only home or a full disk still gets answers; only the start-up is slower
 

@@ -612,3 +612,19 @@ def test_eval_with_a_fifo_among_the_articles_does_not_hang(tmp_path: Path) -> No
 def test_numpy_is_declared() -> None:
     deps = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
     assert any(d.split(">")[0].split("=")[0].strip() == "numpy" for d in deps)
+
+
+@pytest.mark.parametrize("key", ["vocabulary", "cleaning_rules"])
+def test_rule_files_named_in_settings_that_are_fifos_do_not_hang(tmp_path: Path, key: str) -> None:
+    os.mkfifo(tmp_path / "rules.toml")
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(f'{key} = "rules.toml"\n')
+    proc = run_cli(["--config", str(cfg), "--no-cache", "ask", "hi"])
+    assert "FIFO" in one_line(proc.stderr, proc.returncode, 2)
+
+
+def test_batch_refuses_a_device_but_reads_a_pipe(tmp_path: Path) -> None:
+    proc = run_cli(["batch", "/dev/zero"])
+    assert "device" in one_line(proc.stderr, proc.returncode, 2)
+    proc = run_cli(["batch", "--json", "/dev/stdin"], stdin=b"what is ketamine\n")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "answered"
