@@ -113,10 +113,12 @@ class Vocabulary:
 def load_vocabulary(extra: str | Path | None = None) -> Vocabulary:
     vocab = Vocabulary.parse(_read_data("vocabulary.toml"), "data/vocabulary.toml")
     if extra:
-        try:
-            text = Path(extra).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read vocabulary file {extra}: {exc}") from None
+        from chatbot.safefile import MiB, read_text
+
+        try:  # a regular file of at most 4 MiB: a FIFO or a device named here must not hang start-up
+            text = read_text(Path(extra), 4 * MiB, "vocabulary file")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         vocab = vocab.merged(Vocabulary.parse(text, str(extra)))
     return vocab
 

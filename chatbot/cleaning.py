@@ -5,7 +5,9 @@ Steps, in order, for each article:
 2. tell headings from paragraphs, and split inline "- Heading" bullets off the end of a paragraph;
 3. drop title lines, repeated paragraphs, and blocks matched by the rules in ``data/cleaning.toml``
    (boilerplate, calls to action, contact details, self-promotion);
-4. strip keyword spam glued after a paragraph's last sentence.
+4. strip keyword spam glued after a paragraph's last sentence;
+5. split a paragraph longer than ``MAX_PASSAGE_CHARS`` at sentence boundaries (a text with no blank
+   lines must not become one passage of thousands of lines).
 Each kept passage remembers its section heading and its paragraph number in the published article.
 """
 
@@ -26,6 +28,8 @@ _SPAM_TAIL = re.compile(r"^(?P<body>.*[.!?][\"'”’)\]]*)\s+(?P<tail>[^.!?]+)$
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "by"}
 MAX_SPAM_WORDS = 8
 MIN_PASSAGE_WORDS = 4
+MAX_PASSAGE_CHARS = 2000  # the longest seed paragraph has about 1,000
+MAX_RULES_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,9 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
     """Read cleaning rules from ``path`` or the bundled ``data/cleaning.toml``."""
     try:
         if path:
-            text = Path(path).read_text(encoding="utf-8")
+            from chatbot.safefile import read_text
+
+            text = read_text(Path(path), MAX_RULES_BYTES, "cleaning rules file")
         else:
             text = (DATA_DIR / "cleaning.toml").read_text(encoding="utf-8")
         data = tomllib.loads(text)
@@ -75,7 +81,7 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
                 )
             )
         return tuple(rules)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, KeyError, re.error) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, re.error) as exc:
         raise ConfigError(f"cleaning rules {path or 'data/cleaning.toml'} are unusable: {exc}") from None
 
 
@@ -114,20 +120,25 @@ def _title_like(phrase: str) -> bool:
     return bool(words) and sum(w[0].isupper() for w in words) / len(words) >= 0.6
 
 
+def _heading_lines(lines: list[str]) -> bool:
+    """``is_heading`` of the lines joined, without joining a long block (a heading is short)."""
+    return sum(len(x) + 1 for x in lines) <= 121 and is_heading(" ".join(lines))
+
+
 def _blocks(text: str) -> list[tuple[int, str]]:
     """(line number, text) for each non-blank line, joining hard-wrapped paragraph lines."""
-    blocks: list[tuple[int, str]] = []
+    blocks: list[tuple[int, list[str]]] = []  # the lines of a block, joined once at the end (linear time)
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if not stripped:
-            blocks.append((number, ""))
+            blocks.append((number, []))
             continue
-        if blocks and blocks[-1][1] and stripped[0].islower() and not _ends_sentence(blocks[-1][1]) \
-                and not is_heading(blocks[-1][1]):
-            blocks[-1] = (blocks[-1][0], blocks[-1][1] + " " + stripped)
+        if blocks and blocks[-1][1] and stripped[0].islower() and not _ends_sentence(blocks[-1][1][-1]) \
+                and not _heading_lines(blocks[-1][1]):
+            blocks[-1][1].append(stripped)
         else:
-            blocks.append((number, stripped))
-    return [b for b in blocks if b[1]]
+            blocks.append((number, [stripped]))
+    return [(number, " ".join(lines)) for number, lines in blocks if lines]
 
 
 def strip_spam_tail(text: str) -> tuple[str, str]:
@@ -165,6 +176,41 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+")
 def sentences(text: str) -> list[str]:
     """A paragraph's sentences (a closing quote or bracket stays with its sentence)."""
     return _SENTENCE_END.split(text)
+
+
+def split_long(text: str, limit: int = MAX_PASSAGE_CHARS) -> list[str]:
+    """``text`` cut into pieces of at most ``limit`` characters, at sentence boundaries where it can be
+    (a sentence longer than the limit is cut between words, a word longer than it anywhere). Each
+    piece is an exact slice of ``text``: quotations stay verbatim."""
+    if len(text) <= limit:
+        return [text]
+    spans: list[tuple[int, int]] = []  # each sentence, closing quotes included, spaces excluded
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.start() + len(m.group(0).rstrip())
+        spans.append((start, end))
+        start = m.end()
+    spans.append((start, len(text)))
+    pieces: list[str] = []
+    lo: int | None = None
+    hi = 0
+    for s_lo, s_hi in spans:
+        if lo is not None and s_hi - lo > limit:
+            pieces.append(text[lo:hi])
+            lo = None
+        while s_hi - s_lo > limit:  # one sentence longer than the limit
+            cut = text.rfind(" ", s_lo, s_lo + limit + 1)
+            cut = cut if cut > s_lo else s_lo + limit
+            pieces.append(text[s_lo:cut].rstrip())
+            s_lo = cut
+            while s_lo < s_hi and text[s_lo] == " ":
+                s_lo += 1
+        if lo is None:
+            lo = s_lo
+        hi = s_hi
+    if lo is not None and hi > lo:
+        pieces.append(text[lo:hi])
+    return [p for p in pieces if p]
 
 
 def _split_keyword_sentences(body: str, spam: set[str]) -> tuple[list[str], list[str]]:
@@ -259,8 +305,9 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             for sentence in stuffed:
                 removals.append(Removal(line_no, "keyword-stuffed sentence (repeats a spam phrase)", sentence))
             for run in runs:
-                if len(run.split()) >= MIN_PASSAGE_WORDS:
-                    passages.append(CleanPassage(run, section, paragraph))
+                for piece in split_long(run):
+                    if len(piece.split()) >= MIN_PASSAGE_WORDS:
+                        passages.append(CleanPassage(piece, section, paragraph))
         if next_heading:
             removals.append(Removal(line_no, "inline heading split into its own heading", next_heading))
             section = next_heading

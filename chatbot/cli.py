@@ -20,6 +20,35 @@ if TYPE_CHECKING:
     from chatbot.engine import Engine
 
 EXIT_INTERNAL = 70
+EXIT_RUNTIME = 1
+MAX_WARNINGS = 20
+
+
+def _rate(text: str) -> float:
+    """An argparse type: a finite rate between 0 and 1 (so that a gate like --min-hit1 can fail)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a rate between 0 and 1, not {text!r}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a kiosk time-out within the range the settings allow."""
+    from chatbot.config import check_number
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    problem = check_number("kiosk_idle_timeout", value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem.replace("setting 'kiosk_idle_timeout'", "the time-out"))
+    return value
 
 
 def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
@@ -58,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON Lines, one object per non-blank line")
 
     p = sub.add_parser("kiosk", parents=[common], help="locked-down full-screen mode for a shared terminal")
-    p.add_argument("--idle-timeout", type=float, metavar="SECONDS", help="wipe the screen after this idle time")
+    p.add_argument("--idle-timeout", type=_seconds, metavar="SECONDS",
+                   help="wipe the screen after this idle time (10 s to 1 day)")
 
     sub.add_parser("admin-hash", parents=[common],
                    help="make the kiosk_admin_hash line for a staff passphrase (asked for twice)")
@@ -70,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save", metavar="FILE", help="also write the --json result to FILE")
     p.add_argument("--seeds", metavar="DIR", help="raw articles for the verbatim check (default: the corpus)")
     for rate in ("hit1", "hit3", "mrr", "abstain", "emergency", "advice", "smalltalk", "conversations"):
-        p.add_argument(f"--min-{rate}", type=float, metavar="RATE", help=f"fail if the {rate} rate is below RATE")
+        p.add_argument(f"--min-{rate}", type=_rate, metavar="RATE", help=f"fail if the {rate} rate is below RATE")
 
     p = sub.add_parser("corpus", parents=[common], help="show what the cleaner kept and removed, per article")
     p.add_argument("--verbose", "-v", action="store_true", help="also list the kept passages")
@@ -105,9 +135,27 @@ def make_console(file: TextIO | None = None) -> Any:
 
 
 def _problems(engine: Engine) -> None:
-    """One line on standard error for each article that could not be used (never on stdout)."""
-    for line in engine.kb.problems:
-        sys.stderr.write(f"chatbot: warning: {line}\n")
+    """One line on standard error for each article that could not be used (never on stdout), the
+    first ``MAX_WARNINGS`` of them and then a count: a folder of 2,500 bad files is not 2,500 lines."""
+    from chatbot.sanitise import clean_line
+
+    problems = engine.kb.problems
+    shown = problems if len(problems) <= MAX_WARNINGS + 1 else problems[:MAX_WARNINGS]
+    for line in shown:
+        sys.stderr.write(f"chatbot: warning: {clean_line(line)}\n")
+    if len(shown) < len(problems):
+        sys.stderr.write(f"chatbot: warning: and {len(problems) - len(shown):,} more; see `chatbot corpus`\n")
+
+
+def _json_line(data: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(data, ensure_ascii=not _utf8(sys.stdout)) + "\n"
+
+
+def _utf8(stream: TextIO | None) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    return encoding.startswith("utf")
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -117,9 +165,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     question = " ".join(args.question)
     answer = engine.ask(question)
     if args.json:
-        import json
-
-        sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        sys.stdout.write(_json_line(answer.to_dict()))
         return 0
     from chatbot.render import answer_renderable
 
@@ -135,16 +181,24 @@ def _read_lines(path: str) -> Iterator[str]:
         for raw in stream:
             yield raw.decode("utf-8", errors="replace")
         return
+    import stat
+
     try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0  # reported by open() below
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISSOCK(mode):
+        raise UsageError(f"not a file of questions: {_shown(path)} (a device)")
+    try:  # a FIFO is fine here (`batch <(…)`): it is read line by line as it arrives
         with open(path, "rb") as fh:
             for raw in fh:
                 yield raw.decode("utf-8", errors="replace")
     except FileNotFoundError:
-        raise UsageError(f"questions file not found: {path}") from None
+        raise UsageError(f"questions file not found: {_shown(path)}") from None
     except IsADirectoryError:
-        raise UsageError(f"not a file: {path}") from None
+        raise UsageError(f"not a file: {_shown(path)}") from None
     except OSError as exc:
-        raise UsageError(f"cannot read questions file {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot read questions file {_shown(path)}: {exc.strerror}") from None
 
 
 def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
@@ -155,10 +209,11 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
         out = sys.stdout
         dumps = json.dumps
+        ascii_only = not _utf8(out)
         for line in _read_lines(args.file):
             if not line.strip():
                 continue
-            out.write(dumps(engine.ask(line.rstrip("\r\n")).to_dict(), ensure_ascii=False) + "\n")
+            out.write(dumps(engine.ask(line.rstrip("\r\n")).to_dict(), ensure_ascii=ascii_only) + "\n")
         out.flush()
         return 0
     from rich.rule import Rule
@@ -180,8 +235,11 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.reports import print_corpus_report, report
 
     folder = args.corpus or settings.corpus or None
+    from chatbot.cleaning import load_rules
+
     reports, problems = report(Path(folder) if folder else None, settings)
-    print_corpus_report(make_console(), reports, problems, verbose=args.verbose)
+    print_corpus_report(make_console(), reports, problems, verbose=args.verbose,
+                        rules=load_rules(settings.cleaning_rules or None))
     return 0
 
 
@@ -212,11 +270,16 @@ def cmd_admin_hash(args: argparse.Namespace, settings: Settings) -> int:
 
     from chatbot.adminpass import make_hash
 
-    first = getpass.getpass("New staff passphrase: ")
-    if len(first) < 8:
-        raise UsageError("the passphrase must have at least 8 characters")
-    if getpass.getpass("Again: ") != first:
-        raise UsageError("the two passphrases differ")
+    if not sys.stdin or not sys.stdin.isatty():
+        raise UsageError("admin-hash asks for the passphrase at a terminal; run it in one (standard input is not)")
+    try:
+        first = getpass.getpass("New staff passphrase: ")
+        if len(first) < 8:
+            raise UsageError("the passphrase must have at least 8 characters")
+        if getpass.getpass("Again: ") != first:
+            raise UsageError("the two passphrases differ")
+    except EOFError:
+        raise UsageError("no passphrase given") from None
     sys.stdout.write(f'kiosk_admin_hash = "{make_hash(first)}"\n')
     return 0
 
@@ -229,6 +292,12 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
     folder = args.corpus or settings.corpus
     corpus_dir = Path(folder) if folder else bundled_corpus_dir()
+    if args.save:  # found out before the run, not after it
+        target = Path(args.save)
+        if not target.parent.is_dir():
+            raise UsageError(f"--save: folder not found: {_shown(str(target.parent))}")
+        if target.is_dir():
+            raise UsageError(f"--save: {_shown(args.save)} is a folder, not a file")
     return run_eval_command(args, make_engine(args, settings), make_console(), corpus_dir)
 
 
@@ -274,28 +343,70 @@ def fast_args(argv: Sequence[str]) -> argparse.Namespace | None:
     return argparse.Namespace(**values)
 
 
+def _shown(text: str) -> str:
+    from chatbot.sanitise import clean_line
+
+    return clean_line(text)
+
+
+def _prepare_streams() -> bool:
+    """Make output work in any locale: a stream that cannot encode a character writes a replacement
+    instead of failing (LC_ALL=C, PYTHONIOENCODING=ascii). False when standard output is closed."""
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not _utf8(stream) and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+            except (ValueError, OSError):
+                pass
+    return sys.stdout is not None
+
+
+def _error_lines(message: str) -> str:
+    return "".join(f"chatbot: {_shown(line)}\n" for line in message.splitlines() or [""])
+
+
+def _silence_stdout() -> None:
+    try:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+    except OSError:
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if not _prepare_streams():
+        sys.stderr.write("chatbot: standard output is closed; nothing can be shown\n")
+        return EXIT_RUNTIME
     args = fast_args(argv) or build_parser().parse_args(argv)
     for name, default in (("corpus", None), ("config", None), ("no_cache", False), ("debug", False)):
         if not hasattr(args, name):
             setattr(args, name, default)
     command = args.command or "chat"
+    import errno
+
     try:
         settings = load_settings_for(args)
-        return COMMANDS[command](args, settings)
+        code = COMMANDS[command](args, settings)
+        sys.stdout.flush()  # a closed pipe is found here, inside the handlers, not at exit
+        return code
     except ChatbotError as exc:
-        sys.stderr.write(f"chatbot: {exc}\n")
+        sys.stderr.write(_error_lines(str(exc)))
         return exc.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("\n")
         return 130
-    except BrokenPipeError:
-        try:
-            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:
-            pass
-        return 0
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError) or exc.errno in (errno.EPIPE, errno.EBADF):
+            _silence_stdout()
+            sys.stderr.write("chatbot: standard output was closed before everything was written\n")
+            return EXIT_RUNTIME
+        if args.debug:
+            raise
+        where = f": {_shown(str(exc.filename))}" if exc.filename else ""
+        sys.stderr.write(f"chatbot: {exc.strerror or exc}{where}\n")
+        return EXIT_RUNTIME
     except Exception as exc:  # the last line of defence: one clear line, never a traceback
         if args.debug:
             raise

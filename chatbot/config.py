@@ -6,6 +6,7 @@ Settings come from a TOML file (``--config FILE``, else ``$CHATBOT_CONFIG``, els
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -42,11 +43,14 @@ class Settings:
     safety_rules: str = ""
     cleaning_rules: str = ""
     cache_dir: str = ""
+    # a symlink in the articles folder that points outside it is skipped unless this is true
+    allow_outside_symlinks: bool = False
     # input
     max_question_chars: int = 1000
     # chat
     history: bool = True
     record_unanswered: bool = False
+    unanswered_retention_days: int = 30
     # kiosk
     kiosk_idle_timeout: float = 120.0
     kiosk_countdown: float = 15.0
@@ -55,7 +59,77 @@ class Settings:
 
     def cache_key(self) -> str:
         """The settings that change how the index is built."""
-        return repr((self.bm25_k1, self.bm25_b, self.bm25_delta, self.vocabulary, self.cleaning_rules))
+        return repr((self.bm25_k1, self.bm25_b, self.bm25_delta, self.vocabulary, self.cleaning_rules,
+                     self.allow_outside_symlinks))
+
+
+MAX_SETTINGS_BYTES = 1024 * 1024
+# Numbers: the inclusive range each must lie in (rates and thresholds that are shares lie in [0, 1]).
+RANGES: dict[str, tuple[float, float]] = {
+    "min_coverage": (0.0, 1.0),
+    "min_score": (0.0, 1000.0),
+    "max_passages": (1, 10),
+    "related_ratio": (0.0, 1.0),
+    "bm25_k1": (0.0, 10.0),
+    "bm25_b": (0.0, 1.0),
+    "bm25_delta": (0.0, 10.0),
+    "max_question_chars": (20, 100_000),
+    "unanswered_retention_days": (1, 3650),
+    "kiosk_idle_timeout": (10.0, 86_400.0),
+    "kiosk_countdown": (0.0, 3_600.0),
+}
+# Text that a patient relies on: the crisis reply must never read "call or text now ()".
+REQUIRED_TEXT = ("clinic_name", "disclaimer", "emergency_number", "crisis_line", "crisis_line_name",
+                 "poison_control", "staff_hint", "kiosk_admin_command")
+MULTILINE_TEXT = ("disclaimer", "staff_hint")
+
+
+def _number_text(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else f"{x:,}"
+
+
+def check_number(name: str, value: float) -> str | None:
+    """The problem with a numeric setting (or option) ``name``, or None when it is acceptable."""
+    if not math.isfinite(value):
+        return f"setting {name!r} must be a finite number, not {value}"
+    lo, hi = RANGES.get(name, (0.0, math.inf))
+    if not lo <= value <= hi:
+        return f"setting {name!r} must be between {_number_text(lo)} and {_number_text(hi)}, not {value:g}"
+    return None
+
+
+def problems(settings: Settings) -> list[str]:
+    """Every problem with ``settings``, one line each (empty when they are sound)."""
+    from chatbot.sanitise import clean_line, clean_text
+
+    out: list[str] = []
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int | float):
+            problem = check_number(f.name, value)
+            if problem:
+                out.append(problem)
+        elif isinstance(value, str):
+            if f.name in REQUIRED_TEXT and not value.strip():
+                out.append(f"setting {f.name!r} must not be empty")
+            safe = clean_text(value) if f.name in MULTILINE_TEXT else clean_line(value)
+            if safe != value:
+                out.append(f"setting {f.name!r} must not hold control characters or escape sequences")
+    if not out and settings.kiosk_countdown >= settings.kiosk_idle_timeout:
+        out.append("setting 'kiosk_countdown' must be shorter than 'kiosk_idle_timeout'")
+    if settings.kiosk_admin_command.strip() and not settings.kiosk_admin_command.startswith("/"):
+        out.append("setting 'kiosk_admin_command' must start with '/'")
+    return out
+
+
+def validate(settings: Settings, origin: str = "settings") -> Settings:
+    """``settings`` when sound, else a ``ConfigError`` with one line per problem."""
+    found = problems(settings)
+    if found:
+        raise ConfigError("\n".join(f"{origin}: {line}" for line in found))
+    return settings
 
 
 def _coerce(name: str, value: Any, kind: str) -> Any:
@@ -66,9 +140,11 @@ def _coerce(name: str, value: Any, kind: str) -> Any:
     if kind in ("float", "int"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"setting {name!r} must be a number")
-        if value < 0:
-            raise ConfigError(f"setting {name!r} must not be negative")
-        return int(value) if kind == "int" else float(value)
+        if kind == "int":
+            if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+                raise ConfigError(f"setting {name!r} must be a whole number")
+            return int(value)
+        return float(value)
     if not isinstance(value, str):
         raise ConfigError(f"setting {name!r} must be text")
     return value
@@ -90,21 +166,28 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         return Settings()
     import tomllib
 
+    from chatbot.safefile import read_text
+
     try:
-        data = tomllib.loads(cfg.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"settings file not found: {cfg}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read settings file {cfg}: {exc}") from None
+        data = tomllib.loads(read_text(cfg, MAX_SETTINGS_BYTES, "settings file"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"settings file {cfg} is not valid TOML: {exc}") from None
+    except ValueError as exc:  # not found, not a regular file, too large, unreadable, not UTF-8
+        raise ConfigError(str(exc)) from None
     known = {f.name: str(f.type) for f in fields(Settings)}
     values: dict[str, Any] = {}
+    found: list[str] = []
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"unknown setting {key!r} in {cfg}")
-        values[key] = _coerce(key, value, known[key])
+            found.append(f"unknown setting {key!r} in {cfg}")
+            continue
+        try:
+            values[key] = _coerce(key, value, known[key])
+        except ConfigError as exc:
+            found.append(f"{cfg}: {exc}")
+    if found:
+        raise ConfigError("\n".join(found))
     for key in ("corpus", "vocabulary", "safety_rules", "cleaning_rules", "cache_dir"):
         if values.get(key):
             values[key] = str((cfg.parent / os.path.expanduser(values[key])).resolve())
-    return replace(Settings(), **values)
+    return validate(replace(Settings(), **values), str(cfg))

@@ -114,25 +114,38 @@ def run_script(engine: Engine, turns: list[Turn], name: str) -> list[TurnResult]
 
 
 def raw_article_text(folder: Path) -> str:
-    """All raw articles, as the referee reads the seeds: for the verbatim check."""
+    """All raw articles, as the referee reads the seeds: for the verbatim check. Read as the loader
+    reads them (regular files only, never blocking) and with the same escapes and controls removed."""
+    from chatbot.corpus import scan
+    from chatbot.sanitise import clean_text
+
     parts = []
-    for p in sorted(folder.iterdir()):
-        if p.suffix.lower() in (".txt", ".md"):
+    for raw in scan(folder).files:
+        if raw.data is not None:
             try:
-                parts.append(p.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
+                parts.append(clean_text(raw.data.decode("utf-8-sig")))
+            except UnicodeDecodeError:
                 continue
     return " ".join(parts)
 
 
+MAX_CASES_BYTES = 64 * 1024 * 1024
+
+
+def _read_input(path: Path, what: str) -> str:
+    """A cases file, script or saved result: a regular UTF-8 file only (a FIFO or device never hangs)."""
+    from chatbot.safefile import read_text
+    from chatbot.sanitise import clean_line
+
+    try:
+        return read_text(path, MAX_CASES_BYTES, what)
+    except ValueError as exc:
+        raise UsageError(clean_line(str(exc))) from None
+
+
 def read_cases(path: Path) -> list[dict[str, Any]]:
     cases = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise UsageError(f"cases file not found: {path}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read cases file {path}: {exc}") from None
+    lines = _read_input(path, "cases file").splitlines()
     for no, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -225,10 +238,7 @@ def run_eval_command(args: argparse.Namespace, engine: Engine, console: Any, cor
         if path.suffix == ".jsonl":
             cases.extend(read_cases(path))
         else:
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"cannot read conversation script {path}: {exc}") from None
+            text = _read_input(path, "conversation script")
             turns.extend(run_script(engine, parse_script(text, path.name), path.name))
     result = None
     if cases:
@@ -238,8 +248,8 @@ def run_eval_command(args: argparse.Namespace, engine: Engine, console: Any, cor
     data = summary(result, turns)
     if args.compare:
         try:
-            previous = json.loads(Path(args.compare).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            previous = json.loads(_read_input(Path(args.compare), "previous results"))
+        except ValueError as exc:
             raise UsageError(f"cannot read previous results {args.compare}: {exc}") from None
         better, worse, rates = compare(previous, data)
         data["compare"] = {"better": better, "worse": worse, "rates": rates}

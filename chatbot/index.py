@@ -82,6 +82,30 @@ class BM25Index:
         idf = np.log((n + 1) / df.astype(np.float64))
         return cls(vocab, idf, offsets, post_docs, post_weight, post_mask, doc_len, n, avgdl, k1, b, delta)
 
+    def check(self) -> None:
+        """Raise ``ValueError`` unless the arrays are consistent (types, lengths, ranges, finite)."""
+        v, n = len(self.vocab), self.n_docs
+        expected = {"idf": ("f", (v,)), "offsets": ("i", (v + 1,)), "doc_len": ("i", (n,))}
+        for name, (kind, shape) in expected.items():
+            a = getattr(self, name)
+            if a.dtype.kind != kind or a.shape != shape:
+                raise ValueError(f"index {name} has the wrong type or length")
+        total = int(self.offsets[-1]) if v else 0
+        for name, kind in (("post_docs", "i"), ("post_weight", "f"), ("post_mask", "u")):
+            a = getattr(self, name)
+            if a.dtype.kind != kind or a.shape != (total,):
+                raise ValueError(f"index {name} has the wrong type or length")
+        if int(self.offsets[0]) != 0 or (np.diff(self.offsets) < 0).any():
+            raise ValueError("index offsets are not ascending")
+        if total and (int(self.post_docs.min()) < 0 or int(self.post_docs.max()) >= n):
+            raise ValueError("index passage ids out of range")
+        if sorted(self.vocab.values()) != list(range(v)):
+            raise ValueError("index vocabulary ids are not 0..n-1")
+        numbers = (self.avgdl, self.k1, self.b, self.delta)
+        if not (np.isfinite(self.idf).all() and np.isfinite(self.post_weight).all()
+                and all(np.isfinite(x) for x in numbers)):
+            raise ValueError("index holds a value that is not finite")
+
     def term_idf(self, term: str) -> float | None:
         tid = self.vocab.get(term)
         return None if tid is None else float(self.idf[tid])

@@ -1,16 +1,23 @@
 """The searchable knowledge base: cleaned passages, their sources and the BM25 index, with a cache.
 
-Building means loading, cleaning and tokenising every article. The result is cached on disk, keyed on
-the articles' bytes, the metadata, the vocabulary and cleaning rules and the index settings, so an
-edited article is never served stale. A corrupt cache is detected and rebuilt; writes are atomic.
+Building means loading, cleaning and tokenising every article. The result is cached on disk as data
+only (``chatbot/store.py``: JSON and numpy arrays, never a pickle), in a file named by a key over the
+code, the vocabulary and cleaning rules and the index settings, and stamped with the fingerprint of
+the article bytes that were actually read and indexed. At start-up the articles are read once: if
+their fingerprint matches the stamp the cache is served, otherwise the same bytes are indexed. So an
+article edited while a process starts is never cached under its new version with its old text.
+
+A cache that fails any check (foreign, damaged, stale, inconsistent lengths, dtypes or ranges, a
+control character in a text) is rebuilt, never served. A cache folder that another user owns or
+that others can write to is not used at all: one warning, then the index is built in memory.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
+import stat
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +25,14 @@ import numpy as np
 from chatbot import __version__
 from chatbot.analysis import Analyzer, Vocabulary, load_vocabulary, words
 from chatbot.config import Settings
+from chatbot.corpus import Scan, corpus_folder, load_corpus, scan
 from chatbot.data import DATA_DIR
 from chatbot.digest import blake2b
 from chatbot.index import BM25Index
-from chatbot.locations import ARTICLE_SUFFIXES, bundled_corpus_dir, cache_dir
+from chatbot.locations import cache_dir
 from chatbot.models import Passage, Source
 
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 # A section heading says what its paragraphs are about: its words count twice, the title's once.
 HEADING_WEIGHT = 2
 
@@ -38,15 +46,20 @@ class ArticleInfo:
     passages: int
 
 
+# A numpy array field whose first dimension is one row per passage says so in its metadata, and is
+# checked at load without more code (an embeddings matrix would be declared the same way).
+PER_PASSAGE = {"rows": "passages"}
+
+
 @dataclass
 class KnowledgeBase:
-    """Columnar passages (cheap to pickle and load) plus the BM25 index over them."""
+    """Columnar passages plus the BM25 index over them: plain data that ``store`` saves and loads."""
 
     articles: list[ArticleInfo]
     texts: list[str]
     sections: list[str]
     paragraphs: list[int]
-    article_of: np.ndarray
+    article_of: np.ndarray = field(metadata=PER_PASSAGE)
     index: BM25Index
     corpus_words: dict[str, int]
     question_headings: list[str]
@@ -55,6 +68,7 @@ class KnowledgeBase:
     stopwords: frozenset[str] = frozenset()
     terms: dict[str, str | None] = field(default_factory=dict)
     key: str = ""
+    fingerprint: str = ""  # of the article bytes indexed (``corpus.Scan.fingerprint``)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -78,37 +92,29 @@ def sentence_masks(analyzer: Analyzer, text: str) -> dict[str, int]:
 
 def _data_bytes(path: str, bundled: str) -> bytes:
     if path:
+        from chatbot.safefile import MiB, UnsafeFile, read_regular
+
         try:
-            return Path(path).read_bytes()
-        except OSError:
-            return b"unreadable:" + path.encode()
+            return read_regular(path, 4 * MiB)
+        except (OSError, UnsafeFile) as exc:
+            return f"unreadable:{path}:{exc}".encode()
     return (DATA_DIR / bundled).read_bytes()
 
 
 def corpus_key(folder: Path, settings: Settings) -> str:
-    """A digest of everything the built knowledge base depends on."""
+    """A digest of everything the built knowledge base depends on except the articles themselves
+    (those are checked against the fingerprint stored in the cache)."""
     h = blake2b()
     h.update(f"{__version__}|{CACHE_FORMAT}|{settings.cache_key()}|{folder.resolve()}".encode())
     for name in ("vocabulary.toml", "stopwords.txt", "cleaning.toml"):
         h.update(_data_bytes("", name))
     here = Path(__file__).parent
-    for module in ("analysis.py", "cleaning.py", "corpus.py", "index.py", "knowledge.py"):
+    for module in ("analysis.py", "cleaning.py", "corpus.py", "index.py", "knowledge.py", "sanitise.py", "store.py"):
         # the code that builds the index is part of the key: an upgrade never serves an old cache
         h.update((here / module).read_bytes())
     h.update(_data_bytes(settings.vocabulary, "vocabulary.toml") if settings.vocabulary else b"-")
     h.update(_data_bytes(settings.cleaning_rules, "cleaning.toml") if settings.cleaning_rules else b"-")
-    try:
-        entries = sorted(p for p in folder.iterdir()
-                         if p.suffix.lower() in ARTICLE_SUFFIXES or p.name == "metadata.toml")
-    except OSError:
-        entries = []
-    for p in entries:
-        h.update(p.name.encode() + b"\0")
-        try:
-            h.update(blake2b(p.read_bytes()).digest())
-        except OSError as exc:
-            h.update(f"unreadable {exc.errno}".encode())
-    return h.hexdigest()
+    return str(h.hexdigest())
 
 
 def default_cache_dir(settings: Settings) -> Path:
@@ -126,12 +132,11 @@ def _question_heading(heading: str) -> str | None:
     return heading[:1].upper() + heading[1:] if len(heading.split()) >= 3 else None
 
 
-def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
-    """Load, clean and index the articles (no cache)."""
+def build(folder: Path | None, settings: Settings, scanned: Scan | None = None) -> KnowledgeBase:
+    """Load, clean and index the articles (no cache); ``scanned`` is the folder already read."""
     from chatbot.cleaning import clean_text, load_rules
-    from chatbot.corpus import load_corpus
 
-    loaded = load_corpus(folder)
+    loaded = load_corpus(folder, settings.allow_outside_symlinks, scanned)
     rules = load_rules(settings.cleaning_rules or None)
     analyzer = Analyzer(load_vocabulary(settings.vocabulary or None))
     infos: list[ArticleInfo] = []
@@ -170,55 +175,132 @@ def build(folder: Path | None, settings: Settings) -> KnowledgeBase:
     index = BM25Index.build(documents, settings.bm25_k1, settings.bm25_b, settings.bm25_delta, masks)
     return KnowledgeBase(infos, texts, sections, paragraphs, np.asarray(article_of, dtype=np.int32), index,
                          dict(surface), list(questions), problems, vocabulary=analyzer.vocabulary,
-                         stopwords=analyzer.stopwords, terms=dict(analyzer.term_table))
+                         stopwords=analyzer.stopwords, terms=dict(analyzer.term_table),
+                         fingerprint=loaded.fingerprint)
 
 
-def _read_cache(path: Path, key: str) -> KnowledgeBase | None:
+def check(kb: KnowledgeBase, texts: bool = True) -> None:
+    """Raise ``ValueError`` unless ``kb`` is consistent: lengths, ids, index arrays and safe text
+    (``texts=False`` leaves out the passages, when ``check_quotes`` proves them safe)."""
+    from chatbot.sanitise import is_clean
+
+    n = len(kb.texts)
+    if n == 0 or len(kb.sections) != n or len(kb.paragraphs) != n or kb.index.n_docs != n:
+        raise ValueError("passage columns differ in length")
+    for f in fields(kb):
+        value = getattr(kb, f.name)
+        if f.metadata.get("rows") == "passages" and value is not None and (value.ndim < 1 or value.shape[0] != n):
+            raise ValueError(f"{f.name} does not have one row per passage")
+    if kb.article_of.ndim != 1 or kb.article_of.dtype.kind not in "iu":
+        raise ValueError("article_of is not a vector of ids")
+    counts = np.bincount(kb.article_of.astype(np.int64), minlength=len(kb.articles)) \
+        if int(kb.article_of.min()) >= 0 else None
+    if counts is None or len(counts) != len(kb.articles) or [a.passages for a in kb.articles] != counts.tolist():
+        raise ValueError("article ids out of range or passage counts differ")
+    kb.index.check()
+    strings = [*(kb.texts if texts else ()), *kb.sections, *kb.question_headings, *kb.problems,
+               *(x for a in kb.articles for x in (a.path, a.title, a.publisher, a.kind))]
+    if not is_clean("\n".join(strings)):
+        raise ValueError("a text holds control characters")
+
+
+def check_quotes(kb: KnowledgeBase, scanned: Scan) -> None:
+    """Raise ``ValueError`` unless every passage is found, in order, in the article bytes just read:
+    a cache can never quote invented text under a real source. Passages are exact substrings of an
+    article's lines stripped and joined by spaces (as the cleaner joins them), in the article's
+    order, so each search starts where the previous passage ended: linear time."""
+    from chatbot.corpus import decode
+
+    texts = []
+    for raw in scanned.files:
+        if raw.data is not None:
+            try:
+                texts.append(" ".join(line.strip() for line in decode(raw.data).split("\n")))
+            except ValueError:
+                continue
+    if len(texts) != len(kb.articles):
+        raise ValueError("articles differ")
+    positions = [0] * len(texts)
+    for text, a_id in zip(kb.texts, kb.article_of.tolist(), strict=True):
+        at = positions[a_id]
+        article = texts[a_id]
+        # most passages start right after the previous one: a comparison, not a search
+        found = at + 1 if article.startswith(text, at + 1) else article.find(text, at)
+        if found < 0:
+            raise ValueError("a passage is not in its article")
+        positions[a_id] = found + len(text)
+
+
+def _read_cache(path: Path, key: str, scanned: Scan, fingerprint: str) -> KnowledgeBase | None:
+    from chatbot.store import StoreError, load
+
     try:
-        with path.open("rb") as fh:
-            kb = pickle.load(fh)
-    except FileNotFoundError:
-        return None
-    except Exception:  # a corrupt or foreign cache file: rebuild, never serve it
-        return None
-    if not isinstance(kb, KnowledgeBase) or kb.key != key or len(kb.texts) != kb.index.n_docs:
+        kb = load(path, KnowledgeBase, {"key": key, "fingerprint": fingerprint})
+        if kb.key != key or kb.fingerprint != fingerprint:
+            return None
+        check(kb, texts=False)
+        check_quotes(kb, scanned)  # passages are slices of the sanitised articles: safe text
+    except (StoreError, ValueError, TypeError, IndexError):  # foreign, damaged or inconsistent: rebuild
         return None
     return kb
 
 
 def _write_cache(path: Path, kb: KnowledgeBase) -> None:
-    import tempfile
+    from chatbot.store import StoreError, save
 
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".kb-", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(kb, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save(path, kb, {"key": kb.key, "fingerprint": kb.fingerprint})
+        for old in path.parent.glob("kb-*.pickle"):  # the old format is never loaded: remove it
+            old.unlink(missing_ok=True)
+    except (OSError, StoreError):
+        pass  # a read-only home or a full disk still gets answers; only the start-up is slower
+
+
+def usable_cache_dir(folder: Path) -> tuple[Path | None, str]:
+    """``folder`` made ready for the cache, or (None, a warning) when it must not be trusted.
+
+    Refused: a folder owned by another user, a folder that group or others can write to, and one
+    inside a folder anyone can write to without the sticky bit (it could be swapped). A folder that
+    cannot be created (read-only home) is no cache, silently.
+    """
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = os.stat(folder)
+        parent = os.stat(folder.parent)
     except OSError:
-        pass  # a read-only home still gets answers; only the start-up is slower
+        return None, ""
+    if not stat.S_ISDIR(st.st_mode):
+        return None, ""
+    from chatbot.sanitise import clean_line
+
+    shown = clean_line(str(folder))
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        why = "is owned by another user"
+    elif st.st_mode & 0o022:
+        why = f"can be written by {'others' if st.st_mode & 0o002 else 'its group'} (mode {st.st_mode & 0o777:o})"
+    elif parent.st_mode & 0o002 and not parent.st_mode & stat.S_ISVTX:
+        why = "is inside a folder anyone can write to"
+    else:
+        return folder, ""
+    return None, (f"cache folder {shown} {why}: not used, the index is built in memory "
+                  f"(use a private folder: chmod 700, or set cache_dir)")
 
 
 def open_knowledge(folder: str | Path | None, settings: Settings, use_cache: bool = True) -> KnowledgeBase:
     """The knowledge base for ``folder`` (default: the bundled articles), from cache when fresh."""
     path = Path(folder) if folder else None
-    from chatbot.errors import CorpusError
-
-    base = path if path is not None else bundled_corpus_dir()
-    if not base.is_dir():
-        raise CorpusError(f"articles folder not found: {base}")
+    base = corpus_folder(path)
+    scanned = scan(base, settings.allow_outside_symlinks)  # every article read once, here
+    fingerprint = scanned.fingerprint()
     key = corpus_key(base, settings)
-    cache_file = default_cache_dir(settings) / f"kb-{key}.pickle"
-    if use_cache:
-        cached = _read_cache(cache_file, key)
-        if cached is not None:
-            return cached
-    kb = build(path, settings)
-    kb.key = key
-    if use_cache:
-        _write_cache(cache_file, kb)
+    cache_folder, warning = usable_cache_dir(default_cache_dir(settings)) if use_cache else (None, "")
+    cache_file = cache_folder / f"kb-{key}.npz" if cache_folder else None
+    kb = _read_cache(cache_file, key, scanned, fingerprint) if cache_file else None
+    if kb is None:
+        kb = build(path, settings, scanned)
+        kb.key = key
+        if cache_file:
+            _write_cache(cache_file, kb)
+    if warning:
+        kb.problems = [*kb.problems, warning]
     return kb

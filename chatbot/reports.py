@@ -9,7 +9,7 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from chatbot.cleaning import Removal, clean_text, load_rules
+from chatbot.cleaning import Removal, Rule, clean_text, load_rules
 from chatbot.config import Settings
 from chatbot.corpus import Article, load_corpus
 
@@ -23,7 +23,7 @@ class CorpusReport:
 
 def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport], list[str]]:
     """What the cleaner kept and removed, article by article, for staff."""
-    loaded = load_corpus(folder)
+    loaded = load_corpus(folder, settings.allow_outside_symlinks)
     rules = load_rules(settings.cleaning_rules or None)
     out = []
     for article in loaded.articles:
@@ -32,7 +32,9 @@ def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport],
     return out, list(loaded.problems)
 
 
-def print_corpus_report(console: Any, reports: list[CorpusReport], problems: list[str], verbose: bool = False) -> None:
+def print_corpus_report(console: Any, reports: list[CorpusReport], problems: list[str], verbose: bool = False,
+                        rules: tuple[Rule, ...] | None = None) -> None:
+    """Everything ``report`` found. Article-derived text was made terminal-safe when it was loaded."""
     table = Table(title="Articles", title_justify="left", show_lines=False)
     table.add_column("file")
     table.add_column("title")
@@ -54,7 +56,7 @@ def print_corpus_report(console: Any, reports: list[CorpusReport], problems: lis
             line.append(f"\n            “{excerpt}”", style="dim")
             console.print(line)
         if verbose:
-            for p in clean_text(r.article.text, r.article.title, load_rules()).passages:
+            for p in clean_text(r.article.text, r.article.title, rules if rules is not None else load_rules()).passages:
                 console.print(Text(f"  kept ¶{p.paragraph} [{p.section or '-'}] {p.text[:80]}…", style="green"))
     for problem in problems:
         console.print(Text(f"warning: {problem}", style="yellow"))

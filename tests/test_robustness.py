@@ -159,7 +159,7 @@ def test_bad_settings_file_is_one_line(tmp_path: Path, capsys) -> None:
 def test_corrupt_cache_is_rebuilt_not_served(tmp_path: Path) -> None:
     s = Settings(cache_dir=str(tmp_path))
     kb = open_knowledge(None, s)
-    files = list(tmp_path.glob("kb-*.pickle"))
+    files = list(tmp_path.glob("kb-*.npz"))
     assert len(files) == 1
     files[0].write_bytes(b"\x80\x05garbage that is not a pickle")
     again = open_knowledge(None, s)
@@ -186,8 +186,8 @@ def test_two_processes_starting_at_once_do_not_break_each_other(tmp_path: Path) 
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), [o[1] for o in outs]
     assert all(json.loads(o[0])["status"] == "answered" for o in outs)
-    caches = list((tmp_path / "cache").rglob("kb-*.pickle"))
-    assert len(caches) == 1 and not list((tmp_path / "cache").rglob(".kb-*"))
+    caches = list((tmp_path / "cache").rglob("kb-*.npz"))
+    assert len(caches) == 1 and not list((tmp_path / "cache").rglob(".store-*"))
     assert open_knowledge(None, Settings(cache_dir=str(caches[0].parent))).texts
 
 

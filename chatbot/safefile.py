@@ -1,0 +1,125 @@
+"""Reading a file the program was pointed at, without hanging on it or being flooded by it.
+
+Every file named by a setting, an option or an articles folder is read through ``read_regular``:
+``lstat`` first (a FIFO, a device such as /dev/zero, a directory or a socket is refused before it is
+opened), symlinks only when allowed, the size checked before reading, a non-blocking open (so a FIFO
+swapped in after the check cannot hang the start-up), ``fstat`` on the open descriptor (the file that
+is read is the file that was checked), and never more than ``limit`` bytes read.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+MiB = 1024 * 1024
+
+
+class UnsafeFile(ValueError):
+    """The path is not a regular file of acceptable size; the message says why, in a few words."""
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit // MiB} MiB" if limit >= MiB and limit % MiB == 0 else f"{limit:,} bytes"
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` (after resolving every symlink) lies inside ``folder``."""
+    try:
+        path.resolve(strict=True).relative_to(folder.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
+    return True
+
+
+def read_regular(path: str | os.PathLike[str], limit: int, *, follow_symlinks: bool = True,
+                 within: Path | None = None) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes.
+
+    Raises ``UnsafeFile`` for anything else (with the reason), ``OSError`` when it cannot be read.
+    A symlink is followed only when ``follow_symlinks`` is true and, if ``within`` is given, only to
+    a file inside that folder.
+    """
+    p = Path(path)
+    st = os.lstat(p)
+    if stat.S_ISLNK(st.st_mode):
+        if not follow_symlinks:
+            raise UnsafeFile("a symlink (symlinks are not followed)")
+        if within is not None and not inside(p, within):
+            raise UnsafeFile("a symlink to a file outside the folder")
+        st = os.stat(p)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFile(_kind(st.st_mode))
+    if st.st_size > limit:
+        raise UnsafeFile(f"larger than {_size_text(limit)}")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(p, flags)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFile(_kind(st.st_mode))
+        if st.st_size > limit:
+            raise UnsafeFile(f"larger than {_size_text(limit)}")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:  # the file grew after the check
+                raise UnsafeFile(f"larger than {_size_text(limit)}")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def read_text(path: str | os.PathLike[str], limit: int, what: str) -> str:
+    """A small UTF-8 text file (a BOM is accepted); any problem is a ``ValueError`` naming ``what``."""
+    try:
+        raw = read_regular(path, limit)
+    except FileNotFoundError:
+        raise ValueError(f"{what} not found: {path}") from None
+    except UnsafeFile as exc:
+        raise ValueError(f"{what} {path} is {exc}") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValueError(f"{what} {path} is not UTF-8 text") from None
+
+
+def open_regular(path: str | os.PathLike[str], limit: int) -> BinaryIO:
+    """An open binary file, after the same checks as ``read_regular`` (for readers that stream)."""
+    p = Path(path)
+    st = os.lstat(p)
+    if not stat.S_ISREG(st.st_mode):
+        raise UnsafeFile(_kind(st.st_mode) if not stat.S_ISLNK(st.st_mode) else "a symlink")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(p, flags | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFile(_kind(st.st_mode))
+        if st.st_size > limit:
+            raise UnsafeFile(f"larger than {_size_text(limit)}")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
