@@ -124,7 +124,7 @@ def kiosk(width: int, height: int, env: dict[str, str], home: Path) -> None:
 
     cfg = home / "kiosk.toml"
     cfg.write_text(f'kiosk_admin_hash = "{make_hash("staff pass 42", iterations=1000)}"\n'
-                   "kiosk_idle_timeout = 6\nkiosk_countdown = 4\n", encoding="utf-8")
+                   "kiosk_idle_timeout = 10\nkiosk_countdown = 4\n", encoding="utf-8")
     t = Tmux(f"kiosk{width}", f"{PY} -m chatbot --config {cfg} kiosk", width, height, env)
     secret = "zebra-marmalade my private question"
     try:

@@ -30,7 +30,7 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> None:
 @pytest.fixture(autouse=True)
 def _own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test gets its own HOME, cache, config and state folders: no test sees another's files."""
-    home = tmp_path / "home"
+    home = tmp_path / "own-home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     for var, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state")):

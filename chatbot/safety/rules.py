@@ -84,7 +84,9 @@ class SafetyRules:
              parse: Callable[[str], Any] | None = None) -> SafetyRules:
         try:
             if path:
-                text = Path(path).read_text(encoding="utf-8")
+                from chatbot.safefile import read_text
+
+                text = read_text(path, 4 << 20, "safety rules file")  # regular files only: a FIFO cannot hang
             else:
                 text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
             if parse is None:
