@@ -158,12 +158,19 @@ def _utf8(stream: TextIO | None) -> bool:
     return encoding.startswith("utf")
 
 
+def _search_warning(engine: Engine) -> None:
+    """One line on standard error when the sentence model could not be used (keyword search only)."""
+    if engine.semantic.ready() and engine.search_problem:
+        sys.stderr.write(f"chatbot: warning: {engine.search_problem}\n")
+
+
 # -- commands ------------------------------------------------------------------------------------
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(args, settings)
     _problems(engine)
     question = " ".join(args.question)
     answer = engine.ask(question)
+    _search_warning(engine)
     if args.json:
         sys.stdout.write(_json_line(answer.to_dict()))
         return 0
@@ -215,6 +222,7 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
                 continue
             out.write(dumps(engine.ask(line.rstrip("\r\n")).to_dict(), ensure_ascii=ascii_only) + "\n")
         out.flush()
+        _search_warning(engine)
         return 0
     from rich.rule import Rule
 
@@ -226,6 +234,7 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
             continue
         console.print(answer_renderable(engine.ask(line.rstrip("\r\n")), engine.highlights, show_question=True))
         console.print(Rule(style="dim"))
+    _search_warning(engine)
     return 0
 
 

@@ -30,8 +30,10 @@ class Settings:
     poison_control: str = "1-800-222-1222"
     staff_hint: str = "Please ask a member of the clinic staff, or call the clinic."
     # retrieval
-    min_coverage: float = 0.5
-    min_score: float = 1.0
+    min_confidence: float = 0.5  # probability (learned abstention model) that the best passage answers
+    min_coverage: float = 0.0  # optional hard floor: the best passage must cover more than this share
+    min_score: float = 0.0  # optional hard floor on the best passage's BM25 score
+    semantic: bool = True  # sentence-embedding scores beside BM25 (keyword search only when false)
     max_passages: int = 3
     related_ratio: float = 0.55
     bm25_k1: float = 1.2
@@ -66,6 +68,7 @@ class Settings:
 MAX_SETTINGS_BYTES = 1024 * 1024
 # Numbers: the inclusive range each must lie in (rates and thresholds that are shares lie in [0, 1]).
 RANGES: dict[str, tuple[float, float]] = {
+    "min_confidence": (0.0, 1.0),
     "min_coverage": (0.0, 1.0),
     "min_score": (0.0, 1000.0),
     "max_passages": (1, 10),

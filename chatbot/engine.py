@@ -10,21 +10,18 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
 
 from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
+from chatbot.dense import Background
 from chatbot.knowledge import KnowledgeBase
 from chatbot.models import Answer, Hit, Notice
+from chatbot.ranking import RankingModel, candidates
 from chatbot.safety import Safety, SafetyResult, Verdict
 
-CANDIDATES = 10
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
-# In the closeness re-ranking, even a word found in every passage ("ketamine") counts for this much:
-# "ketamine" and "addiction" in one sentence answer "is ketamine addictive?" better than apart.
-PROXIMITY_FLOOR = 1.0
-PROXIMITY_WEIGHT = 1.0
 
 
 def clean_question(raw: str) -> str:
@@ -46,15 +43,27 @@ class Retrieval:
     ranked: tuple[Hit, ...]
     coverage: tuple[float, ...]
     terms: tuple[str, ...]
+    confidence: float = 0.0  # probability that the first passage answers the question
+    top_score: float = 0.0  # BM25 score of the first passage
+    semantic: bool = False
 
-    @property
-    def confidence(self) -> float:
-        return self.coverage[0] if self.coverage else 0.0
+
+_CLAUSES = re.compile(r"[,;:.!?]+\s+|\s+(?:but|so|because|and then)\s+")
+
+
+def clauses(question: str) -> list[str]:
+    """The parts of a question of several clauses ("my back is killing me, can ketamine help?")."""
+    parts = [p.strip() for p in _CLAUSES.split(question) if p and len(p.split()) >= 3]
+    return parts if len(parts) > 1 else []
 
 
 class Engine:
     def __init__(self, kb: KnowledgeBase, settings: Settings | None = None,
-                 safety: Safety | None = None) -> None:
+                 safety: Safety | None = None, semantic: Background | None = None,
+                 cache_folder: Path | None | bool = True, ranking: RankingModel | None = None) -> None:
+        """``semantic``: the sentence model loading in the background (default: start loading it now,
+        unless the settings turn it off). ``cache_folder``: where passage vectors are cached (True:
+        the settings' cache folder if it is safe to use; None or False: none)."""
         self.kb = kb
         self.settings = settings or Settings()
         # the knowledge base carries the vocabulary it was built with: no second parse at start-up
@@ -65,6 +74,17 @@ class Engine:
             safety = Safety.load(self.settings.safety_rules or None)
         self.safety = safety
         self.safety.rules.known_words = self.speller.known
+        self.ranking = ranking or RankingModel.load()
+        if semantic is None:
+            folder: Path | None = None
+            if cache_folder is True:
+                from chatbot.knowledge import default_cache_dir, usable_cache_dir
+
+                folder = usable_cache_dir(default_cache_dir(self.settings))[0]
+            elif isinstance(cache_folder, Path):
+                folder = cache_folder
+            semantic = Background(kb, folder, enabled=self.settings.semantic)
+        self.semantic = semantic
         s = self.settings
         self.values = {
             "emergency_number": s.emergency_number, "crisis_line": s.crisis_line,
@@ -75,6 +95,18 @@ class Engine:
         self._suggestions: tuple[str, ...] | None = None
         self._suggestion_terms: dict[str, frozenset[str]] | None = None
 
+    @property
+    def search_mode(self) -> str:
+        """"hybrid" (keywords and meaning) or "keyword" (the sentence model could not be used)."""
+        if not self.semantic.ready():
+            return "hybrid" if self.settings.semantic else "keyword"
+        return "hybrid" if self.semantic.scorer is not None else "keyword"
+
+    @property
+    def search_problem(self) -> str | None:
+        """Why the chatbot answers with keyword search only, if it does (one line)."""
+        return None if self.search_mode == "hybrid" else self.semantic.problem
+
     # -- retrieval -----------------------------------------------------------------------------
     def query_units(self, question: str) -> list[tuple[str, ...]]:
         return self.analyzer.query_units(self.speller.correct_all(words(question)))
@@ -82,84 +114,52 @@ class Engine:
     def query_terms(self, question: str) -> list[str]:
         return [t for unit in self.query_units(question) for t in unit]
 
-    def retrieve(self, question: str, k: int = CANDIDATES) -> Retrieval:
-        """BM25 candidates, each with its coverage: the share of the question's units (weighted by
-        IDF; a word the articles never use weighs as much as the rarest word) found in it."""
+    def retrieve(self, question: str, semantic: bool = True) -> Retrieval:
+        """Candidates by BM25 and by meaning, fused and ordered, with the probability that the first
+        one answers the question. ``semantic=False`` uses keyword search only (and never waits)."""
         units = self.query_units(question)
-        if not units:
-            return Retrieval((), (), ())
-        index = self.kb.index
         terms = list(dict.fromkeys(t for unit in units for t in unit))
         asked = self.analyzer.asked_definition(question)
-        scores = index.matched_scores(terms + ([asked] if asked else []))
-        top = index.top(scores, k)
-        weights = []
-        for unit in units:
-            idfs = [index.term_idf(t) for t in unit]
-            known = [x for x in idfs if x is not None]
-            weights.append(max(known) if known else self._unknown_weight)
-        total = sum(weights) or 1.0
-        if not top:
-            return Retrieval((), (), tuple(terms))
-        # which candidate holds which term, and in which of its sentences: one lookup per term
-        cand = np.asarray(top, dtype=np.int32)
-        where: dict[str, list[int]] = {}
-        for t in terms:
-            where[t] = index.sentence_masks(t, cand)
-        coverage = {}
-        close = {}
-        for i, d in enumerate(top):
-            covered = 0.0
-            per_sentence: dict[int, float] = {}
-            near_total = 0.0
-            for unit, w in zip(units, weights, strict=True):
-                mask = 0
-                present = False
-                for t in unit:
-                    m = where[t][i]
-                    if m >= 0:
-                        present = True
-                        mask |= m
-                if present:
-                    covered += w
-                near = max(w, PROXIMITY_FLOOR)
-                near_total += near
-                while mask:
-                    low = mask & -mask
-                    bit = low.bit_length() - 1
-                    per_sentence[bit] = per_sentence.get(bit, 0.0) + near
-                    mask ^= low
-            coverage[d] = covered / total
-            close[d] = max(per_sentence.values(), default=0.0) / near_total
-        if PROXIMITY_WEIGHT:
-            best = float(scores[top[0]]) or 1.0
-            top = sorted(top, key=lambda d: (-(scores[d] / best + PROXIMITY_WEIGHT * close[d]), d))
-        hits = tuple(Hit(self.kb.passage(d), float(scores[d])) for d in top)
-        return Retrieval(hits, tuple(coverage[d] for d in top), tuple(terms))
+        scorer = self.semantic.get() if semantic and self.settings.semantic else None
+        if not units and scorer is None:
+            return Retrieval((), (), ())
+        dense = scorer.scores(question) if scorer is not None else None
+        c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self._unknown_weight, dense)
+        if not len(c.ids):
+            return Retrieval((), (), tuple(terms), semantic=dense is not None)
+        mode = self.ranking.mode(dense is not None)
+        order = mode.order(c)
+        fused = mode.fused(c)
+        hits = tuple(Hit(self.kb.passage(int(c.ids[i])), float(fused[i])) for i in order)
+        return Retrieval(hits, tuple(float(c.coverage[i]) for i in order), tuple(terms),
+                         mode.probability(c, order[0]), float(c.bm25_raw[order[0]]), dense is not None)
+
+    def best_retrieval(self, question: str) -> Retrieval:
+        """The whole question, or the one of its clauses that the articles answer best."""
+        r = self.retrieve(question)
+        for part in clauses(question)[:3]:
+            rc = self.retrieve(part)
+            if rc.ranked and rc.confidence > r.confidence:
+                r = rc
+        return r
 
     def confident(self, r: Retrieval) -> bool:
-        return bool(r.ranked) and r.confidence >= self.settings.min_coverage \
-            and r.ranked[0].score >= self.settings.min_score
+        s = self.settings
+        return bool(r.ranked) and r.confidence >= s.min_confidence \
+            and (s.min_coverage <= 0 or r.coverage[0] > s.min_coverage) and r.top_score >= s.min_score
 
     def _select(self, r: Retrieval) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
-        """The 1 to 3 passages to quote, and the rest for /more."""
-        best = r.ranked[0].score
-        chosen = [r.ranked[0]]
-        rest = []
-        for hit, cov in zip(r.ranked[1:], r.coverage[1:], strict=True):
-            if len(chosen) < self.settings.max_passages and hit.score >= self.settings.related_ratio * best \
-                    and cov >= 0.75 * self.settings.min_coverage:
-                chosen.append(hit)
-            elif cov > 0:
-                rest.append(hit)
-        return tuple(chosen), tuple(rest)
+        """Up to three passages to quote (best first), and the rest for /more."""
+        n = max(1, self.settings.max_passages)
+        more = tuple(h for h, cov in zip(r.ranked[n:], r.coverage[n:], strict=True) if cov > 0 or r.semantic)
+        return r.ranked[:n], more
 
     # -- suggestions ---------------------------------------------------------------------------
     def suggestions(self) -> tuple[str, ...]:
         """Questions (from the articles' own question headings) that the engine answers."""
         if self._suggestions is None:
             good = [q for q in self.kb.question_headings
-                    if self.safety.rules.check(q) == Verdict() and self.confident(self.retrieve(q))]
+                    if self.safety.rules.check(q) == Verdict() and self.confident(self.retrieve(q, semantic=False))]
             self._suggestions = tuple(good)
         return self._suggestions
 
@@ -218,16 +218,17 @@ class Engine:
             notices += (Notice("out_of_scope", self.message(verdict.out_of_scope)),)
             return Answer(question, "no_answer", disclaimer, notices=notices,
                           message=self.message(verdict.out_of_scope), suggestions=self.suggestions()[:3])
-        r = self.retrieve(question)
+        r = self.best_retrieval(question)
         if check.smalltalk and not self.confident(r):
             return self._smalltalk(question, check.smalltalk, notices)
         if not self.confident(r):
             return Answer(question, "no_answer", disclaimer, notices=notices, message=self._no_answer_text(),
-                          suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence)
+                          suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence,
+                          search=self.search_mode)
         shown, more = self._select(r)
         return Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
                       suggestions=self._related(r.terms, shown, more), terms=r.terms,
-                      confidence=r.confidence)
+                      confidence=r.confidence, search=self.search_mode)
 
     def _smalltalk(self, question: str, kind: str, notices: tuple[Notice, ...]) -> Answer:
         return Answer(question, "smalltalk", self.settings.disclaimer, notices=notices, message=self.message(kind),

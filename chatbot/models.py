@@ -84,6 +84,7 @@ class Answer:
     more: tuple[Hit, ...] = field(default=(), repr=False)
     terms: tuple[str, ...] = ()
     confidence: float = 0.0
+    search: str = ""  # "hybrid" (keywords and meaning) or "keyword" (the sentence model was unavailable)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -106,4 +107,5 @@ class Answer:
             "message": self.message,
             "suggestions": list(self.suggestions),
             "confidence": round(self.confidence, 4),
+            "search": self.search,
         }

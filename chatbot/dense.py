@@ -1,0 +1,171 @@
+"""Semantic scores beside BM25: one vector per passage, cosine similarity with the question.
+
+``DenseScorer`` is the small interface the ranking code sees (``scores(question)`` and ``name``);
+which model makes the vectors is hidden behind it. The passage vectors are computed once per
+knowledge base and model, and cached as data only (``store``: JSON + arrays, no pickle) under a key
+that includes the model's checksum, so a cache built with another model is rebuilt, never served.
+
+``Background`` loads the model and the vectors on a thread, so that an emergency or a greeting is
+answered at once while the model is still loading; only a question that needs the articles waits.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from chatbot.knowledge import KnowledgeBase
+    from chatbot.semantic import SemanticModel
+
+from chatbot.data import DATA_DIR
+
+VECTORS_FORMAT = 1
+LOAD_TIMEOUT = 120.0
+BUNDLED = "bundled_vectors.npz"  # the vectors of the bundled articles (scripts/embed_bundled.py)
+
+
+@dataclass
+class PassageVectors:
+    """What the cache holds: the vectors of one knowledge base under one model."""
+
+    kb_key: str
+    model_checksum: str
+    vectors: np.ndarray = field(metadata={"rows": "passages"})
+    texts_digest: str = ""
+    sentence_vectors: np.ndarray | None = None  # one row per sentence of every passage
+    sentence_of: np.ndarray | None = None  # the passage of each sentence (int32, ascending)
+
+
+def texts_digest(texts: list[str], sections: list[str]) -> str:
+    """What the vectors depend on: the passages' text and section headings, in order."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for t, sec in zip(texts, sections, strict=True):
+        h.update(sec.encode("utf-8") + b"\1" + t.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+class DenseScorer:
+    """Cosine similarity of a question with every passage, and with the passage's closest sentence
+    (a long paragraph that answers in one sentence is not diluted by the rest). Vectors are unit length."""
+
+    def __init__(self, model: SemanticModel, vectors: np.ndarray, sentence_vectors: np.ndarray | None = None,
+                 sentence_of: np.ndarray | None = None) -> None:
+        self.model = model
+        self.vectors = vectors
+        self.sentence_vectors = sentence_vectors
+        self.sentence_of = sentence_of
+        if sentence_of is not None and len(sentence_of):
+            self._starts = np.flatnonzero(np.r_[True, np.diff(sentence_of) != 0])
+            self._owners = sentence_of[self._starts]
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    def scores(self, question: str) -> tuple[np.ndarray, np.ndarray]:
+        """(passage cosine, best sentence cosine) for every passage."""
+        q = self.model.encode_query(question)
+        passage = np.asarray(self.vectors @ q, dtype=np.float64)
+        best = passage.copy()
+        if self.sentence_vectors is not None and self.sentence_of is not None and len(self.sentence_of):
+            per_sentence = self.sentence_vectors @ q
+            best[self._owners] = np.maximum(best[self._owners], np.maximum.reduceat(per_sentence, self._starts))
+        return passage, best
+
+
+def _valid(v: PassageVectors, kb: KnowledgeBase, model: SemanticModel, digest: str) -> bool:
+    a = v.vectors
+    if v.model_checksum != model.checksum or v.texts_digest != digest:
+        return False
+    if a.dtype != np.float32 or a.shape != (len(kb.texts), model.dim) or not np.all(np.isfinite(a)):
+        return False
+    norms = np.linalg.norm(a, axis=1)
+    if not np.all(np.abs(norms - 1.0) < 1e-3):
+        return False
+    sv, so = v.sentence_vectors, v.sentence_of
+    if sv is None or so is None:
+        return False
+    return bool(sv.dtype == np.float32 and sv.shape == (len(so), model.dim) and np.all(np.isfinite(sv))
+                and (not len(so) or (so.min() >= 0 and so.max() < len(kb.texts) and np.all(np.diff(so) >= 0))))
+
+
+def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None) -> PassageVectors:
+    """The passages' (and their sentences') vectors, from the cache when it is for this knowledge
+    base and this model."""
+    from chatbot import store
+
+    digest = texts_digest(kb.texts, kb.sections)
+    stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum}
+    path = cache_folder / f"vec-{digest[:32]}-{model.checksum[:16]}.npz" if cache_folder is not None else None
+    # the user's cache first, then the vectors shipped for the bundled articles
+    for candidate in (path, DATA_DIR / BUNDLED):
+        if candidate is None:
+            continue
+        try:
+            cached = store.load(candidate, PassageVectors, stamps)
+            if _valid(cached, kb, model, digest):
+                return cached
+        except Exception:  # missing, corrupt, tampered or foreign: try the next, or compute afresh
+            pass
+    from chatbot.cleaning import sentences
+
+    texts = [f"{kb.sections[i]}. {t}" if kb.sections[i] else t for i, t in enumerate(kb.texts)]
+    split = [sentences(t) for t in kb.texts]
+    many = [(i, s) for i, parts in enumerate(split) if len(parts) > 1 for s in parts if len(s.split()) >= 4]
+    vectors = model.encode(texts).astype(np.float32)
+    sentence_vectors = model.encode([s for _, s in many]).astype(np.float32)
+    sentence_of = np.asarray([i for i, _ in many], dtype=np.int32)
+    result = PassageVectors(kb.key, model.checksum, vectors, digest, sentence_vectors, sentence_of)
+    if path is not None:
+        try:
+            store.save(path, result, stamps)
+        except Exception:
+            pass  # a read-only cache still answers; only the next start is slower
+    return result
+
+
+class Background:
+    """Loads the model and the passage vectors on a thread; ``get`` waits for them (or for the reason
+    they cannot be had, in which case the engine answers with keyword search only)."""
+
+    def __init__(self, kb: KnowledgeBase, cache_folder: Path | None, enabled: bool = True) -> None:
+        self.scorer: DenseScorer | None = None
+        self.problem: str | None = None if enabled else "semantic search is turned off in the settings"
+        self._done = threading.Event()
+        if not enabled:
+            self._done.set()
+            return
+        self._thread = threading.Thread(target=self._load, args=(kb, cache_folder), name="semantic-model", daemon=True)
+        self._thread.start()
+
+    def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
+        try:
+            from chatbot.semantic import try_load_model
+
+            model, problem = try_load_model()
+            if model is None:
+                self.problem = problem
+                return
+            v = passage_vectors(kb, model, cache_folder)
+            self.scorer = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of)
+        except Exception as exc:  # never a traceback: keyword search still answers
+            self.problem = f"semantic search could not start ({type(exc).__name__}); answering with keyword search only"
+            self.scorer = None
+        finally:
+            self._done.set()
+
+    def ready(self) -> bool:
+        return self._done.is_set()
+
+    def get(self, timeout: float = LOAD_TIMEOUT) -> DenseScorer | None:
+        if not self._done.wait(timeout):
+            self.problem = "semantic model took too long to load; answering with keyword search only"
+            return None
+        return self.scorer

@@ -1,0 +1,149 @@
+"""Hybrid retrieval: the sentence model's passage vectors, their cache, the shipped vectors of the
+bundled articles, the keyword-only fallback, and the fitted ranking model."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chatbot import store
+from chatbot.config import Settings
+from chatbot.data import DATA_DIR
+from chatbot.dense import BUNDLED, VECTORS_FORMAT, Background, PassageVectors, passage_vectors, texts_digest
+from chatbot.engine import Engine, clauses
+from chatbot.knowledge import open_knowledge
+from chatbot.ranking import MODEL_FILE, RankingModel
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def model():
+    from chatbot.semantic import load_model
+
+    return load_model()
+
+
+def test_shipped_vectors_are_current_and_reproducible(engine, model) -> None:
+    kb = engine.kb
+    shipped = store.load(DATA_DIR / BUNDLED, PassageVectors, {"format": str(VECTORS_FORMAT), "model": model.checksum})
+    assert shipped.texts_digest == texts_digest(kb.texts, kb.sections), "run scripts/embed_bundled.py"
+    fresh = model.encode([f"{kb.sections[i]}. {kb.texts[i]}" if kb.sections[i] else kb.texts[i] for i in range(5)])
+    assert np.min(np.sum(fresh * shipped.vectors[:5], axis=1)) > 0.999
+
+
+@pytest.fixture
+def small_kb(tmp_path: Path, settings):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Driving after an infusion\n\nDo not drive for the rest of the day after a "
+                                  "ketamine infusion. Ask someone to take you home.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Eating before treatment\n\nPlease do not eat for six hours before your "
+                                  "infusion. Clear fluids are fine until two hours before.\n", encoding="utf-8")
+    return open_knowledge(folder, replace(settings, cache_dir=str(tmp_path / "kbcache")))
+
+
+def test_vectors_are_cached_and_a_cache_for_another_model_is_not_served(small_kb, model, tmp_path: Path) -> None:
+    cache = tmp_path / "vectors"
+    cache.mkdir(mode=0o700)
+    v = passage_vectors(small_kb, model, cache)
+    files = list(cache.glob("vec-*.npz"))
+    assert len(files) == 1 and v.vectors.shape == (len(small_kb.texts), model.dim)
+    again = passage_vectors(small_kb, model, cache)
+    assert np.array_equal(again.vectors, v.vectors)
+
+    class Other:
+        name, dim, checksum = "other", model.dim, "0" * 64
+
+        def encode(self, texts):
+            out = np.zeros((len(texts), model.dim), dtype=np.float32)
+            out[:, 0] = 1.0
+            return out
+
+    other = passage_vectors(small_kb, Other(), cache)  # type: ignore[arg-type]
+    assert np.allclose(other.vectors[:, 0], 1.0)  # recomputed with the other model, not the cached vectors
+
+
+def test_tampered_vector_cache_is_recomputed(small_kb, model, tmp_path: Path) -> None:
+    cache = tmp_path / "vectors"
+    cache.mkdir(mode=0o700)
+    passage_vectors(small_kb, model, cache)
+    (path,) = cache.glob("vec-*.npz")
+    v = store.load(path, PassageVectors, {"format": str(VECTORS_FORMAT), "model": model.checksum})
+    v.vectors[:] = 0.0
+    store.save(path, v, {"format": str(VECTORS_FORMAT), "model": model.checksum})
+    again = passage_vectors(small_kb, model, cache)
+    assert np.allclose(np.linalg.norm(again.vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_meaning_finds_what_words_miss(small_kb, settings) -> None:
+    e = Engine(small_kb, replace(settings, min_confidence=0.0), cache_folder=None)
+    assert "drive" in e.ask("can i get behind the wheel afterwards").hits[0].passage.text
+
+
+def test_hybrid_search_is_used_and_said(engine) -> None:
+    answer = engine.ask("what if it doesnt work for me")
+    assert engine.search_mode == "hybrid" and answer.to_dict()["search"] == "hybrid"
+
+
+def test_without_the_model_the_chatbot_answers_with_keywords_and_says_so(settings, monkeypatch) -> None:
+    import chatbot.semantic as semantic
+
+    monkeypatch.setattr(semantic, "load_model", lambda threads=1: (_ for _ in ()).throw(
+        semantic.SemanticModelUnavailable("semantic model package x is not installed; answering with keyword search only")))
+    kb = open_knowledge(None, settings)
+    e = Engine(kb, settings, semantic=Background(kb, None))
+    answer = e.ask("how long does the drip take")
+    assert answer.status == "answered" and answer.search == "keyword"
+    assert e.search_problem and "keyword search only" in e.search_problem
+
+
+def test_emergencies_and_smalltalk_do_not_wait_for_the_model(settings) -> None:
+    kb = open_knowledge(None, settings)
+    never = Background(kb, None, enabled=False)
+    never._done.clear()  # a model that never finishes loading
+    e = Engine(kb, replace(settings), semantic=never)
+    assert e.ask("i want to kill myself").status == "emergency"
+    assert e.ask("hello").status == "smalltalk"
+
+
+def test_a_question_of_two_clauses_is_scored_on_its_best_clause(engine) -> None:
+    q = "my back is killing me every morning, can ketamine help back pain?"
+    assert clauses(q) == ["my back is killing me every morning", "can ketamine help back pain?"]
+    assert engine.best_retrieval(q).confidence > engine.retrieve(q).confidence
+    assert engine.safety.check(q).emergency is None
+
+
+def test_up_to_three_passages_whenever_it_answers(engine) -> None:
+    answer = engine.ask("does ketamine help nerve pain")
+    assert answer.status == "answered" and len(answer.to_dict()["passages"]) == 3
+
+
+def test_ranking_model_file_is_checked(tmp_path: Path) -> None:
+    from chatbot.errors import ConfigError
+
+    bad = tmp_path / "m.json"
+    bad.write_text(json.dumps({"features": ["bias"], "hybrid": {}, "keyword": {}}))
+    with pytest.raises(ConfigError):
+        RankingModel.load(bad)
+
+
+def test_fitting_script_reproduces_the_shipped_ranking_model(tmp_path: Path) -> None:
+    out = tmp_path / "model.json"
+    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "fit_retrieval.py"), "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    shipped, fresh = json.loads((DATA_DIR / MODEL_FILE).read_text()), json.loads(out.read_text())
+    for mode in ("hybrid", "keyword"):
+        assert shipped[mode]["fusion"] == fresh[mode]["fusion"]
+        np.testing.assert_allclose(shipped[mode]["coef"], fresh[mode]["coef"], atol=1e-3)
+
+
+def test_default_threshold_is_a_probability() -> None:
+    assert 0.0 < Settings().min_confidence < 1.0
