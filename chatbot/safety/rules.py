@@ -217,7 +217,7 @@ class SafetyRules:
                 if topic in ("medical", "overdose", "suicide") and \
                         self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide"):
                     return self._rest(text, mention=topic, history=True)
-                if topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 10]):
+                if topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 40]):
                     continue  # "my boss will kill me if I'm late"
                 return Verdict(emergency=topic)
         mention = None
