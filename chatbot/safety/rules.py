@@ -33,11 +33,75 @@ class Verdict:
 Compiler = Callable[[str], "re.Pattern[str]"]
 
 
+def _top_level(pattern: str) -> list[str]:
+    """The pattern's alternatives at the top level ("a|b(c|d)" -> ["a", "b(c|d)"])."""
+    out, depth, in_class, start, i = [], 0, False, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+def _non_capturing(pattern: str) -> str:
+    """"(a|b)" -> "(?:a|b)": nothing reads the groups, and a plain group lets the engine reject an
+    alternative on its first letter instead of entering it (several times faster on a long list)."""
+    out, in_class, i = [], False, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(" and not pattern.startswith("?", i + 1):
+            c = "(?:"
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _word_start_first(patterns: list[str]) -> str:
+    """One alternation of all patterns, its groups non-capturing, with the alternatives that begin at a
+    word boundary behind a single shared ``\\b``: the engine then tries them only where a word starts,
+    not at every letter. The matches are the same as those of the patterns joined with "|"."""
+    at_word, others = [], []
+    for p in patterns:
+        for alt in _top_level(_non_capturing(p)):
+            (at_word.append(alt[2:]) if alt.startswith("\\b") else others.append(alt))
+    parts = [r"\b(?:" + "|".join(f"(?:{a})" for a in at_word) + ")"] if at_word else []
+    return "|".join(parts + [f"(?:{a})" for a in others])
+
+
 class SafetyRules:
     def __init__(self, data: dict[str, Any], origin: str = "data/safety.toml", compile: Compiler = re.compile) -> None:
 
         def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
-            return compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+            if not patterns:
+                return None
+            for p in patterns:  # each pattern alone first, so an error names the pattern at fault
+                try:
+                    compile(p)
+                except re.error as exc:
+                    raise ValueError(f"pattern {p!r}: {exc}") from None
+            return compile(_word_start_first(patterns))
 
         try:
             self.messages: dict[str, str] = {k: str(v).strip() for k, v in data["messages"].items()}
@@ -155,7 +219,7 @@ class SafetyRules:
                 if topic in ("medical", "overdose", "suicide") and \
                         self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide"):
                     return self._rest(text, mention=topic, history=True)
-                if topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 10]):
+                if topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 40]):
                     continue  # "my boss will kill me if I'm late"
                 return Verdict(emergency=topic)
         mention = None
