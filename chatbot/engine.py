@@ -12,7 +12,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-
 from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
 from chatbot.dense import Background

@@ -148,7 +148,7 @@ class RankingModel:
                 coef = tuple(float(x) for x in m["coef"])
                 if len(fusion) != 4 or len(coef) != len(FEATURES) or not all(map(math.isfinite, fusion + coef)):
                     raise ValueError(f"{name}: wrong number of weights or a non-finite one")
-                modes[name] = Mode(fusion, coef)  # type: ignore[arg-type]
+                modes[name] = Mode(fusion, coef)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"retrieval model {path} is unusable: {exc}") from None
         return cls(modes["hybrid"], modes["keyword"])
