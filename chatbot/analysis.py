@@ -259,7 +259,13 @@ class SpellingCorrector:
         return 1 if len(word) < 8 else 2
 
     def correct(self, word: str) -> str:
+        """The nearest article word, unless ``word`` is known to the articles or a real English word
+        ("heard" is never rewritten into "hard"; "fibromyalga" becomes "fibromyalgia")."""
         if word in self.known or not word.isalpha():
+            return word
+        from chatbot.wordlist import is_english
+
+        if is_english(word):
             return word
         hit = self._cache.get(word)
         if hit is not None:

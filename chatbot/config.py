@@ -34,6 +34,7 @@ class Settings:
     min_coverage: float = 0.0  # optional hard floor: the best passage must cover more than this share
     min_score: float = 0.0  # optional hard floor on the best passage's BM25 score
     semantic: bool = True  # sentence-embedding scores beside BM25 (keyword search only when false)
+    semantic_max_passages: int = 5_000  # above this many passages, keyword search only (embedding is slow)
     max_passages: int = 3
     related_ratio: float = 0.55
     bm25_k1: float = 1.2
@@ -69,6 +70,7 @@ MAX_SETTINGS_BYTES = 1024 * 1024
 # Numbers: the inclusive range each must lie in (rates and thresholds that are shares lie in [0, 1]).
 RANGES: dict[str, tuple[float, float]] = {
     "min_confidence": (0.0, 1.0),
+    "semantic_max_passages": (0, 10_000_000),
     "min_coverage": (0.0, 1.0),
     "min_score": (0.0, 1000.0),
     "max_passages": (1, 10),

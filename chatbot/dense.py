@@ -135,9 +135,10 @@ class Background:
     """Loads the model and the passage vectors on a thread; ``get`` waits for them (or for the reason
     they cannot be had, in which case the engine answers with keyword search only)."""
 
-    def __init__(self, kb: KnowledgeBase, cache_folder: Path | None, enabled: bool = True) -> None:
+    def __init__(self, kb: KnowledgeBase, cache_folder: Path | None, enabled: bool = True,
+                 why_not: str = "semantic search is turned off in the settings") -> None:
         self.scorer: DenseScorer | None = None
-        self.problem: str | None = None if enabled else "semantic search is turned off in the settings"
+        self.problem: str | None = None if enabled else why_not
         self._done = threading.Event()
         if not enabled:
             self._done.set()

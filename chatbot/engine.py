@@ -82,7 +82,13 @@ class Engine:
                 folder = usable_cache_dir(default_cache_dir(self.settings))[0]
             elif isinstance(cache_folder, Path):
                 folder = cache_folder
-            semantic = Background(kb, folder, enabled=self.settings.semantic)
+            limit = self.settings.semantic_max_passages
+            if self.settings.semantic and len(kb.texts) > limit:
+                semantic = Background(kb, folder, enabled=False, why_not=(
+                    f"{len(kb.texts):,} passages are more than the semantic model's limit of {limit:,} "
+                    "(semantic_max_passages); answering with keyword search only"))
+            else:
+                semantic = Background(kb, folder, enabled=self.settings.semantic)
         self.semantic = semantic
         s = self.settings
         self.values = {
@@ -98,7 +104,7 @@ class Engine:
     def search_mode(self) -> str:
         """"hybrid" (keywords and meaning) or "keyword" (the sentence model could not be used)."""
         if not self.semantic.ready():
-            return "hybrid" if self.settings.semantic else "keyword"
+            return "hybrid"  # still loading: a question that needs it will wait for it
         return "hybrid" if self.semantic.scorer is not None else "keyword"
 
     @property

@@ -79,14 +79,25 @@ def test_spanish_crisis_gets_a_spanish_line(engine) -> None:
     assert answer.notices[0].kind == "emergency" and "En español" in answer.notices[0].text
 
 
-def test_classifier_only_alarm_shows_the_crisis_message_first_and_still_answers(engine) -> None:
-    message = "the pills are lined up and i keep looking at them. how long does the drip take"
-    check = engine.safety.check(message)
-    if check.emergency:
-        pytest.skip("the rules already catch this one")
-    assert check.flagged
-    answer = engine.ask(message)
-    assert answer.notices[0].kind == "emergency" and answer.status != "emergency"
+def test_classifier_only_alarm_shows_the_crisis_message_first_and_still_answers(engine, monkeypatch) -> None:
+    from chatbot.safety import Verdict
+    from chatbot.safety.classifier import Prediction
+
+    # the rules see nothing; the classifier is sure: the crisis message leads and the question is answered
+    monkeypatch.setattr(engine.safety.rules, "check_prepared", lambda text: Verdict())
+    monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
+    answer = engine.ask("how long does the drip take")
+    assert answer.notices[0].kind == "emergency" and "988" in answer.notices[0].text
+    assert answer.status == "answered" and answer.hits
+
+
+def test_a_weak_classifier_alarm_on_an_idiom_is_not_raised(engine, monkeypatch) -> None:
+    from chatbot.safety.classifier import Prediction
+
+    monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.6, "suicide", 0.0, 0.0))
+    assert engine.safety.check("my back is killing me, can ketamine help back pain").crisis is None
+    monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.95, "suicide", 0.0, 0.0))
+    assert engine.safety.check("my back is killing me, can ketamine help back pain").flagged == "suicide"
 
 
 def test_emergency_sentence_wins_over_the_question_beside_it(engine) -> None:
