@@ -147,3 +147,11 @@ def test_fitting_script_reproduces_the_shipped_ranking_model(tmp_path: Path) -> 
 
 def test_default_threshold_is_a_probability() -> None:
     assert 0.0 < Settings().min_confidence < 1.0
+
+
+@pytest.mark.parametrize("question", ["ketamine", "pain " * 300, "???", "12345", "¿Cuánto dura una infusión de ketamina?",
+                                      "如何治疗慢性疼痛", "ok so", "a"])
+def test_odd_questions_get_an_answer_or_a_no_answer_never_an_exception(engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.status in ("answered", "no_answer", "invalid", "smalltalk", "emergency")
+    assert answer.to_dict()["disclaimer"]
