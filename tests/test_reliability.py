@@ -31,17 +31,6 @@ from tests.conftest import REPO
 HANG = 60  # generous: a hang is a timeout, a pass takes a second or two
 
 
-@pytest.fixture(autouse=True)
-def own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for var, sub in (("XDG_CACHE_HOME", "cache"), ("XDG_CONFIG_HOME", "config"), ("XDG_STATE_HOME", "state")):
-        monkeypatch.setenv(var, str(home / sub))
-    monkeypatch.delenv("CHATBOT_CONFIG", raising=False)
-    return home
-
-
 def run_cli(argv: list[str], stdin: bytes | None = b"", env: dict[str, str] | None = None,
             **kw: object) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "chatbot", *argv], input=stdin, capture_output=True,
