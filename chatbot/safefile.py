@@ -66,14 +66,8 @@ def read_regular(path: str | os.PathLike[str], limit: int, *, follow_symlinks: b
         raise UnsafeFile(_kind(st.st_mode))
     if st.st_size > limit:
         raise UnsafeFile(f"larger than {_size_text(limit)}")
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(p, flags)
+    fd = _open_checked(p, limit, nofollow=False)
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeFile(_kind(st.st_mode))
-        if st.st_size > limit:
-            raise UnsafeFile(f"larger than {_size_text(limit)}")
         chunks: list[bytes] = []
         total = 0
         while True:
@@ -111,15 +105,25 @@ def open_regular(path: str | os.PathLike[str], limit: int) -> BinaryIO:
     st = os.lstat(p)
     if not stat.S_ISREG(st.st_mode):
         raise UnsafeFile(_kind(st.st_mode) if not stat.S_ISLNK(st.st_mode) else "a symlink")
+    fd = _open_checked(p, limit, nofollow=True)
+    try:
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_checked(p: Path, limit: int, nofollow: bool) -> int:
+    """A descriptor opened without blocking (a FIFO cannot hang), checked again with fstat."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(p, flags | getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(p, flags | (getattr(os, "O_NOFOLLOW", 0) if nofollow else 0))
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
             raise UnsafeFile(_kind(st.st_mode))
         if st.st_size > limit:
             raise UnsafeFile(f"larger than {_size_text(limit)}")
-        return os.fdopen(fd, "rb")
     except BaseException:
         os.close(fd)
         raise
+    return fd
