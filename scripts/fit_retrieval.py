@@ -4,7 +4,7 @@
     python scripts/fit_retrieval.py              # write chatbot/data/retrieval_model.json
     python scripts/fit_retrieval.py --out FILE   # write it elsewhere (the reproduction test)
 
-Labelled questions: scripts/data/retrieval_questions.jsonl and tests/data/golden.jsonl (kinds
+Labelled questions: scripts/data/retrieval_questions*.jsonl and tests/data/golden.jsonl (kinds
 "answer", with gold phrases, and "abstain"). For each question the engine's own candidate
 measurements are computed once (chatbot/ranking.py). Fusion weights (BM25, cosine, closeness) are
 chosen on a grid to maximise MRR@3 of the answerable questions; the abstention model is a logistic
@@ -34,7 +34,8 @@ sys.path.insert(0, str(REPO))
 from chatbot.ranking import FEATURES, Candidates, Mode, RankingModel, candidates, features  # noqa: E402
 
 OUT = REPO / "chatbot" / "data" / "retrieval_model.json"
-SETS = [REPO / "scripts" / "data" / "retrieval_questions.jsonl", REPO / "tests" / "data" / "golden.jsonl"]
+SETS = [REPO / "scripts" / "data" / "retrieval_questions.jsonl", REPO / "scripts" / "data" / "retrieval_questions_2.jsonl",
+        REPO / "tests" / "data" / "golden.jsonl"]
 GRID_COS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 GRID_CLOSE = (0.0, 0.5, 1.0, 1.5)
 L2 = 1e-2

@@ -34,7 +34,6 @@ def test_answers_quote_whole_verbatim_paragraphs(engine, question: str) -> None:
 
 @pytest.mark.parametrize("question", [
     "can i drive home after my infusion?", "what is phantom limb pain?", "can i eat before my infusion",
-    "will ketamine show up on a drug test",
     "what vitamins are good for joints",
 ])
 def test_knows_when_not_to_answer(engine, question: str) -> None:
