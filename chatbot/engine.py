@@ -9,15 +9,17 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
+from chatbot.crisis import message_values
 from chatbot.knowledge import KnowledgeBase
 from chatbot.models import Answer, Hit, Notice
 from chatbot.safety import SafetyRules, Verdict
+from chatbot.suggest import related
 
 CANDIDATES = 10
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
@@ -70,12 +72,7 @@ class Engine:
             regexes.save()
         self.safety = safety
         self.safety.known_words = self.speller.known
-        s = self.settings
-        self.values = {
-            "emergency_number": s.emergency_number, "crisis_line": s.crisis_line,
-            "crisis_line_name": s.crisis_line_name, "poison_control": s.poison_control,
-            "clinic_name": s.clinic_name, "staff_hint": s.staff_hint,
-        }
+        self.values = message_values(self.settings)  # every number and "call"/"text" from settings
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
         self._suggestion_terms: dict[str, frozenset[str]] | None = None
@@ -217,18 +214,20 @@ class Engine:
         if verdict.smalltalk:
             return Answer(question, "smalltalk", disclaimer, notices=notices,
                           message=self.message(verdict.smalltalk), suggestions=self.suggestions()[:3])
-        if verdict.out_of_scope:
+        r = self.retrieve(question)
+        if verdict.out_of_scope and not self.confident(r):  # the clinic's own articles win when they answer
             notices += (Notice("out_of_scope", self.message(verdict.out_of_scope)),)
             return Answer(question, "no_answer", disclaimer, notices=notices,
                           message=self.message(verdict.out_of_scope), suggestions=self.suggestions()[:3])
-        r = self.retrieve(question)
         if not self.confident(r):
             return Answer(question, "no_answer", disclaimer, notices=notices, message=self._no_answer_text(),
                           suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence)
         shown, more = self._select(r)
-        return Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
-                      suggestions=self._related(r.terms, shown, more), terms=r.terms,
-                      confidence=r.confidence)
+        answer = Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
+                        suggestions=self._related(r.terms, shown, more), terms=r.terms,
+                        confidence=r.confidence)
+        # never the question just answered or one equivalent to it, no near-duplicates
+        return replace(answer, suggestions=related(self, answer, answer.suggestions))
 
     def _notices(self, verdict: Verdict) -> tuple[Notice, ...]:
         notices: list[Notice] = []

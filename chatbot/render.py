@@ -1,4 +1,9 @@
-"""Rich renderables for answers, notices, sources and the welcome text.
+"""Rich renderables for answers, notices, sources and the welcome text: one answer, one screen.
+
+An answer shows the best passage in full under a one-line source in plain words (title, publisher,
+section: never a file name or paragraph number, which are for staff in /sources, --json and eval),
+up to two more passages compactly (how each starts, and its source), a few suggested questions and the
+one-line short disclaimer. The chat and the kiosk share this module.
 
 Everything a user typed is put on screen as ``rich.text.Text`` (never parsed as markup), and the
 engine has already removed control characters from it, so typed markup or escape sequences show
@@ -14,9 +19,13 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.text import Text
 
-from chatbot.models import Answer, Hit, Notice
+from chatbot.corpus import UNKNOWN_PUBLISHER
+from chatbot.models import Answer, Hit, Notice, Source
 
 Highlighter = Callable[[str, tuple[str, ...]], list[tuple[int, int]]]
+
+COMPACT = 2  # passages after the best one shown as a first sentence and a title
+MORE_PAGE = 2  # passages shown in full per "more"
 
 NOTICE_STYLE = {
     "emergency": ("bold white on red", "red", "Get help now"),
@@ -36,19 +45,43 @@ def notice_panel(notice: Notice) -> RenderableType:
     return Panel(body, title=Text(title, style="bold"), title_align="left", border_style=border, expand=True)
 
 
+def source_words(src: Source) -> str:
+    """Title, publisher and section in plain words; an unknown publisher is left out."""
+    parts = [src.title]
+    if src.publisher and src.publisher != UNKNOWN_PUBLISHER:
+        parts.append(src.publisher)
+    if src.section:
+        parts.append(src.section)
+    return " · ".join(p for p in parts if p)
+
+
+def further_hits(answer: Answer) -> tuple[Hit, ...]:
+    """What "more" shows, in order: the compact passages in full, then the rest."""
+    return answer.hits[1:] + answer.more if answer.status == "answered" else ()
+
+
 def passage_block(hit: Hit, number: int, terms: tuple[str, ...], highlighter: Highlighter | None) -> RenderableType:
+    """A quoted passage in full, its source on the line above it (so both are on screen together)."""
     text = Text(hit.passage.text)
     if highlighter is not None:
         for start, end in highlighter(hit.passage.text, terms):
             text.stylize("bold underline", start, end)
-    src = hit.passage.source
-    source = Text("Source: ", style="dim")
-    source.append(src.title, style="italic")
-    if src.section:
-        source.append(f" › {src.section}")
-    source.append(f"\n{src.publisher} · {src.path}, paragraph {src.paragraph}", style="dim")
-    return Panel(Group(text, Text(""), source), title=Text(f"Quote {number}", style="bold"),
+    source = Text("From: ", style="dim")
+    source.append(source_words(hit.passage.source), style="italic")
+    return Panel(Group(source, text), title=Text(f"Quote {number}", style="bold"),
                  title_align="left", border_style="green", expand=True)
+
+
+def compact_block(hits: Iterable[Hit], more_hint: str) -> RenderableType | None:
+    """Further passages in two lines each: how the passage starts (one line) and its source."""
+    items = list(hits)
+    if not items:
+        return None
+    rows: list[RenderableType] = [Text(f"Also in the articles ({more_hint}):", style="bold")]
+    for hit in items:
+        rows.append(Text(f" • “{hit.passage.text.strip()}”", no_wrap=True, overflow="ellipsis"))
+        rows.append(Text(f"   {source_words(hit.passage.source)}", style="dim", no_wrap=True, overflow="ellipsis"))
+    return Group(*rows)
 
 
 def suggestions_block(title: str, questions: Iterable[str], numbered: bool = False) -> RenderableType | None:
@@ -68,32 +101,46 @@ def disclaimer_text(disclaimer: str) -> Text:
 
 
 def answer_renderable(answer: Answer, highlighter: Highlighter | None = None, show_question: bool = False,
-                      hits: tuple[Hit, ...] | None = None, first_number: int = 1) -> RenderableType:
-    """Notices first, then the quoted passages with their sources, then the disclaimer."""
+                      hits: tuple[Hit, ...] | None = None, first_number: int = 1,
+                      suggestions: Iterable[str] | None = None, numbered: bool = False,
+                      disclaimer: str | None = None, more_hint: str = "type /more to read them",
+                      more_left: bool = False) -> RenderableType:
+    """Notices first, then the best passage in full and up to two more compactly, suggestions and
+    the (short) disclaimer. With ``hits``, a "more" page: those passages in full."""
     parts: list[RenderableType] = []
     if show_question:
         parts.append(Text.assemble(("You asked: ", "dim"), Text(answer.question)))
     for notice in answer.notices:
         parts.append(notice_panel(notice))
-    shown = answer.hits if hits is None else hits
-    for i, hit in enumerate(shown, start=first_number):
-        parts.append(passage_block(hit, i, answer.terms, highlighter))
-    if answer.message:
+    if hits is None:
+        for hit in answer.hits[:1]:
+            parts.append(passage_block(hit, first_number, answer.terms, highlighter))
+        further = further_hits(answer)
+        block = compact_block(further[:COMPACT], more_hint)
+        if block is not None:
+            parts.append(block)
+        elif further:
+            parts.append(Text(f"There is more in the articles: {more_hint}.", style="dim"))
+    else:
+        for i, hit in enumerate(hits, start=first_number):
+            parts.append(passage_block(hit, i, answer.terms, highlighter))
+        if more_left:
+            parts.append(Text(f"There is more in the articles: {more_hint}.", style="dim"))
+    if answer.message and answer.message not in {n.text for n in answer.notices}:
         parts.append(Text(answer.message))
-    if answer.status == "answered" and answer.more and hits is None:
-        parts.append(Text("Type /more (or \"tell me more\") for further passages.", style="dim"))
     title = "You could also ask:" if answer.status == "answered" else "Questions I can answer:"
     if answer.status != "emergency":
-        block = suggestions_block(title, answer.suggestions)
+        block = suggestions_block(title, answer.suggestions if suggestions is None else suggestions, numbered)
         if block is not None:
             parts.append(block)
     if answer.status != "smalltalk" or answer.notices:
-        parts.append(disclaimer_text(answer.disclaimer))
+        parts.append(disclaimer_text(answer.disclaimer if disclaimer is None else disclaimer))
     return Group(*parts)
 
 
 def welcome_renderable(clinic: str, disclaimer: str, suggestions: Iterable[str], emergency: str,
                        numbered: bool = False, extra: str = "") -> RenderableType:
+    """The start of a session: what the chatbot is, the crisis line, suggestions, the full disclaimer."""
     head = Text(f"Welcome to {clinic}", style="bold")
     intro = Text(
         "I answer questions about ketamine treatment for chronic pain by quoting the clinic's articles, "
