@@ -2,7 +2,8 @@
 
 Case files (``.jsonl``, one JSON object a line, documented in docs/eval-cases.md) are scored with
 the referee's rules (``scoring.py``); a line that is not a valid case stops the run with its file and
-line (exit 2). ``chatbot eval --example`` prints a small case file to start from. Conversation scripts (``.conv``) check multi-turn flows:
+line (exit 2). ``chatbot eval --example`` prints a small case file to start from. Conversation
+scripts (``.conv``) check multi-turn flows:
 
     # a comment
     > how long does the drip take

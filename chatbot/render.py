@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.panel import Panel
 from rich.rule import Rule
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 
 from chatbot.corpus import UNKNOWN_PUBLISHER
@@ -60,16 +62,30 @@ def further_hits(answer: Answer) -> tuple[Hit, ...]:
     return answer.hits[1:] + answer.more if answer.status == "answered" else ()
 
 
+class Quoted:
+    """Text drawn with a bar down its left edge, as a quotation: no border lines above or below."""
+
+    def __init__(self, body: RenderableType, bar: str = "┃ ", style: str = "green") -> None:
+        self.body, self.bar, self.style = body, bar, style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = max(1, options.max_width - len(self.bar))
+        for line in console.render_lines(self.body, options.update(width=width, height=None), pad=False):
+            yield Segment(self.bar, Style.parse(self.style))
+            yield from line
+            yield Segment.line()
+
+
 def passage_block(hit: Hit, number: int, terms: tuple[str, ...], highlighter: Highlighter | None) -> RenderableType:
-    """A quoted passage in full, its source on the line above it (so both are on screen together)."""
+    """A quoted passage in full, under a heading line with its source (so both are on screen together)."""
     text = Text(hit.passage.text)
     if highlighter is not None:
         for start, end in highlighter(hit.passage.text, terms):
             text.stylize("bold underline", start, end)
-    source = Text("From: ", style="dim")
-    source.append(source_words(hit.passage.source), style="italic")
-    return Panel(Group(source, text), title=Text(f"Quote {number}", style="bold"),
-                 title_align="left", border_style="green", expand=True)
+    head = Text(f"Quote {number}", style="bold green")
+    head.append(" · from ", style="dim")
+    head.append(source_words(hit.passage.source), style="italic")
+    return Group(head, Quoted(text))
 
 
 def compact_block(hits: Iterable[Hit], more_hint: str) -> RenderableType | None:

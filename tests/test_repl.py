@@ -26,8 +26,8 @@ def test_welcome_question_sources_more_and_quit(engine, settings, width: int) ->
     out = transcript(engine, settings, "how long does the drip take\r/more\r/more\r/sources\r/quit\r", width)
     assert "Welcome to" in out and settings.disclaimer[:40] in " ".join(out.split())
     assert "Try asking" in out
-    assert "40 minutes to 1 hour" in " ".join(out.replace("│", " ").split())
-    assert "From:" in out and "Quote 2" in out and "Quote 4" in out  # /more continues the numbering
+    assert "40 minutes to 1 hour" in " ".join(out.replace("┃", " ").split())
+    assert "Quote 1 · from" in out and "Quote 2" in out and "Quote 4" in out  # /more continues the numbering
     before_sources = out[:out.index("Articles I quote from")]
     assert "corpus/" not in before_sources and "paragraph " not in before_sources and "not stated" not in before_sources
     assert "Articles I quote from" in out
@@ -49,7 +49,7 @@ def test_no_answer_is_helpful(engine, settings) -> None:
 
 def test_ctrl_c_clears_line_and_ctrl_d_leaves(engine, settings) -> None:
     out = transcript(engine, settings, "half a quest\x03what is ketamine\r\x04")
-    assert "dissociative anesthetic" in " ".join(out.replace("│", " ").split())
+    assert "dissociative anesthetic" in " ".join(out.replace("│", " ").replace("┃", " ").split())
     assert "Take care" in out
 
 
@@ -62,14 +62,14 @@ def test_tell_me_more_and_help_and_unknown_command(engine, settings) -> None:
 
 def test_emergency_in_the_middle_of_a_conversation(engine, settings) -> None:
     out = transcript(engine, settings, "hello\ri dont want to be here anymore\rwhat is ketamine\r/quit\r")
-    flat = " ".join(out.replace("│", " ").split())
+    flat = " ".join(out.replace("│", " ").replace("┃", " ").split())
     assert "Get help now" in flat and "988" in flat
     assert flat.index("Get help now") < flat.index("dissociative anesthetic")
 
 
 def test_full_disclaimer_at_the_start_and_in_about_short_after_answers(engine, settings) -> None:
     out = transcript(engine, settings, "what is ketamine\r/about\r/quit\r")
-    flat = " ".join(out.replace("│", " ").split())
+    flat = " ".join(out.replace("│", " ").replace("┃", " ").split())
     assert flat.count(settings.disclaimer) == 2  # the welcome and /about
     answer = flat[flat.index("Quote 1"):flat.index(settings.disclaimer, flat.index("Quote 1"))]
     assert settings.disclaimer_short in answer
