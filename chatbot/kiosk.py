@@ -171,22 +171,36 @@ class KioskApp:
         """Unsent text, or a paste that has begun: the idle time-out clears these too."""
         return bool(self.buffer.text or self.secret.text) or self.input.paste_pending()
 
-    def _status(self) -> FormattedText:
-        parts = []
+    def status_text(self, width: int) -> str:
+        """One status line that fits ``width``: the countdown, hint or notice first, then paging;
+        each in a shorter form when the long one does not fit."""
+        first: list[str] = []
         remaining = self.core.idle_remaining()
         if (not self.core.at_rest() or self.pending()) and remaining <= self.core.countdown:
-            parts.append(f"Starting over for the next patient in {max(0, int(remaining + 0.999))} s "
-                         "- press any key to stay")
+            n = max(0, int(remaining + 0.999))
+            first = [f"Starting over for the next patient in {n} s - press any key to stay",
+                     f"Starting over in {n} s - press a key to stay", f"Starting over in {n} s"]
         elif self.core.hint:
-            parts.append(self.core.hint)
+            first = [self.core.hint]
         elif self.notice:
-            parts.append(self.notice)
+            first = [self.notice]
+        paging: list[str] = []
         if len(self.lines) > self.page():
-            last = min(len(self.lines), self.offset + self.page())
-            parts.append(f"lines {self.offset + 1}-{last} of {len(self.lines)}: PgUp/PgDn or ↑/↓ to scroll")
-        elif not parts:
-            parts.append("Type a question and press Enter, or a number to ask a suggested question.")
-        return FormattedText([("", " " + "  |  ".join(parts))])
+            a, b, n = self.offset + 1, min(len(self.lines), self.offset + self.page()), len(self.lines)
+            paging = [f"lines {a}-{b} of {n}: PgUp/PgDn or ↑/↓ to scroll", f"lines {a}-{b} of {n}: PgUp/PgDn",
+                      f"{a}-{b}/{n} PgUp/PgDn"]
+        elif not first:
+            first = ["Type a question and press Enter, or a number to ask a suggested question.",
+                     "Type a question, or a number, and press Enter.", "Type a question, then Enter."]
+        for f in first or [""]:
+            for pg in paging or [""]:
+                text = " " + "  |  ".join(x for x in (f, pg) if x)
+                if len(text) <= width:
+                    return text
+        return " " + (first or paging)[-1][:max(1, width - 1)]
+
+    def _status(self) -> FormattedText:
+        return FormattedText([("", self.status_text(self.size()[1]))])
 
     # -- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -198,8 +212,7 @@ class KioskApp:
         s = core.settings
         if screen.kind == "welcome":
             console.print(welcome_renderable(s.clinic_name, s.disclaimer, screen.choices, banner(s),
-                                             numbered=True, extra="Type a number to ask that question. "
-                                             "Type 'new' at any time to start over."))
+                                             numbered=True, boxed=False))
         elif screen.kind == "answer" and screen.answer is not None:
             console.print(answer_renderable(screen.answer, core.engine.highlights, show_question=True,
                                             suggestions=screen.choices, numbered=True,
@@ -247,7 +260,7 @@ class KioskApp:
     @guarded
     def _swallow(self, event: Any) -> None:
         self.keys_swallowed += 1
-        self.notice = "This terminal stays open for patients. Type 'new' to start over."
+        self.notice = "This terminal stays open. Type 'new' to start over."
         self.app.invalidate()
 
     def _capped(self, buffer: Buffer) -> None:

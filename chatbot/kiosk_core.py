@@ -155,7 +155,7 @@ class KioskCore:
         if NUMBER.fullmatch(command):
             choices = self.screen.choices
             if not choices:
-                self.hint = "There is no numbered list on this screen: type your question in words."
+                self.hint = "No numbered list here: type your question in words."
                 return "bad_number"
             if not 1 <= int(command) <= len(choices):
                 self.hint = f"Please type a number from 1 to {len(choices)}."

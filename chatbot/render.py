@@ -19,6 +19,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.segment import Segment
 from rich.style import Style
+from rich.table import Table
 from rich.text import Text
 
 from chatbot.corpus import UNKNOWN_PUBLISHER
@@ -101,15 +102,16 @@ def compact_block(hits: Iterable[Hit], more_hint: str) -> RenderableType | None:
 
 
 def suggestions_block(title: str, questions: Iterable[str], numbered: bool = False) -> RenderableType | None:
+    """A titled list of questions; a long one wraps under its own text, not under its number."""
     qs = list(questions)
     if not qs:
         return None
-    text = Text(title, style="bold")
+    grid = Table.grid(padding=0)
+    grid.add_column(no_wrap=True)
+    grid.add_column()
     for i, q in enumerate(qs, start=1):
-        bullet = f"  {i}. " if numbered else "  • "
-        text.append("\n" + bullet)
-        text.append(q)
-    return text
+        grid.add_row(f"  {i}. " if numbered else "  • ", Text(q))
+    return Group(Text(title, style="bold"), grid)
 
 
 def disclaimer_text(disclaimer: str) -> Text:
@@ -155,16 +157,14 @@ def answer_renderable(answer: Answer, highlighter: Highlighter | None = None, sh
 
 
 def welcome_renderable(clinic: str, disclaimer: str, suggestions: Iterable[str], emergency: str,
-                       numbered: bool = False, extra: str = "") -> RenderableType:
+                       numbered: bool = False, extra: str = "", boxed: bool = True) -> RenderableType:
     """The start of a session: what the chatbot is, the crisis line, suggestions, the full disclaimer."""
     head = Text(f"Welcome to {clinic}", style="bold")
     intro = Text(
         "I answer questions about ketamine treatment for chronic pain by quoting the clinic's articles, "
-        "and I show where each quote comes from. I can't give personal medical advice, and I don't know "
-        "your medical history."
+        "and I show where each quote comes from. I can't give personal medical advice."
     )
-    intro.append("\n" + emergency, style="bold")
-    parts: list[RenderableType] = [head, intro]
+    parts: list[RenderableType] = [head, intro, Text(emergency, style="bold")]
     block = suggestions_block("Try asking:", suggestions, numbered=numbered)
     if block is not None:
         parts.append(block)
@@ -172,4 +172,4 @@ def welcome_renderable(clinic: str, disclaimer: str, suggestions: Iterable[str],
         parts.append(Text(extra, style="dim"))
     parts.append(Rule(style="dim"))
     parts.append(disclaimer_text(disclaimer))
-    return Panel(Group(*parts), border_style="cyan", expand=True)
+    return Panel(Group(*parts), border_style="cyan", expand=True) if boxed else Group(*parts)

@@ -70,7 +70,7 @@ def test_numbers_refer_to_the_list_on_screen(core) -> None:
     assert core.submit(str(n + 1)) == "bad_number" and core.hint == f"Please type a number from 1 to {n}."
     assert core.screen.kind == "answer"  # the list stays on screen
     core.submit("more")
-    assert core.submit("1") == "bad_number" and "no numbered list" in core.hint
+    assert core.submit("1") == "bad_number" and "No numbered list" in core.hint
 
 
 @pytest.mark.parametrize("odd", ["²", "①", "٣", "1²", "0", "99999999999999999999"])
@@ -297,3 +297,14 @@ def test_without_a_terminal_the_kiosk_exits_with_one_line(tmp_path) -> None:
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "terminal" in proc.stderr and proc.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_the_status_line_fits(core, width: int) -> None:
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=SizedOutput(20, width))
+        assert len(app.status_text(width)) <= width
+        core.submit("how long does the drip take")
+        app.redraw()
+        core.clock.now += 110  # the countdown and the paging together
+        assert len(app.status_text(width)) <= width and "Starting over" in app.status_text(width)
