@@ -25,8 +25,13 @@ FAILS: list[str] = []
 SHOW = "--show" in sys.argv
 
 
+_LAST = [time.monotonic()]
+
+
 def check(ok: bool, what: str) -> None:
-    print(("ok   " if ok else "FAIL ") + what)
+    now = time.monotonic()
+    print(("ok   " if ok else "FAIL ") + what + (f"  ({now - _LAST[0]:.1f} s)" if now - _LAST[0] > 3 else ""), flush=True)
+    _LAST[0] = now
     if not ok:
         FAILS.append(what)
 
@@ -183,7 +188,7 @@ def staff_prompt(t: Tmux) -> bool:
         if t.wait(lambda: "type the passphrase" in t.screen() or "please wait" in t.screen()) \
                 and "type the passphrase" in t.screen():
             return True
-        t.enter("new", "Type a number")
+        t.enter("new", "Try asking")
         return False
     return t.wait(ready)
 
@@ -206,7 +211,7 @@ def kiosk(width: int, height: int, env: dict[str, str], home: Path, idle: bool) 
         check(widest(t.screen().splitlines()[0]) <= width, f"{where}: the header fits")
         for w, h in ((40, 20), (width, height)):
             t.resize(w, h)
-            check(t.wait(lambda w=w: widest(t.screen()) == w and banner in flat(t.screen())),
+            check(t.wait(lambda w=w: w - 8 <= widest(t.screen()) <= w and banner in flat(t.screen())),
                   f"{where}: resized to {w} columns, the kiosk redraws and the crisis line is whole")
         t.show(f"{where}: after resizing to 40 columns and back")
         check(t.enter("how long does the drip take", "Quote 1") and t.wait_for("Your question"),
@@ -224,13 +229,13 @@ def kiosk(width: int, height: int, env: dict[str, str], home: Path, idle: bool) 
             t.keys(key)
             check(t.wait_for("stays open") and "EXITED" not in t.screen(), f"kiosk: {key} does not leave")
         for word in ("exit", "quit", "/quit"):
-            t.enter("new", "Type a number")
+            t.enter("new", "Try asking")
             check(t.enter(word, "stays on") and "EXITED" not in t.screen(), f"kiosk: typing {word!r} does not leave")
         t.keys("x" * 3000, literal=True)
         t.keys("Enter")
         check(t.wait_for("You asked") and "EXITED" not in t.screen() and "Your question" in t.screen(),
               "kiosk: a huge paste does not leave")
-        t.enter("new", "Type a number")
+        t.enter("new", "Try asking")
         check(t.enter("2", "Quote 1") and "You asked" in t.screen(), "kiosk: a number asks that question")
         if idle:
             check(t.enter(secret, "zebra-marmalade"), "kiosk: the patient's question is on screen")
@@ -243,7 +248,7 @@ def kiosk(width: int, height: int, env: dict[str, str], home: Path, idle: bool) 
         t.keys("Escape", "[", "2", "0", "0", "~", "a", "b", "c")
         check(typing_works(t), f"{where}: a hand-typed paste start (Esc [ 2 0 0 ~) does not lock the keys")
         t.keys("C-u")
-        t.enter("new", "Type a number")
+        t.enter("new", "Try asking")
         t.enter("/staff-exit", "type the passphrase")
         check(t.enter("wrong passphrase", "not right") and "EXITED" not in t.screen(),
               "kiosk: a wrong passphrase does not leave")
