@@ -50,7 +50,7 @@ class Tmux:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         tmux("kill-session", "-t", name)
         tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
-             f"env {exports} {cmd}; echo EXITED-$?; sleep 600", check=True)
+             f"env -u COLUMNS -u LINES {exports} {cmd}; echo EXITED-$?; sleep 600", check=True)
         tmux("set-option", "-t", name, "history-limit", "5000")
 
     def keys(self, *keys: str, literal: bool = False) -> None:
@@ -278,7 +278,7 @@ def main() -> int:
                 kiosk(w, h, env, home, idle=(w, h) == (80, 24))
         finally:
             tmux("kill-server")
-    print(f"{len(FAILS)} failed" if FAILS else "all end-to-end checks passed")
+    print(f"{len(FAILS)} failed: " + "; ".join(FAILS) if FAILS else "all end-to-end checks passed")
     return 1 if FAILS else 0
 
 
