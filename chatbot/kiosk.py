@@ -189,9 +189,11 @@ class KioskApp:
             a, b, n = self.offset + 1, min(len(self.lines), self.offset + self.page()), len(self.lines)
             paging = [f"lines {a}-{b} of {n}: PgUp/PgDn or ↑/↓ to scroll", f"lines {a}-{b} of {n}: PgUp/PgDn",
                       f"{a}-{b}/{n} PgUp/PgDn"]
-        elif not first:
+        elif not first and self.core.screen.choices:
             first = ["Type a question and press Enter, or a number to ask a suggested question.",
                      "Type a question, or a number, and press Enter.", "Type a question, then Enter."]
+        elif not first:
+            first = ["Type a question and press Enter, or 'new' to start over.", "Type a question, then Enter."]
         for f in first or [""]:
             for pg in paging or [""]:
                 text = " " + "  |  ".join(x for x in (f, pg) if x)

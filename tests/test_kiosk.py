@@ -308,3 +308,8 @@ def test_the_status_line_fits(core, width: int) -> None:
         app.redraw()
         core.clock.now += 110  # the countdown and the paging together
         assert len(app.status_text(width)) <= width and "Starting over" in app.status_text(width)
+
+
+def test_a_huge_bracketed_paste_is_capped_as_it_arrives(core) -> None:
+    app = drive(core, [("\x1b[200~" + "w" * 500_000 + "\x1b[201~\r", entered(1))])
+    assert app.input.dropped > 400_000 and core.screen.answer.status == "invalid"
