@@ -94,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="make the kiosk_admin_hash line for a staff passphrase (asked for twice)")
 
     p = sub.add_parser("eval", parents=[common], help="run scripted Q&A cases and report")
-    p.add_argument("cases", nargs="+", help="cases (.jsonl) or conversation scripts (.txt/.conv)")
+    p.add_argument("cases", nargs="*", help="cases (.jsonl) or conversation scripts (.txt/.conv)")
+    p.add_argument("--example", action="store_true", help="print a small example case file and stop")
     p.add_argument("--json", action="store_true", help="print one JSON object with the rates")
     p.add_argument("--compare", metavar="PREVIOUS.json", help="show what changed since a saved --json run")
     p.add_argument("--save", metavar="FILE", help="also write the --json result to FILE")
@@ -307,7 +308,8 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError(f"--save: folder not found: {_shown(str(target.parent))}")
         if target.is_dir():
             raise UsageError(f"--save: {_shown(args.save)} is a folder, not a file")
-    return run_eval_command(args, make_engine(args, settings), make_console(), corpus_dir)
+    engine = None if args.example or not args.cases else make_engine(args, settings)
+    return run_eval_command(args, engine, make_console(), corpus_dir)
 
 
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:

@@ -20,6 +20,53 @@ DEFAULT_DISCLAIMER = (
 )
 
 
+DEFAULT_DISCLAIMER_SHORT = "General information from articles, not medical advice."
+
+# --- crisis and emergency lines (issue 14) ----------------------------------------------------------
+LINE_ROLES = ("emergency", "crisis", "poison", "urgent")
+LINE_REACH = ("call", "text", "both")
+
+
+@dataclass(frozen=True)
+class CrisisLine:
+    """One line a patient can reach in a crisis: who, which number, and by call, text or both."""
+
+    role: str  # emergency | crisis | poison | urgent
+    name: str
+    number: str
+    reach: str = "call"  # call | text | both
+    keyword: str = ""  # a word to text, e.g. "SHOUT" for Shout's 85258
+    note: str = ""  # e.g. "free, 24 hours"
+
+
+def parse_crisis_lines(value: Any, where: object) -> tuple[CrisisLine, ...]:
+    """The ``[[crisis_lines]]`` tables of a settings file; one clear error per problem."""
+    if not isinstance(value, list) or not value:
+        raise ConfigError(f"setting 'crisis_lines' in {where} must be a list of [[crisis_lines]] tables")
+    lines = []
+    for i, item in enumerate(value, start=1):
+        label = f"crisis_lines entry {i} in {where}"
+        if not isinstance(item, dict):
+            raise ConfigError(f"{label} must be a table with role, name, number and reach")
+        unknown = set(item) - {"role", "name", "number", "reach", "keyword", "note"}
+        if unknown:
+            raise ConfigError(f"{label}: unknown key {sorted(unknown)[0]!r}")
+        if any(not isinstance(v, str) for v in item.values()):
+            raise ConfigError(f"{label}: every value must be text")
+        role, reach = item.get("role", ""), item.get("reach", "call")
+        if role not in LINE_ROLES:
+            raise ConfigError(f"{label}: role must be one of {', '.join(LINE_ROLES)}")
+        if reach not in LINE_REACH:
+            raise ConfigError(f"{label}: reach must be call, text or both")
+        if not item.get("name", "").strip() or not item.get("number", "").strip():
+            raise ConfigError(f"{label}: name and number must not be empty")
+        lines.append(CrisisLine(role, item["name"].strip(), item["number"].strip(), reach,
+                                item.get("keyword", "").strip(), item.get("note", "").strip()))
+    if not any(line.role == "emergency" for line in lines):
+        raise ConfigError(f"setting 'crisis_lines' in {where} needs a line with role = \"emergency\"")
+    return tuple(lines)
+
+
 @dataclass(frozen=True)
 class Settings:
     clinic_name: str = "Ketamine Pain Care"
@@ -59,6 +106,12 @@ class Settings:
     kiosk_countdown: float = 15.0
     kiosk_admin_command: str = "/staff-exit"
     kiosk_admin_hash: str = ""
+    # --- what the patient sees: crisis lines and the short disclaimer (added for issue 14) --------
+    # Every crisis and emergency line as name, number and how to reach it; empty = the four fields
+    # above (emergency_number, crisis_line, crisis_line_name, poison_control) with US wording.
+    crisis_lines: tuple[CrisisLine, ...] = ()
+    # one line after each answer; the full `disclaimer` is shown at the start and in /about
+    disclaimer_short: str = DEFAULT_DISCLAIMER_SHORT
 
     def cache_key(self) -> str:
         """The settings that change how the index is built."""
@@ -187,9 +240,12 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
             found.append(f"unknown setting {key!r} in {cfg}")
             continue
         try:
+            if key == "crisis_lines":
+                values[key] = parse_crisis_lines(value, cfg)
+                continue
             values[key] = _coerce(key, value, known[key])
         except ConfigError as exc:
-            found.append(f"{cfg}: {exc}")
+            found.append(f"{cfg}: {exc}" if str(cfg) not in str(exc) else str(exc))
     if found:
         raise ConfigError("\n".join(found))
     for key in ("corpus", "vocabulary", "safety_rules", "cleaning_rules", "cache_dir"):

@@ -145,6 +145,11 @@ class Background:
             return
         self._thread = threading.Thread(target=self._load, args=(kb, cache_folder), name="semantic-model", daemon=True)
         self._thread.start()
+        # a process that ends while onnxruntime is still starting up on this thread would abort in
+        # its C++ code: let the loading finish first (the answer has been printed already)
+        import atexit
+
+        atexit.register(self._thread.join, LOAD_TIMEOUT)
 
     def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
         try:

@@ -9,16 +9,18 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
+from chatbot.crisis import message_values
 from chatbot.dense import Background
 from chatbot.knowledge import KnowledgeBase
 from chatbot.models import Answer, Hit, Notice
 from chatbot.ranking import RankingModel, candidates
 from chatbot.safety import Safety, SafetyResult, Verdict
+from chatbot.suggest import related
 
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
 
@@ -90,12 +92,7 @@ class Engine:
             else:
                 semantic = Background(kb, folder, enabled=self.settings.semantic)
         self.semantic = semantic
-        s = self.settings
-        self.values = {
-            "emergency_number": s.emergency_number, "crisis_line": s.crisis_line,
-            "crisis_line_name": s.crisis_line_name, "poison_control": s.poison_control,
-            "clinic_name": s.clinic_name, "staff_hint": s.staff_hint,
-        }
+        self.values = message_values(self.settings)  # every number and "call"/"text" from settings
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
         self._suggestion_terms: dict[str, frozenset[str]] | None = None
@@ -219,11 +216,11 @@ class Engine:
         notices = crisis + self._notices(check)
         if check.smalltalk and not check.soft_smalltalk:
             return self._smalltalk(question, check.smalltalk, notices)
-        if verdict.out_of_scope:
+        r = self.best_retrieval(question)
+        if verdict.out_of_scope and not self.confident(r):  # the clinic's own articles win when they answer
             notices += (Notice("out_of_scope", self.message(verdict.out_of_scope)),)
             return Answer(question, "no_answer", disclaimer, notices=notices,
                           message=self.message(verdict.out_of_scope), suggestions=self.suggestions()[:3])
-        r = self.best_retrieval(question)
         if check.smalltalk and not self.confident(r):
             return self._smalltalk(question, check.smalltalk, notices)
         if not self.confident(r):
@@ -231,9 +228,11 @@ class Engine:
                           suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence,
                           search=self.search_mode)
         shown, more = self._select(r)
-        return Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
-                      suggestions=self._related(r.terms, shown, more), terms=r.terms,
-                      confidence=r.confidence, search=self.search_mode)
+        answer = Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
+                        suggestions=self._related(r.terms, shown, more), terms=r.terms,
+                        confidence=r.confidence, search=self.search_mode)
+        # never the question just answered or one equivalent to it, no near-duplicates
+        return replace(answer, suggestions=related(self, answer, answer.suggestions))
 
     def _smalltalk(self, question: str, kind: str, notices: tuple[Notice, ...]) -> Answer:
         return Answer(question, "smalltalk", self.settings.disclaimer, notices=notices, message=self.message(kind),

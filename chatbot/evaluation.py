@@ -1,7 +1,9 @@
 """`chatbot eval`: scripted Q&A testing for clinic staff.
 
-Case files (``.jsonl``, the format of ../shared/eval/public.jsonl) are scored with the referee's rules
-(``scoring.py``). Conversation scripts (``.conv``) check multi-turn flows:
+Case files (``.jsonl``, one JSON object a line, documented in docs/eval-cases.md) are scored with
+the referee's rules (``scoring.py``); a line that is not a valid case stops the run with its file and
+line (exit 2). ``chatbot eval --example`` prints a small case file to start from. Conversation
+scripts (``.conv``) check multi-turn flows:
 
     # a comment
     > how long does the drip take
@@ -34,12 +36,13 @@ from rich.text import Text
 from chatbot.engine import Engine
 from chatbot.errors import UsageError
 from chatbot.models import Answer, Hit
-from chatbot.scoring import Score, score
+from chatbot.scoring import KINDS, Score, score
 
 RATE_FLAGS = {"hit1": "hit@1", "hit3": "hit@3", "mrr": "mrr", "abstain": "abstain",
               "emergency": "emergency_recall", "advice": "advice", "smalltalk": "smalltalk",
               "conversations": "conversations"}
 MORE = {"/more", "more", "tell me more"}
+EXAMPLE = "example-cases.jsonl"
 
 
 @dataclass
@@ -143,7 +146,25 @@ def _read_input(path: Path, what: str) -> str:
         raise UsageError(clean_line(str(exc))) from None
 
 
+def _case_problem(case: Any) -> str:
+    """What is wrong with one parsed case line, or '' if nothing."""
+    if not isinstance(case, dict):
+        return "a case must be a JSON object"
+    kind, question, gold = case.get("kind"), case.get("question"), case.get("gold")
+    if kind not in KINDS:
+        return f"unknown kind {kind!r} (expected one of {', '.join(KINDS)})"
+    if not isinstance(question, str) or not question.strip():
+        return "'question' must be non-empty text"
+    if gold is not None and not (isinstance(gold, list) and all(isinstance(g, str) and g.strip() for g in gold)):
+        return "'gold' must be a list of phrases (or null)"
+    if kind == "answer" and not gold:
+        return "an 'answer' case needs 'gold': phrases, one of which the right passage contains"
+    return ""
+
+
 def read_cases(path: Path) -> list[dict[str, Any]]:
+    """Every case of a ``.jsonl`` file; any problem is one error naming the file and line (exit 2), so
+    a release check never passes on cases it silently skipped."""
     cases = []
     lines = _read_input(path, "cases file").splitlines()
     for no, line in enumerate(lines, start=1):
@@ -151,13 +172,23 @@ def read_cases(path: Path) -> list[dict[str, Any]]:
             continue
         try:
             case = json.loads(line)
-            if not isinstance(case, dict) or "question" not in case or "kind" not in case:
-                raise ValueError("needs 'kind' and 'question'")
         except ValueError as exc:
-            raise UsageError(f"{path}:{no}: not a valid case ({exc})") from None
+            raise UsageError(f"{path}:{no}: not valid JSON ({exc})") from None
+        problem = _case_problem(case)
+        if problem:
+            raise UsageError(f"{path}:{no}: {problem}")
         case.setdefault("id", f"{path.stem}:{no}")
         cases.append(case)
+    if not cases:
+        raise UsageError(f"{path}:1: no cases in the file (one JSON object a line)")
     return cases
+
+
+def example_cases() -> str:
+    """The small example case file installed with the package (``chatbot eval --example``)."""
+    from importlib.resources import files
+
+    return files("chatbot.data").joinpath(EXAMPLE).read_text(encoding="utf-8")
 
 
 def _clean(x: float) -> float | None:
@@ -230,7 +261,17 @@ def print_report(console: Any, result: Score | None, turns: list[TurnResult], da
                                    style="red"))
 
 
-def run_eval_command(args: argparse.Namespace, engine: Engine, console: Any, corpus_dir: Path) -> int:
+def run_eval_command(args: argparse.Namespace, engine: Engine | None, console: Any, corpus_dir: Path) -> int:
+    if getattr(args, "example", False):
+        import sys
+
+        sys.stdout.write(example_cases())
+        return 0
+    if not args.cases:
+        raise UsageError("eval needs one or more case files (.jsonl) or conversation scripts; "
+                         "`chatbot eval --example > my-cases.jsonl` writes an example")
+    if engine is None:
+        raise UsageError("eval needs an engine")
     cases: list[dict[str, Any]] = []
     turns: list[TurnResult] = []
     for name in args.cases:

@@ -6,6 +6,9 @@ Nothing a patient types is kept beyond the current screen: no history, no log, n
 
 from __future__ import annotations
 
+import math
+import os
+import re
 import time
 import traceback
 from collections.abc import Callable
@@ -15,12 +18,37 @@ from pathlib import Path
 from chatbot.adminpass import check
 from chatbot.config import Settings
 from chatbot.engine import Engine
+from chatbot.errors import UsageError
 from chatbot.models import Answer, Hit
+from chatbot.render import MORE_PAGE, further_hits
+from chatbot.suggest import Rotation, pool
 
 NEW_PATIENT = {"new", "new patient", "/new", "start over", "restart", "reset", "clear", "home", "menu"}
 LEAVE_WORDS = {"exit", "quit", "/quit", "/exit", "bye", "logout", "log out", "close", "q", ":q", ":wq"}
 MORE_WORDS = {"/more", "more", "tell me more"}
-MAX_INPUT = 300
+INPUT_MARGIN = 200  # the input keeps this much beyond the engine's limit, so that it is all safety-checked
+MIN_TIMEOUT, MAX_TIMEOUT = 10.0, 86_400.0
+ADMIN_DELAY_CAP = 300.0  # the longest wait after wrong staff passphrases, in seconds
+NUMBER = re.compile(r"[0-9]{1,4}")  # ASCII digits only: '²' and '①' are not numbers to int()
+
+
+def input_limit(settings: Settings) -> int:
+    """How many characters the kiosk's input keeps: the engine's limit plus a margin. The whole of it
+    goes to the engine, which safety-checks it before saying it is too long."""
+    return settings.max_question_chars + INPUT_MARGIN
+
+
+def check_timeout(seconds: float, what: str = "the kiosk idle time-out") -> float:
+    """A finite number of seconds from 10 s to one day, else a one-line error."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not math.isfinite(seconds) \
+            or not MIN_TIMEOUT <= seconds <= MAX_TIMEOUT:
+        raise UsageError(f"{what} must be a number of seconds from {MIN_TIMEOUT:.0f} to {MAX_TIMEOUT:.0f} (one day)")
+    return float(seconds)
+
+
+def admin_delay(failures: int) -> float:
+    """Seconds to wait before the next passphrase attempt: 0, then 2, 4, 8 … up to five minutes."""
+    return 0.0 if failures <= 0 else min(ADMIN_DELAY_CAP, 2.0 ** failures)
 
 
 @dataclass
@@ -32,6 +60,8 @@ class Screen:
     text: str = ""
     first_number: int = 1
     hits: tuple[Hit, ...] = ()
+    choices: tuple[str, ...] = ()  # the numbered questions on this screen: what typing a number asks
+    more_left: bool = False
 
 
 class KioskCore:
@@ -39,16 +69,24 @@ class KioskCore:
                  clock: Callable[[], float] = time.monotonic, error_log: Path | None = None) -> None:
         self.engine = engine
         self.settings = settings
-        self.idle_timeout = idle_timeout
-        self.countdown = min(settings.kiosk_countdown, idle_timeout)
+        self.idle_timeout = check_timeout(idle_timeout)
+        countdown = settings.kiosk_countdown
+        if isinstance(countdown, bool) or not isinstance(countdown, int | float) or not math.isfinite(countdown) \
+                or countdown < 0:
+            raise UsageError("kiosk_countdown must be a finite number of seconds, 0 or more")
+        self.countdown = min(float(countdown), self.idle_timeout)
         self.clock = clock
         self.error_log = error_log
-        self.suggestions = list(engine.suggestions())[:5]
-        self.screen = Screen("welcome")
+        self.limit = input_limit(settings)
+        self.rotation = Rotation(engine, n=3)
+        self.suggestions = [c.question for c in pool(engine)][:5]
+        self.hint = ""  # one line for the status bar, e.g. "Please type a number from 1 to 3."
         self.last_activity = clock()
         self.exit_requested = False
         self.failed_admin = 0
+        self.admin_locked_until = 0.0
         self._more_shown = 0
+        self.screen = self._welcome()
 
     # -- activity and time-out ----------------------------------------------------------------
     def touch(self) -> None:
@@ -60,31 +98,40 @@ class KioskCore:
     def at_rest(self) -> bool:
         return self.screen.kind == "welcome"
 
-    def tick(self) -> bool:
-        """Called often; returns True when the time-out has just wiped the conversation."""
-        if self.at_rest() or self.idle_remaining() > 0:
+    def tick(self, pending: bool = False) -> bool:
+        """Called often; returns True when the time-out has just wiped the conversation. ``pending``:
+        text typed (or a paste begun) but not sent, which times out on the welcome screen too."""
+        if (self.at_rest() and not pending) or self.idle_remaining() > 0:
             return False
         self.reset()
         return True
 
+    def _welcome(self) -> Screen:
+        return Screen("welcome", choices=tuple(self.suggestions))
+
     def reset(self) -> None:
-        self.screen = Screen("welcome")
+        self.screen = self._welcome()
+        self.rotation = Rotation(self.engine, n=3)  # a new patient: nothing carried over
         self._more_shown = 0
+        self.hint = ""
         self.touch()
+
+    def recover(self, exc: BaseException) -> None:
+        """After an unexpected error anywhere: log where (never what was typed), back to the welcome."""
+        self.log_error(exc)
+        self.reset()
 
     # -- input -----------------------------------------------------------------------------------
     def submit(self, line: str) -> str:
         """Act on one submitted line; returns what happened (for the screen and the tests)."""
         self.touch()
+        self.hint = ""
         if self.screen.kind == "admin":
             return self._passphrase(line)
         text = line.strip()
         command = " ".join(text.lower().split()).rstrip(".!?")
         if not text:
             return "ignored"
-        if len(line) > MAX_INPUT:
-            self.screen = Screen("message", text=f"Please keep questions under {MAX_INPUT} characters.")
-            return "too_long"
         if command in NEW_PATIENT:
             self.reset()
             return "reset"
@@ -92,6 +139,11 @@ class KioskCore:
             if not self.settings.kiosk_admin_hash:
                 self.screen = Screen("message", text="Staff exit is not configured on this terminal.")
                 return "admin_unavailable"
+            wait = self.admin_locked_until - self.clock()
+            if wait > 0:
+                self.screen = Screen("message", text=f"Staff exit: please wait {math.ceil(wait)} s before "
+                                                     "trying the passphrase again.")
+                return "admin_wait"
             self.screen = Screen("admin")
             return "admin_prompt"
         if command in LEAVE_WORDS:
@@ -100,28 +152,37 @@ class KioskCore:
             return "blocked"
         if command in MORE_WORDS:
             return self._more()
-        if command.isdigit() and 1 <= int(command) <= len(self.suggestions):
-            text = self.suggestions[int(command) - 1]
+        if NUMBER.fullmatch(command):
+            choices = self.screen.choices
+            if not choices:
+                self.hint = "No numbered list here: type your question in words."
+                return "bad_number"
+            if not 1 <= int(command) <= len(choices):
+                self.hint = f"Please type a number from 1 to {len(choices)}."
+                return "bad_number"
+            text = choices[int(command) - 1]
         try:
-            answer = self.engine.ask(text)
+            answer = self.engine.ask(text)  # the whole text: the engine safety-checks it before any limit
+            picked = self.rotation.pick(answer) if answer.status in ("answered", "no_answer") else ()
         except Exception as exc:  # never let one question take the kiosk down
-            self.log_error(exc)
-            self.reset()
+            self.recover(exc)
             return "error"
-        self.screen = Screen("answer", answer=answer)
+        self.screen = Screen("answer", answer=answer, choices=picked)
         self._more_shown = 0
         return answer.status
 
     def _more(self) -> str:
         last = self.screen.answer
-        batch = last.more_page(self._more_shown) if last is not None else ()
+        further = further_hits(last) if last is not None else ()
+        batch = further[self._more_shown:self._more_shown + MORE_PAGE]
         if last is None or not batch:
             self.screen = Screen("message", text="There is nothing more to show. Ask another question, "
                                                  "or type 'new' to start over.")
             return "no_more"
-        first = len(last.hits) + self._more_shown + 1
+        first = 2 + self._more_shown
         self._more_shown += len(batch)
-        self.screen = Screen("more", answer=last, first_number=first, hits=batch)
+        self.screen = Screen("more", answer=last, first_number=first, hits=batch,
+                             more_left=self._more_shown < len(further))
         return "more"
 
     def _passphrase(self, line: str) -> str:
@@ -130,7 +191,10 @@ class KioskCore:
             self.screen = Screen("message", text="Staff exit.")
             return "admin_exit"
         self.failed_admin += 1
-        self.screen = Screen("message", text="That passphrase is not right.")
+        wait = admin_delay(self.failed_admin)
+        self.admin_locked_until = self.clock() + wait
+        self.screen = Screen("message", text=f"That passphrase is not right. The next try is possible in "
+                                             f"{math.ceil(wait)} s.")
         return "admin_denied"
 
     def log_error(self, exc: BaseException) -> None:
@@ -140,8 +204,9 @@ class KioskCore:
         frames = traceback.extract_tb(exc.__traceback__)
         where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(frames))
         try:
-            self.error_log.parent.mkdir(parents=True, exist_ok=True)
-            with self.error_log.open("a", encoding="utf-8") as fh:
+            self.error_log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(self.error_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {type(exc).__name__} at {where}\n")
         except OSError:
             pass

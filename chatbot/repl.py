@@ -14,15 +14,18 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.auto_suggest import AutoSuggest, Suggestion
 from prompt_toolkit.completion import WordCompleter
 from prompt_toolkit.document import Document
-from prompt_toolkit.history import FileHistory, History, InMemoryHistory
+from prompt_toolkit.history import History, InMemoryHistory
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from chatbot.config import Settings
+from chatbot.crisis import banner
 from chatbot.engine import Engine
+from chatbot.history import PrivateHistory
 from chatbot.models import Answer
-from chatbot.render import answer_renderable, welcome_renderable
+from chatbot.render import MORE_PAGE, answer_renderable, further_hits, welcome_renderable
+from chatbot.suggest import Rotation
 
 HELP = """Type a question in your own words and press Enter.
   /more     further passages for the last question (or type "tell me more")
@@ -33,7 +36,7 @@ HELP = """Type a question in your own words and press Enter.
 
 MORE_WORDS = {"/more", "more", "tell me more", "more please", "show more", "anything else", "go on"}
 QUIT_WORDS = {"/quit", "/exit", "/bye", "/q"}
-PAGE = 3
+PAGE = MORE_PAGE
 
 
 class QuestionSuggest(AutoSuggest):
@@ -61,11 +64,17 @@ class ChatState:
     last: Answer | None = None
     shown_more: int = 0
     unanswered: list[str] = field(default_factory=list)
+    rotation: Rotation | None = None
 
 
 def emergency_line(settings: Settings) -> str:
-    return (f"If you are in danger or thinking of harming yourself, call {settings.emergency_number} "
-            f"or call or text {settings.crisis_line} now.")
+    """The crisis sentence of the welcome, built from the configured lines."""
+    return banner(settings)
+
+
+def got_emergency(answer: Answer | None) -> bool:
+    """Did this answer lead with a crisis message? Such a message is never written to history."""
+    return answer is not None and (answer.status == "emergency" or any(n.kind == "emergency" for n in answer.notices))
 
 
 def sources_table(engine: Engine) -> Table:
@@ -77,12 +86,17 @@ def sources_table(engine: Engine) -> Table:
     return table
 
 
-def about_text(settings: Settings) -> Text:
+def about_text(settings: Settings, engine: Engine | None = None) -> Text:
+    search = ""
+    if engine is not None:
+        problem = engine.search_problem
+        search = ("Search: keywords and meaning (sentence model all-MiniLM-L6-v2).\n" if problem is None
+                  else f"Search: keywords only ({problem}).\n")
     return Text(
         f"{settings.clinic_name} FAQ chatbot. It answers only by quoting the clinic's articles, shows "
         "where each quote comes from, and never writes medical advice of its own. It does not know "
         "your medical history: for decisions about your own treatment, ask your clinician.\n"
-        + settings.disclaimer
+        + search + settings.disclaimer
     )
 
 
@@ -102,45 +116,50 @@ def handle_line(line: str, engine: Engine, settings: Settings, console: Console,
         console.print(sources_table(engine))
         return True
     if command == "/about":
-        console.print(about_text(settings))
+        console.print(about_text(settings, engine))
         return True
     if command in MORE_WORDS:
-        show_more(engine, console, state)
+        show_more(engine, console, state, settings.disclaimer_short)
         return True
     if text.startswith("/"):
         console.print(Text(f"Unknown command {text.split()[0]!r}. Type /help for the commands."))
         return True
     answer = engine.ask(text)
     state.last, state.shown_more = answer, 0
-    console.print(answer_renderable(answer, engine.highlights))
+    if state.rotation is None:
+        state.rotation = Rotation(engine)
+    picked = state.rotation.pick(answer) if answer.status in ("answered", "no_answer") else None
+    console.print(answer_renderable(answer, engine.highlights, suggestions=picked,
+                                    disclaimer=settings.disclaimer_short))
     if answer.status == "no_answer" and record is not None:
         record(answer.question)
     return True
 
 
-def show_more(engine: Engine, console: Console, state: ChatState) -> None:
+def show_more(engine: Engine, console: Console, state: ChatState, disclaimer: str | None = None) -> None:
     last = state.last
     if last is None or last.status != "answered":
         console.print(Text("Ask a question first; /more then shows further passages for it."))
         return
-    batch = last.more_page(state.shown_more, PAGE)
+    further = further_hits(last)
+    batch = further[state.shown_more:state.shown_more + PAGE]
     if not batch:
         console.print(Text("There are no further passages for that question."))
         return
-    first = len(last.hits) + state.shown_more + 1
+    first = 2 + state.shown_more
     state.shown_more += len(batch)
-    console.print(answer_renderable(last, engine.highlights, hits=batch, first_number=first))
+    console.print(answer_renderable(last, engine.highlights, hits=batch, first_number=first, suggestions=(),
+                                    disclaimer=disclaimer, more_left=state.shown_more < len(further)))
 
 
 def make_history(enabled: bool) -> History:
+    """The chat's input history: a 0600 file in a 0700 folder, or memory only."""
     if not enabled:
         return InMemoryHistory()
     from chatbot.locations import state_dir
 
     try:
-        folder = state_dir()
-        folder.mkdir(parents=True, exist_ok=True)
-        return FileHistory(str(folder / "history"))
+        return PrivateHistory(state_dir() / "history")
     except OSError:
         return InMemoryHistory()
 
@@ -148,21 +167,25 @@ def make_history(enabled: bool) -> History:
 def run_chat(engine: Engine, settings: Settings, console: Console, history: bool = True,
              input: Any = None, output: Any = None, debug: bool = False) -> int:
     suggestions = list(engine.suggestions())
-    console.print(welcome_renderable(settings.clinic_name, settings.disclaimer, suggestions[:5],
+    rotation = Rotation(engine)
+    state = ChatState(rotation=rotation)
+    console.print(welcome_renderable(settings.clinic_name, settings.disclaimer, rotation.pick(),
                                      emergency_line(settings), extra="Type /help for commands, /quit to leave."))
+    store = make_history(history)
     session: PromptSession[str] = PromptSession(
-        history=make_history(history),
+        history=store,
         auto_suggest=QuestionSuggest(suggestions),
         completer=WordCompleter(suggestions, ignore_case=True, sentence=True, match_middle=True),
         complete_while_typing=False,
         input=input, output=output,
     )
-    state = ChatState()
     record = None
     if settings.record_unanswered:
+        from functools import partial
+
         from chatbot.review import record_unanswered
 
-        record = record_unanswered
+        record = partial(record_unanswered, retention_days=settings.unanswered_retention_days)
     while True:
         try:
             line = session.prompt("ask › ")
@@ -171,7 +194,11 @@ def run_chat(engine: Engine, settings: Settings, console: Console, history: bool
         except EOFError:
             break
         try:
-            if not handle_line(line, engine, settings, console, state, record):
+            before = state.last
+            going_on = handle_line(line, engine, settings, console, state, record)
+            if isinstance(store, PrivateHistory) and not (state.last is not before and got_emergency(state.last)):
+                store.keep(line)
+            if not going_on:
                 break
         except KeyboardInterrupt:
             console.print(Text("(stopped)", style="dim"))
@@ -179,5 +206,5 @@ def run_chat(engine: Engine, settings: Settings, console: Console, history: bool
             console.print(Text("Sorry, something went wrong with that question. Please try again.", style="red"))
             if debug:
                 console.print(Text(traceback.format_exc()))
-    console.print(Text("Take care. " + settings.disclaimer, style="dim"))
+    console.print(Text("Take care. " + settings.disclaimer_short, style="dim"))
     return 0

@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """End-to-end check of the chat and the kiosk in a real terminal (tmux), as a patient would use them.
 
-    python scripts/e2e_tmux.py            # both sizes, chat and kiosk
+    python scripts/e2e_tmux.py            # 80x24, 60x20 and 120x40, chat and kiosk
+    python scripts/e2e_tmux.py --show     # also print each screen, to look at it as a patient would
 Prints each check and exits non-zero if any fails. Needs tmux. Runs with a temporary HOME, so it
-can also check that nothing a kiosk patient typed reaches the disk.
+can also check that nothing a kiosk patient typed reaches the disk. At every size: when an answer
+has finished, the best quote's first line and its source are on screen; the crisis line is whole
+(wrapped, never cut); the kiosk redraws when its window is resized.
 """
 
 from __future__ import annotations
@@ -19,10 +22,16 @@ from pathlib import Path
 
 PY = sys.executable
 FAILS: list[str] = []
+SHOW = "--show" in sys.argv
+
+
+_LAST = [time.monotonic()]
 
 
 def check(ok: bool, what: str) -> None:
-    print(("ok   " if ok else "FAIL ") + what)
+    now = time.monotonic()
+    print(("ok   " if ok else "FAIL ") + what + (f"  ({now - _LAST[0]:.1f} s)" if now - _LAST[0] > 3 else ""), flush=True)
+    _LAST[0] = now
     if not ok:
         FAILS.append(what)
 
@@ -41,7 +50,7 @@ class Tmux:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         tmux("kill-session", "-t", name)
         tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
-             f"env {exports} {cmd}; echo EXITED-$?; sleep 600", check=True)
+             f"env -u COLUMNS -u LINES {exports} {cmd}; echo EXITED-$?; sleep 600", check=True)
         tmux("set-option", "-t", name, "history-limit", "5000")
 
     def keys(self, *keys: str, literal: bool = False) -> None:
@@ -78,25 +87,68 @@ class Tmux:
         self.keys("Enter")
         return self.wait_for(expect, seconds)
 
+    def resize(self, width: int, height: int) -> None:
+        tmux("resize-window", "-t", self.name, "-x", str(width), "-y", str(height), check=True)
+
+    def show(self, title: str) -> None:
+        if SHOW:
+            print(f"--- {title} ---\n{self.screen()}")
+
     def kill(self) -> None:
         tmux("kill-session", "-t", self.name)
 
 
 def flat(s: str) -> str:
-    return " ".join(s.replace("│", " ").split())
+    return " ".join(s.replace("│", " ").replace("┃", " ").split())
+
+
+def widest(s: str) -> int:
+    return max((len(line.rstrip()) for line in s.splitlines()), default=0)
+
+
+def best_quote(question: str) -> tuple[str, str]:
+    """The first words of the best passage for ``question``, and the start of its source line."""
+    from chatbot.config import Settings
+    from chatbot.engine import Engine
+    from chatbot.knowledge import open_knowledge
+    from chatbot.render import source_words
+
+    settings = Settings()
+    hit = Engine(open_knowledge(None, settings), settings).ask(question).hits[0]
+    return " ".join(hit.passage.text.split()[:5]), " ".join(source_words(hit.passage.source).split()[:4])
+
+
+def crisis_banner() -> str:
+    from chatbot.config import Settings
+    from chatbot.crisis import banner
+
+    return banner(Settings())
+
+
+def quote_and_source_on_screen(t: Tmux, question: str, where: str) -> None:
+    first, source = best_quote(question)
+    screen = flat(t.screen())
+    check(first in screen and f"Quote 1 · from {source}" in screen,
+          f"{where}: the best quote's first line and its source are on screen when the answer finishes")
 
 
 def chat(width: int, height: int, env: dict[str, str]) -> None:
     t = Tmux(f"chat{width}", f"{PY} -m chatbot --no-history", width, height, env)
+    where = f"chat {width}x{height}"
     try:
-        check(t.wait_for("ask ›"), f"chat {width}x{height}: welcome and prompt shown")
-        s = t.screen()
-        check("Welcome to" in s and "not medical advice" in flat(s), "chat: welcome has the disclaimer")
-        check(t.submit("how long does the drip take"), "chat: an answer, then the prompt again")
-        check("40 minutes to 1 hour" in flat(t.scrollback()), "chat: answer quoted")
-        check("Source:" in t.scrollback(), "chat: source shown")
+        check(t.wait_for("ask ›"), f"{where}: welcome and prompt shown")
+        s = t.scrollback()
+        check("Welcome to" in s and "not medical advice" in flat(s), f"{where}: welcome has the disclaimer")
+        check(crisis_banner() in flat(s) and widest(s) <= width, f"{where}: the crisis line is whole, not cut")
+        check(t.submit("how long does the drip take"), f"{where}: an answer, then the prompt again")
+        t.show(f"{where}: an answer")
+        check("40 minutes to 1 hour" in flat(t.scrollback()), f"{where}: answer quoted")
+        quote_and_source_on_screen(t, "how long does the drip take", where)
+        check("corpus/" not in t.scrollback() and "not stated" not in t.scrollback(),
+              f"{where}: no file names or 'not stated' in an answer")
         t.submit("/more")
-        check("Quote 4" in t.scrollback(), "chat: /more shows further passages")
+        t.submit("/more")
+        check("Quote 4" in t.scrollback(), f"{where}: /more shows further passages")
         t.submit("/sources")
         check("Articles I quote from" in t.scrollback(), "chat: /sources")
         t.submit("can i drive home after my infusion")
@@ -106,11 +158,13 @@ def chat(width: int, height: int, env: dict[str, str]) -> None:
         t.keys("half typed", literal=True)
         check(t.wait(lambda: "half typed" in t.screen()), "chat: typing shows on the prompt line")
         t.keys("C-c")
-        check(t.wait(lambda: "half typed" not in t.screen().splitlines()[-1]), "chat: Ctrl-C cleared the line")
+        check(t.wait(lambda: t.screen().rstrip().splitlines()[-1].strip() == "ask ›"), "chat: Ctrl-C cleared the line")
         t.submit("what is ketamine")
         check("dissociative anesthetic" in flat(t.scrollback()), "chat: Ctrl-C cleared the line and chat goes on")
         t.submit("I want to end it all")
+        t.show(f"{where}: an emergency")
         check("Get help now" in t.scrollback() and "988" in t.scrollback(), "chat: emergency shown")
+        check("Get help now" in t.screen() and "988" in flat(t.screen()), f"{where}: the crisis reply is on screen")
         t.keys("/quit", literal=True)
         t.keys("Enter")
         check(t.wait_for("EXITED-0"), "chat: /quit leaves cleanly")
@@ -119,7 +173,27 @@ def chat(width: int, height: int, env: dict[str, str]) -> None:
         t.kill()
 
 
-def kiosk(width: int, height: int, env: dict[str, str], home: Path) -> None:
+def typing_works(t: Tmux) -> bool:
+    """Type a letter until it shows on the input line (a stuck paste would swallow it for ever)."""
+    def attempt() -> bool:
+        t.keys("q", literal=True)
+        return t.wait(lambda: "› q" in t.screen(), seconds=0.5)
+    return t.wait(attempt)
+
+
+def staff_prompt(t: Tmux) -> bool:
+    """Ask for the staff passphrase until the growing delay after a wrong one has passed."""
+    def ready() -> bool:
+        t.enter("/staff-exit", "")
+        if t.wait(lambda: "type the passphrase" in t.screen() or "please wait" in t.screen()) \
+                and "type the passphrase" in t.screen():
+            return True
+        t.enter("new", "Try asking")
+        return False
+    return t.wait(ready)
+
+
+def kiosk(width: int, height: int, env: dict[str, str], home: Path, idle: bool) -> None:
     from chatbot.adminpass import make_hash
 
     cfg = home / "kiosk.toml"
@@ -127,29 +201,59 @@ def kiosk(width: int, height: int, env: dict[str, str], home: Path) -> None:
                    "kiosk_idle_timeout = 10\nkiosk_countdown = 4\n", encoding="utf-8")
     t = Tmux(f"kiosk{width}", f"{PY} -m chatbot --config {cfg} kiosk", width, height, env)
     secret = "zebra-marmalade my private question"
+    where = f"kiosk {width}x{height}"
+    banner = crisis_banner()
     try:
-        check(t.wait_for("Your question"), f"kiosk {width}x{height}: welcome shown")
+        check(t.wait_for("Your question"), f"{where}: welcome shown")
+        t.show(f"{where}: welcome")
         check("1." in t.screen() and "not medical advice" in flat(t.screen()), "kiosk: numbered questions, disclaimer")
+        check(banner in flat(t.screen()), f"{where}: the crisis line is whole, not cut")
+        check(widest(t.screen().splitlines()[0]) <= width, f"{where}: the header fits")
+        for w, h in ((40, 20), (width, height)):
+            t.resize(w, h)
+            check(t.wait(lambda w=w: w - 8 <= widest(t.screen()) <= w and banner in flat(t.screen())),
+                  f"{where}: resized to {w} columns, the kiosk redraws and the crisis line is whole")
+        t.show(f"{where}: after resizing to 40 columns and back")
+        check(t.enter("how long does the drip take", "Quote 1") and t.wait_for("Your question"),
+              f"{where}: an answer")
+        t.show(f"{where}: an answer")
+        quote_and_source_on_screen(t, "how long does the drip take", where)
+        check("type more" in t.screen() and "/more" not in t.screen(), f"{where}: 'more', not '/more'")
+        listed = [line.strip()[3:].strip(" │") for line in t.screen().splitlines() if line.strip().startswith("1. ")]
+        check(bool(listed) and t.enter("1", f"You asked: {listed[0][:20]}"),
+              f"{where}: a number asks the question of that number on screen")
+        check(t.enter("9", "type a number from 1 to"), f"{where}: an out-of-range number gets 'type a number from 1 to N'")
+        check(t.enter("²", "Your question") and "Traceback" not in t.screen() and "ENTER" not in t.screen(),
+              f"{where}: '²' then Enter: no traceback")
         for key in ("C-c", "C-d", "C-z", "C-\\", "Escape"):
             t.keys(key)
             check(t.wait_for("stays open") and "EXITED" not in t.screen(), f"kiosk: {key} does not leave")
         for word in ("exit", "quit", "/quit"):
-            t.enter("new", "Type a number")
+            t.enter("new", "Try asking")
             check(t.enter(word, "stays on") and "EXITED" not in t.screen(), f"kiosk: typing {word!r} does not leave")
         t.keys("x" * 3000, literal=True)
         t.keys("Enter")
         check(t.wait_for("You asked") and "EXITED" not in t.screen() and "Your question" in t.screen(),
               "kiosk: a huge paste does not leave")
+        t.enter("new", "Try asking")
         check(t.enter("2", "Quote 1") and "You asked" in t.screen(), "kiosk: a number asks that question")
-        check("PgUp" in t.screen() or height >= 40, "kiosk: long answer offers paging")
-        check(t.enter(secret, "zebra-marmalade"), "kiosk: the patient's question is on screen")
-        check(t.wait_for("Starting over"), "kiosk: countdown visible before the time-out")
-        check(t.wait_for("Welcome to"), "kiosk: welcome back after the time-out")
-        check("zebra-marmalade" not in t.scrollback(), "kiosk: question gone from screen and scrollback")
+        if idle:
+            check(t.enter(secret, "zebra-marmalade"), "kiosk: the patient's question is on screen")
+            t.keys("unsent words", literal=True)
+            check(t.wait(lambda: "unsent words" in t.screen()), "kiosk: text typed but not sent shows")
+            check(t.wait_for("Starting over"), "kiosk: countdown visible before the time-out")
+            check(t.wait_for("Welcome to"), "kiosk: welcome back after the time-out")
+            check("zebra-marmalade" not in t.scrollback(), "kiosk: question gone from screen and scrollback")
+            check("unsent words" not in t.scrollback(), "kiosk: unsent text cleared at the time-out")
+        t.keys("Escape", "[", "2", "0", "0", "~", "a", "b", "c")
+        check(typing_works(t), f"{where}: a hand-typed paste start (Esc [ 2 0 0 ~) does not lock the keys")
+        t.keys("C-u")
+        t.enter("new", "Try asking")
         t.enter("/staff-exit", "type the passphrase")
         check(t.enter("wrong passphrase", "not right") and "EXITED" not in t.screen(),
               "kiosk: a wrong passphrase does not leave")
-        t.enter("/staff-exit", "type the passphrase")
+        check(t.enter("/staff-exit", "please wait"), "kiosk: a wait before the next passphrase")
+        check(staff_prompt(t), "kiosk: the passphrase prompt after the wait")
         check(t.enter("staff pass 42", "EXITED-0"), "kiosk: the staff passphrase leaves")
         leaked = [str(p) for p in home.rglob("*") if p.is_file() and b"zebra-marmalade" in p.read_bytes()]
         check(not leaked, f"kiosk: nothing the patient typed is on disk {leaked}")
@@ -166,15 +270,15 @@ def main() -> int:
         env = {"HOME": tmp, "XDG_CACHE_HOME": f"{tmp}/cache", "XDG_STATE_HOME": f"{tmp}/state",
                "XDG_CONFIG_HOME": f"{tmp}/config", "TERM": "xterm-256color",
                "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-        sizes = [(80, 24), (120, 40)]
+        sizes = [(80, 24), (60, 20), (120, 40)]
         try:
             for w, h in sizes:
                 chat(w, h, env)
             for w, h in sizes:
-                kiosk(w, h, env, home)
+                kiosk(w, h, env, home, idle=(w, h) == (80, 24))
         finally:
             tmux("kill-server")
-    print(f"{len(FAILS)} failed" if FAILS else "all end-to-end checks passed")
+    print(f"{len(FAILS)} failed: " + "; ".join(FAILS) if FAILS else "all end-to-end checks passed")
     return 1 if FAILS else 0
 
 

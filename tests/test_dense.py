@@ -155,3 +155,13 @@ def test_odd_questions_get_an_answer_or_a_no_answer_never_an_exception(engine, q
     answer = engine.ask(question)
     assert answer.status in ("answered", "no_answer", "invalid", "smalltalk", "emergency")
     assert answer.to_dict()["disclaimer"]
+
+
+def test_about_says_which_search_is_used(engine, settings) -> None:
+    from chatbot.repl import about_text
+
+    engine.ask("how long does the drip take")
+    assert "keywords and meaning" in about_text(settings, engine).plain
+    kb = engine.kb
+    keyword = Engine(kb, replace(settings, semantic=False))
+    assert "keywords only" in about_text(settings, keyword).plain

@@ -101,3 +101,41 @@ def test_bad_script_is_a_clear_error() -> None:
 def test_missing_cases_file_is_one_line(capsys) -> None:
     assert main(["eval", "nope.jsonl"]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("line, problem", [
+    ('{"kind": "answr", "question": "how long does the drip take", "gold": ["40 minutes"]}', "unknown kind 'answr'"),
+    ('{"kind": "answer", "question": "how long does the drip take"}', "needs 'gold'"),
+    ('{"kind": "answer", "question": "how long", "gold": []}', "needs 'gold'"),
+    ('{"kind": "abstain", "question": ""}', "'question'"),
+    ('{"kind": "abstain", "question": "x", "gold": "40"}', "'gold'"),
+    ('{"kind": "abstain", "question": "x"', "not valid JSON"),
+    ('["abstain", "x"]', "JSON object"),
+])
+def test_a_bad_case_line_is_an_error_naming_file_and_line(tmp_path: Path, capsys, line: str, problem: str) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_text('{"kind": "abstain", "question": "How do I cook rice?"}\n\n' + line + "\n")
+    assert main(["eval", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"chatbot: {path}:3: ") and problem in err and len(err.splitlines()) == 1
+
+
+def test_an_empty_case_file_is_an_error(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "empty.jsonl"
+    path.write_text("\n  \n")
+    assert main(["eval", str(path)]) == 2
+    assert f"{path}:1: no cases" in capsys.readouterr().err
+
+
+def test_the_installed_example_runs_and_passes(tmp_path: Path, capsys) -> None:
+    assert main(["eval", "--example"]) == 0
+    example = tmp_path / "my-cases.jsonl"
+    example.write_text(capsys.readouterr().out)
+    kinds = {json.loads(line)["kind"] for line in example.read_text().splitlines()}
+    assert {"answer", "abstain", "emergency", "advice", "smalltalk"} <= kinds
+    assert main(["eval", str(example), "--min-hit3", "1", "--min-emergency", "1"]) == 0
+
+
+def test_eval_without_cases_says_how_to_start(capsys) -> None:
+    assert main(["eval"]) == 2
+    assert "--example" in capsys.readouterr().err

@@ -61,11 +61,50 @@ def test_numbers_ask_suggested_questions(core) -> None:
     assert core.screen.answer.question == core.suggestions[0]
 
 
+def test_numbers_refer_to_the_list_on_screen(core) -> None:
+    core.submit("how long does the drip take")
+    on_screen = core.screen.choices
+    assert on_screen and on_screen != tuple(core.suggestions[:len(on_screen)])
+    assert core.submit("2") == "answered" and core.screen.answer.question == on_screen[1]
+    n = len(core.screen.choices)
+    assert core.submit(str(n + 1)) == "bad_number" and core.hint == f"Please type a number from 1 to {n}."
+    assert core.screen.kind == "answer"  # the list stays on screen
+    core.submit("more")
+    assert core.submit("1") == "bad_number" and "No numbered list" in core.hint
+
+
+@pytest.mark.parametrize("odd", ["²", "①", "٣", "1²", "0", "99999999999999999999"])
+def test_odd_digits_never_crash(core, odd: str) -> None:
+    assert core.submit(odd) != "error"
+
+
 def test_admin_exit_and_wrong_passphrase(core) -> None:
     assert core.submit("/staff-exit") == "admin_prompt"
     assert core.submit("wrong") == "admin_denied" and not core.exit_requested
+    assert core.submit("/staff-exit") == "admin_wait"  # a growing delay before the next try
+    core.clock.now += 2
     assert core.submit("/staff-exit") == "admin_prompt"
     assert core.submit("correct horse") == "admin_exit" and core.exit_requested
+
+
+def test_wrong_passphrases_wait_longer_each_time(core) -> None:
+    waits = []
+    for _ in range(4):
+        core.submit("/staff-exit")
+        assert core.submit("wrong") == "admin_denied"
+        waits.append(core.admin_locked_until - core.clock.now)
+        assert core.submit("/staff-exit") == "admin_wait"
+        core.clock.now += waits[-1]
+    assert waits == sorted(waits) and waits[0] < waits[-1]
+    assert core.submit("/staff-exit") == "admin_prompt"  # no sleep: the clock alone decides
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 1e-9, 1e308, 0, -5, 9.9, 86_401])
+def test_timeouts_are_validated(engine, settings, bad: float) -> None:
+    from chatbot.errors import UsageError
+
+    with pytest.raises(UsageError):
+        KioskCore(engine, settings, idle_timeout=bad)
 
 
 def test_admin_exit_needs_a_configured_hash(engine, settings) -> None:
@@ -74,7 +113,25 @@ def test_admin_exit_needs_a_configured_hash(engine, settings) -> None:
 
 
 def test_huge_input_is_refused(core) -> None:
-    assert core.submit("x" * 100_000) == "too_long"
+    assert core.submit("x" * 100_000) == "invalid" and core.screen.kind == "answer"
+
+
+def test_the_whole_typed_text_reaches_the_engine(core, monkeypatch) -> None:
+    """The kiosk keeps the engine's limit plus a margin, so a crisis sentence after 1,000 characters
+    is still safety-checked by the engine (it is not cut to a few hundred characters first)."""
+    seen = []
+    real = core.engine.ask
+    monkeypatch.setattr(core.engine, "ask", lambda text: seen.append(text) or real(text))
+    tail = " I am going to kill myself tonight"
+    drive(core, [("x " * 550 + tail + "\r", entered(1))])
+    assert seen and seen[0].endswith("kill myself tonight") and len(seen[0]) > 1000
+    drive(core, [("y" * 1_000_000 + "\r", entered(1))])
+    assert len(seen[1]) == core.limit
+
+
+def test_a_huge_paste_is_dropped_before_parsing(core) -> None:
+    app = drive(core, [("z" * 500_000 + "\r", entered(1))])
+    assert app.input.dropped > 400_000 and len(core.screen.answer.question) <= 300
 
 
 def test_engine_error_is_logged_without_the_words(core, tmp_path, monkeypatch) -> None:
@@ -101,8 +158,57 @@ def test_escape_keys_do_not_leave(core) -> None:
     steps += [(line, entered(i + 1)) for i, line in enumerate(["exit\r", "quit\r", "/quit\r", "y" * 5000 + "\r"])]
     drive(core, steps)
     assert not core.exit_requested
-    # the paste was capped at the input limit and answered like any other line
-    assert core.screen.kind == "answer" and len(core.screen.answer.question) <= 300
+    # the paste was capped at the input limit and answered like any other line (too long)
+    assert core.screen.kind == "answer" and core.screen.answer.status == "invalid"
+
+
+def later(core, app_condition):
+    """A step condition that moves the injected clock on each time it is polled."""
+    def condition(app) -> bool:
+        core.clock.now += 30
+        return app_condition(app)
+    return condition
+
+
+def test_idle_timeout_clears_unsent_text_on_the_welcome(core) -> None:
+    app = drive(core, [("my private words", lambda app: app.buffer.text == "my private words"),
+                       ("", later(core, lambda app: app.buffer.text == ""))])
+    assert app.buffer.text == "" and core.screen.kind == "welcome"
+    assert not any("private" in line for line in app.lines)
+
+
+def test_a_paste_start_without_end_is_discarded(core) -> None:
+    app = drive(core, [("\x1b[200~half a paste", lambda app: app.input.paste_pending()),
+                       ("", later(core, lambda app: not app.input.paste_pending())),
+                       ("hello", lambda app: app.buffer.text == "hello")])
+    assert "half" not in app.buffer.text
+
+
+def test_idle_timeout_discards_a_pending_paste(core) -> None:
+    app = drive(core, [("what is ketamine\r", entered(1)), ("\x1b[200~secret", lambda app: app.input.paste_pending()),
+                       ("", lambda app: app.input.paste_pending())])
+    core.clock.now += 1000
+    assert core.tick(pending=app.pending())
+    app.wipe()
+    assert not app.input.paste_pending()
+
+
+def test_an_error_in_a_key_handler_returns_to_the_welcome(core, tmp_path, monkeypatch) -> None:
+    core.error_log = tmp_path / "errors.log"
+
+    def boom(line: str) -> str:
+        raise ValueError(f"invalid literal for int() with base 10: {line!r}")
+
+    monkeypatch.setattr(core, "submit", boom)
+    app = drive(core, [("what is ketamine\r", lambda app: app.errors >= 1)])
+    assert core.screen.kind == "welcome" and "Welcome" in "\n".join(app.lines)
+    log = core.error_log.read_text()
+    assert "ValueError" in log and "kiosk.py" in log and "ketamine" not in log
+
+
+def test_odd_digits_through_the_app(core) -> None:
+    app = drive(core, [("²\r", entered(1)), ("①\r", entered(2))])
+    assert app.errors == 0 and "Traceback" not in "\n".join(app.lines)
 
 
 def test_a_paste_is_one_event_not_thousands_of_keys() -> None:
@@ -134,3 +240,76 @@ def test_lines_are_wiped_on_reset(core) -> None:
         app.wipe()
         assert "40 minutes" not in plain() and "Welcome" in plain()
         assert app.buffer.text == ""
+
+
+class SizedOutput(DummyOutput):
+    def __init__(self, rows: int, columns: int) -> None:
+        super().__init__()
+        self.rows, self.columns = rows, columns
+
+    def get_size(self):
+        from prompt_toolkit.data_structures import Size
+
+        return Size(rows=self.rows, columns=self.columns)
+
+
+def plain(lines: list[str]) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(lines))
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_redraw_on_resize_and_the_crisis_line_is_never_cut(core, width: int) -> None:
+    from chatbot.crisis import banner
+
+    out = SizedOutput(24, 120)
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=out)
+        out.rows, out.columns = 20, width
+        app._body()  # what prompt-toolkit calls to draw: it notices the new size
+        text = plain(app.lines)
+        assert max(len(line) for line in text.splitlines()) <= width
+        flat = " ".join(text.replace("│", " ").split())
+        assert banner(core.settings) in flat
+
+
+def test_header_fits(core) -> None:
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=DummyOutput())
+        for width in (40, 60, 80):
+            assert len(app.header_text(width)) <= width
+        assert "new" in app.header_text(80)
+
+
+def test_kiosk_wording_says_more_not_slash_more(core) -> None:
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=SizedOutput(24, 80))
+        core.submit("how long does the drip take")
+        app.redraw()
+        text = plain(app.lines)
+        assert "type more" in text and "/more" not in text
+
+
+def test_without_a_terminal_the_kiosk_exits_with_one_line(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "chatbot", "kiosk"], stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
+    assert "terminal" in proc.stderr and proc.stdout.strip() == ""
+
+
+@pytest.mark.parametrize("width", [40, 60, 80])
+def test_the_status_line_fits(core, width: int) -> None:
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=SizedOutput(20, width))
+        assert len(app.status_text(width)) <= width
+        core.submit("how long does the drip take")
+        app.redraw()
+        core.clock.now += 110  # the countdown and the paging together
+        assert len(app.status_text(width)) <= width and "Starting over" in app.status_text(width)
+
+
+def test_a_huge_bracketed_paste_is_capped_as_it_arrives(core) -> None:
+    app = drive(core, [("\x1b[200~" + "w" * 500_000 + "\x1b[201~\r", entered(1))])
+    assert app.input.dropped > 400_000 and core.screen.answer.status == "invalid"

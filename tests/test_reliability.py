@@ -559,7 +559,7 @@ def test_output_works_in_any_locale(env: dict[str, str]) -> None:
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["status"] == "answered"
     proc = run_cli(["ask", "is ketamine addictive"], env=env)
-    assert proc.returncode == 0 and b"Source" in proc.stdout and not proc.stderr, proc.stderr
+    assert proc.returncode == 0 and b"Quote 1" in proc.stdout and not proc.stderr, proc.stderr
     proc = run_cli(["batch", "-"], stdin="what is ketamine\nthanks \u2019\n".encode(), env=env)
     assert proc.returncode == 0 and not proc.stderr, proc.stderr
 
@@ -593,7 +593,7 @@ def test_eval_with_a_fifo_among_the_articles_does_not_hang(tmp_path: Path) -> No
     folder = article_folder(tmp_path)
     os.mkfifo(folder / "pipe.md")
     cases = tmp_path / "c.jsonl"
-    cases.write_text('{"kind": "answerable", "question": "how long does an infusion take", "expect_any": ["forty"]}\n')
+    cases.write_text('{"kind": "answer", "question": "how long does an infusion take", "gold": ["forty"]}\n')
     proc = run_cli(["--corpus", str(folder), "eval", str(cases), "--json"])
     assert proc.returncode in (0, 1) and json.loads(proc.stdout)
 

@@ -1,0 +1,53 @@
+"""The chat's input history on disk, kept private: a 0600 file in a 0700 folder, and written only
+after the answer is known, so that a message that got an emergency answer is never stored.
+
+prompt-toolkit stores a line the moment Enter is pressed; ``PrivateHistory`` keeps it in memory for
+the session (up-arrow) and the chat calls ``keep(line)`` once it has seen the answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import stat
+from pathlib import Path
+
+from prompt_toolkit.history import FileHistory
+
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (0700), or tighten it if it is ours and others may read it."""
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    st = folder.stat()
+    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+        folder.chmod(FOLDER_MODE)
+    return folder
+
+
+class PrivateHistory(FileHistory):
+    def __init__(self, path: Path) -> None:
+        private_folder(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        try:
+            os.fchmod(fd, FILE_MODE)
+        finally:
+            os.close(fd)
+        super().__init__(str(path))
+        self._last_kept = ""
+
+    def store_string(self, string: str) -> None:
+        """Called by prompt-toolkit on Enter: nothing is written until ``keep``."""
+
+    def keep(self, line: str) -> None:
+        """Write one line the chat has decided may be stored."""
+        if not line.strip() or line == self._last_kept:
+            return
+        self._last_kept = line
+        fd = os.open(self.filename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        with os.fdopen(fd, "ab") as fh:
+            fh.write(f"\n# {datetime.datetime.now()}\n".encode())
+            for part in line.split("\n"):
+                fh.write(f"+{part}\n".encode())
