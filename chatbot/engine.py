@@ -221,7 +221,9 @@ class Engine:
             notices += (Notice("out_of_scope", self.message(verdict.out_of_scope)),)
             return Answer(question, "no_answer", disclaimer, notices=notices,
                           message=self.message(verdict.out_of_scope), suggestions=self.suggestions()[:3])
-        if check.smalltalk and not self.confident(r):
+        if check.smalltalk and not (self.confident(r) and r.confidence > check.smalltalk_score):
+            # small talk by the classifier's reading ("nice to meet you"): answered from the articles
+            # only when they are surer that they answer it than the classifier is that it is small talk
             return self._smalltalk(question, check.smalltalk, notices)
         if not self.confident(r):
             return Answer(question, "no_answer", disclaimer, notices=notices, message=self._no_answer_text(),

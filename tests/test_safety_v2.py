@@ -180,3 +180,14 @@ def test_training_script_reproduces_the_shipped_weights(tmp_path: Path) -> None:
     a, b = json.loads((DATA_DIR / CARD).read_text()), json.loads((tmp_path / CARD).read_text())
     assert a["examples_sha256"] == b["examples_sha256"]
     np.testing.assert_allclose(a["bias"], b["bias"], atol=1e-4)
+
+
+@pytest.mark.parametrize("message", ["catch you later", "lovely chatting with you", "good afternoon to you"])
+def test_small_talk_the_rules_do_not_list_is_not_answered_from_the_articles(engine, message: str) -> None:
+    answer = engine.ask(message)
+    assert answer.status == "smalltalk" and not answer.hits
+
+
+@pytest.mark.parametrize("message", ["side effects?", "what is ketamine", "drip how long"])
+def test_short_questions_are_still_answered(engine, message: str) -> None:
+    assert engine.ask(message).status == "answered"

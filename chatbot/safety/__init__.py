@@ -40,6 +40,7 @@ class SafetyResult:
     soft_smalltalk: bool = False  # the classifier's guess only: the articles are searched first
     language: str = "en"  # "es" when the message reads as Spanish
     score: float = 0.0  # the classifier's emergency probability
+    smalltalk_score: float = 0.0  # the classifier's small-talk probability
 
     @property
     def crisis(self) -> str | None:
@@ -84,4 +85,5 @@ class Safety:
                 and self.classifier.is_smalltalk(p):
             smalltalk = "capabilities"
         return SafetyResult(verdict, flagged=flagged, advice=advice, smalltalk=smalltalk,
-                            soft_smalltalk=smalltalk is not None, language=language, score=p.emergency)
+                            soft_smalltalk=smalltalk is not None, language=language, score=p.emergency,
+                            smalltalk_score=p.smalltalk)
