@@ -26,6 +26,7 @@ from chatbot.data import DATA_DIR
 
 VECTORS_FORMAT = 1
 LOAD_TIMEOUT = 120.0
+EXIT_WAIT = 30.0
 BUNDLED = "bundled_vectors.npz"  # the vectors of the bundled articles (scripts/embed_bundled.py)
 
 
@@ -96,7 +97,8 @@ def _valid(v: PassageVectors, kb: KnowledgeBase, model: SemanticModel, digest: s
                 and (not len(so) or (so.min() >= 0 and so.max() < len(kb.texts) and np.all(np.diff(so) >= 0))))
 
 
-def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None) -> PassageVectors:
+def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None,
+                    shipped: bool = True) -> PassageVectors:
     """The passages' (and their sentences') vectors, from the cache when it is for this knowledge
     base and this model."""
     from chatbot import store
@@ -105,7 +107,7 @@ def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path 
     stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum}
     path = cache_folder / f"vec-{digest[:32]}-{model.checksum[:16]}.npz" if cache_folder is not None else None
     # the user's cache first, then the vectors shipped for the bundled articles
-    for candidate in (path, DATA_DIR / BUNDLED):
+    for candidate in (path, DATA_DIR / BUNDLED if shipped else None):
         if candidate is None:
             continue
         try:
@@ -140,6 +142,7 @@ class Background:
         self.scorer: DenseScorer | None = None
         self.problem: str | None = None if enabled else why_not
         self._done = threading.Event()
+        self._gave_up = False
         if not enabled:
             self._done.set()
             return
@@ -149,7 +152,7 @@ class Background:
         # its C++ code: let the loading finish first (the answer has been printed already)
         import atexit
 
-        atexit.register(self._thread.join, LOAD_TIMEOUT)
+        atexit.register(self._thread.join, EXIT_WAIT)
 
     def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
         try:
@@ -168,10 +171,14 @@ class Background:
             self._done.set()
 
     def ready(self) -> bool:
-        return self._done.is_set()
+        return self._done.is_set() or self._gave_up
 
     def get(self, timeout: float = LOAD_TIMEOUT) -> DenseScorer | None:
+        """The scorer, waiting for it once at most: after one time-out, keyword search from then on."""
+        if self._gave_up:
+            return None
         if not self._done.wait(timeout):
+            self._gave_up = True
             self.problem = "semantic model took too long to load; answering with keyword search only"
             return None
         return self.scorer

@@ -25,18 +25,35 @@ from chatbot.suggest import related
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
 
 
-def clean_question(raw: str) -> str:
-    """The question with control, format and escape characters removed and spaces collapsed."""
+def clean_question(raw: str, keep_lines: bool = False) -> str:
+    """The question with control, format and escape characters removed and spaces collapsed
+    (``keep_lines``: line breaks kept, so that safety can read each line as a sentence)."""
     out = []
     for ch in raw:
         cat = unicodedata.category(ch)
-        if cat in ("Cc", "Zl", "Zp"):
+        if keep_lines and ch == "\n":
+            out.append("\n")
+        elif cat in ("Cc", "Zl", "Zp"):
             out.append(" ")
         elif cat in ("Cf", "Cs", "Co", "Cn"):
             continue
         else:
             out.append(ch)
-    return " ".join("".join(out).split())
+    text = "".join(out)
+    if keep_lines:
+        return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
+    return " ".join(text.split())
+
+
+# A message longer than this is safety-checked on its first and last halves of this size: a crisis
+# sentence is found wherever a person would put it, and a pasted book cannot stall the check.
+SAFETY_SCAN = 200_000
+
+
+def safety_text(raw: str) -> str:
+    if len(raw) > SAFETY_SCAN:
+        raw = raw[:SAFETY_SCAN // 2] + "\n" + raw[-SAFETY_SCAN // 2:]
+    return clean_question(raw, keep_lines=True)
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,7 @@ class Engine:
                 semantic = Background(kb, folder, enabled=self.settings.semantic)
         self.semantic = semantic
         self.values = message_values(self.settings)  # every number and "call"/"text" from settings
+        self.safety.rules.check_messages(self.values)
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
         self._suggestion_terms: dict[str, frozenset[str]] | None = None
@@ -125,7 +143,12 @@ class Engine:
         scorer = self.semantic.get() if semantic and self.settings.semantic else None
         if not units and scorer is None:
             return Retrieval((), (), ())
-        dense = scorer.scores(question) if scorer is not None else None
+        dense = None
+        if scorer is not None:
+            try:
+                dense = scorer.scores(question)
+            except Exception:  # a model that fails on one text: keyword search answers this one
+                dense = None
         c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self._unknown_weight, dense)
         if not len(c.ids):
             return Retrieval((), (), tuple(terms), semantic=dense is not None)
@@ -136,11 +159,11 @@ class Engine:
         return Retrieval(hits, tuple(float(c.coverage[i]) for i in order), tuple(terms),
                          mode.probability(c, order[0]), float(c.bm25_raw[order[0]]), dense is not None)
 
-    def best_retrieval(self, question: str) -> Retrieval:
+    def best_retrieval(self, question: str, semantic: bool = True) -> Retrieval:
         """The whole question, or the one of its clauses that the articles answer best."""
-        r = self.retrieve(question)
+        r = self.retrieve(question, semantic)
         for part in clauses(question)[:3]:
-            rc = self.retrieve(part)
+            rc = self.retrieve(part, semantic)
             if rc.ranked and rc.confidence > r.confidence:
                 r = rc
         return r
@@ -203,7 +226,7 @@ class Engine:
                           message="Please type a question in words, for example: "
                                   "\"How long does an infusion take?\"")
         # the whole message is checked for safety, whatever its length, before anything else
-        check = self.safety.check(question)
+        check = self.safety.check(safety_text(raw))
         crisis = self._crisis_notices(check)
         if len(raw) > self.settings.max_question_chars:
             return Answer(clean_question(raw[:200]) + "…", "emergency" if check.emergency else "invalid",
@@ -212,11 +235,22 @@ class Engine:
                                   f"question of at most {self.settings.max_question_chars:,} characters.")
         if check.emergency:
             return Answer(question, "emergency", disclaimer, notices=crisis)
+        try:
+            return self._answer(question, check, crisis)
+        except Exception:
+            if not crisis:
+                raise  # the front end logs it and recovers
+            # the crisis message is never lost to a failure in the search after it
+            return Answer(question, "no_answer", disclaimer, notices=crisis, message=self._no_answer_text())
+
+    def _answer(self, question: str, check: SafetyResult, crisis: tuple[Notice, ...]) -> Answer:
+        disclaimer = self.settings.disclaimer
         verdict = check.verdict
         notices = crisis + self._notices(check)
         if check.smalltalk and not check.soft_smalltalk:
             return self._smalltalk(question, check.smalltalk, notices)
-        r = self.best_retrieval(question)
+        # a crisis message is never held back while the sentence model is still loading
+        r = self.best_retrieval(question, semantic=not (crisis and not self.semantic.ready()))
         if verdict.out_of_scope and not self.confident(r):  # the clinic's own articles win when they answer
             notices += (Notice("out_of_scope", self.message(verdict.out_of_scope)),)
             return Answer(question, "no_answer", disclaimer, notices=notices,
@@ -228,13 +262,16 @@ class Engine:
         if not self.confident(r):
             return Answer(question, "no_answer", disclaimer, notices=notices, message=self._no_answer_text(),
                           suggestions=self.suggestions()[:3], terms=r.terms, confidence=r.confidence,
-                          search=self.search_mode)
+                          search=self._search_of(r))
         shown, more = self._select(r)
         answer = Answer(question, "answered", disclaimer, hits=shown, notices=notices, more=more,
                         suggestions=self._related(r.terms, shown, more), terms=r.terms,
-                        confidence=r.confidence, search=self.search_mode)
+                        confidence=r.confidence, search=self._search_of(r))
         # never the question just answered or one equivalent to it, no near-duplicates
         return replace(answer, suggestions=related(self, answer, answer.suggestions))
+
+    def _search_of(self, r: Retrieval) -> str:
+        return "hybrid" if r.semantic else "keyword"
 
     def _smalltalk(self, question: str, kind: str, notices: tuple[Notice, ...]) -> Answer:
         return Answer(question, "smalltalk", self.settings.disclaimer, notices=notices, message=self.message(kind),

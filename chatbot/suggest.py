@@ -45,7 +45,7 @@ def pool(engine: Engine) -> tuple[Candidate, ...]:
     if found is None:
         kept: list[Candidate] = []
         for q in engine.suggestions():
-            r = engine.retrieve(q)
+            r = engine.retrieve(q, semantic=False)  # the welcome screen never waits for the model
             c = Candidate(q, frozenset(r.terms), r.ranked[0].passage.id if r.ranked else -1)
             if not any(c.best == k.best and c.best >= 0 or _similar(c.terms, q, k.terms, k.question) for k in kept):
                 kept.append(c)

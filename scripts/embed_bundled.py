@@ -33,12 +33,9 @@ def main() -> int:
     args = ap.parse_args()
     kb = build(None, Settings())
     model = load_model()
-    v = passage_vectors(kb, model, None) if args.out != DATA_DIR / BUNDLED else None
-    if v is None:  # do not read the file being replaced
-        (DATA_DIR / BUNDLED).unlink(missing_ok=True)
-        v = passage_vectors(kb, model, None)
+    v = passage_vectors(kb, model, None, shipped=False)  # always computed afresh, never copied
     v.kb_key = ""
-    store.save(args.out, v, {"format": str(VECTORS_FORMAT), "model": model.checksum})
+    store.save(args.out, v, {"format": str(VECTORS_FORMAT), "model": model.checksum})  # atomic
     print(f"wrote {args.out}: {v.vectors.shape[0]} passages, "
           f"{0 if v.sentence_of is None else len(v.sentence_of)} sentences")
     return 0

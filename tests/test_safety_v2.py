@@ -191,3 +191,52 @@ def test_small_talk_the_rules_do_not_list_is_not_answered_from_the_articles(engi
 @pytest.mark.parametrize("message", ["side effects?", "what is ketamine", "drip how long"])
 def test_short_questions_are_still_answered(engine, message: str) -> None:
     assert engine.ask(message).status == "answered"
+
+
+@pytest.mark.parametrize("message", [
+    "back in 2016 i overdosed on heroin. how long does a ketamine infusion take? my son is unconscious",
+    "i used to overdose on pills. my friend collapsed and is unresponsive",
+    "i had a heart attack in 2019. my friend is unconscious and not breathing",
+    "can ketamine cause seizures?\nmy wife is having a seizure right now",
+])
+def test_history_in_one_sentence_never_hides_an_emergency_in_another(message: str) -> None:
+    assert SAFETY.check(message).emergency, message
+
+
+def test_a_rules_copy_missing_a_crisis_message_is_an_error(settings, tmp_path: Path) -> None:
+    from chatbot.engine import Engine
+    from chatbot.knowledge import open_knowledge
+
+    text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
+    start = text.index("\nsuicide = ")
+    end = text.index('"""', text.index('"""', start) + 3) + 3
+    broken = tmp_path / "rules.toml"
+    broken.write_text(text[:start] + text[end:], encoding="utf-8")
+    from dataclasses import replace as _replace
+
+    with pytest.raises(ConfigError, match="suicide"):
+        Engine(open_knowledge(None, settings), _replace(settings, safety_rules=str(broken)), cache_folder=None)
+
+
+def test_a_crisis_message_survives_a_failing_search(engine, monkeypatch) -> None:
+    from chatbot.safety.classifier import Prediction
+
+    monkeypatch.setattr(engine.safety.rules, "check", lambda text: __import__("chatbot.safety", fromlist=["V"]).Verdict())
+    monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
+    monkeypatch.setattr(engine, "best_retrieval", lambda *a, **k: 1 / 0)
+    answer = engine.ask("how long does the drip take")
+    assert answer.notices[0].kind == "emergency" and not answer.hits
+
+
+def test_a_model_that_times_out_is_waited_for_once(settings) -> None:
+    import time
+
+    from chatbot.dense import Background
+    from chatbot.knowledge import open_knowledge
+
+    kb = open_knowledge(None, settings)
+    slow = Background(kb, None, enabled=False)
+    slow._done.clear()
+    start = time.monotonic()
+    assert slow.get(timeout=0.2) is None and slow.get(timeout=30) is None
+    assert time.monotonic() - start < 10 and slow.ready() and "too long" in (slow.problem or "")

@@ -62,11 +62,17 @@ class Safety:
     @classmethod
     def load(cls, rules_path: str | Path | None = None) -> Safety:
         """Both tiers; a tier that cannot load raises ConfigError (never a silent 'no safety')."""
+        from chatbot.errors import ConfigError
+        from chatbot.wordlist import english_words
+
+        if not english_words():  # the normalisation and the classifier's features depend on it
+            raise ConfigError("the English word list (package pyspellchecker) is missing or unreadable; "
+                              "reinstall the chatbot")
         return cls(SafetyRules.load(rules_path), SafetyClassifier.load())
 
     def check(self, message: str) -> SafetyResult:
         text = self.rules.prepare(message)
-        verdict = self.rules.check_prepared(text)
+        verdict = self.rules.check(message)
         language = language_of(message)
         if verdict.emergency:
             return SafetyResult(verdict, emergency=verdict.emergency, advice=verdict.advice, language=language,
@@ -76,7 +82,9 @@ class Safety:
         p = self.classifier.predict(message)
         flagged = None
         if self.classifier.is_emergency(p):
-            calm = verdict.history or self.rules.idiom(text)
+            # judged on the sentence that raised the alarm, not on the whole message
+            part = self.rules.prepare(p.part) if p.part and p.part != message else text
+            calm = self.rules.told_as_history(part) or self.rules.idiom(part)
             if not calm or p.emergency >= CONFIDENT_ALARM:
                 flagged = p.topic
         advice = verdict.advice or self.classifier.is_advice(p)

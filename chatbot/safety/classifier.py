@@ -47,6 +47,7 @@ class Prediction:
     topic: str  # the most likely emergency class for that sentence
     advice: float
     smalltalk: float
+    part: str = ""  # the sentence that raised the emergency probability (the whole message if none did)
 
 
 class SafetyClassifier:
@@ -66,9 +67,13 @@ class SafetyClassifier:
             card = json.loads(card_path.read_text(encoding="utf-8"))
             classes = list(card["classes"])
             thresholds = {str(k): float(v) for k, v in card["thresholds"].items()}
+            if not all(0.0 < v <= 1.0 for v in thresholds.values()):  # nan fails too
+                raise ValueError(f"thresholds {thresholds} must be probabilities above 0")
             bias = np.asarray(card["bias"], dtype=np.float32)
+            if not np.all(np.isfinite(bias)):
+                raise ValueError("the bias is not finite")
             expected_weights, expected_examples = str(card["weights_sha256"]), str(card["examples_sha256"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # a card of the wrong shape, whatever it holds: never a traceback
             raise ConfigError(f"safety classifier card {card_path} is unusable: {exc}") from None
         try:
             actual = sha256_file(weights_path)
@@ -107,17 +112,17 @@ class SafetyClassifier:
     def predict(self, message: str) -> Prediction:
         text = prepared(message)
         whole = self.probabilities(text)
-        best = whole
+        best, best_part = whole, message
         best_e = float(whole[self._emergency].sum())
-        parts = [p for p in (prepared(s) for s in _SENTENCES.split(message)) if len(p.split()) >= 2]
+        parts = [(raw, p) for raw in _SENTENCES.split(message) if len((p := prepared(raw)).split()) >= 2]
         if len(parts) > 1:
-            for part in parts:
-                p = self.probabilities(part)
-                e = float(p[self._emergency].sum())
+            for raw, part in parts:
+                probs = self.probabilities(part)
+                e = float(probs[self._emergency].sum())
                 if e > best_e:
-                    best, best_e = p, e
+                    best, best_e, best_part = probs, e, raw
         topic = EMERGENCY_CLASSES[int(np.argmax(best[self._emergency]))]
-        return Prediction(best_e, topic, float(whole[self._advice]), float(whole[self._small]))
+        return Prediction(best_e, topic, float(whole[self._advice]), float(whole[self._small]), best_part)
 
     def is_emergency(self, p: Prediction) -> bool:
         return p.emergency >= self.thresholds["emergency"]

@@ -33,6 +33,9 @@ class Verdict:
 Compiler = Callable[[str], "re.Pattern[str]"]
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
 def _top_level(pattern: str) -> list[str]:
     """The pattern's alternatives at the top level ("a|b(c|d)" -> ["a", "b(c|d)"])."""
     out, depth, in_class, start, i = [], 0, False, 0, 0
@@ -92,6 +95,7 @@ def _word_start_first(patterns: list[str]) -> str:
 
 class SafetyRules:
     def __init__(self, data: dict[str, Any], origin: str = "data/safety.toml", compile: Compiler = re.compile) -> None:
+        self.origin = origin
 
         def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
             if not patterns:
@@ -210,30 +214,44 @@ class SafetyRules:
         return self.idioms is not None and self.idioms.search(text) is not None
 
     def check(self, question: str) -> Verdict:
-        return self.check_prepared(self.prepare(question))
+        """The whole message, and each of its sentences on its own: an emergency in any sentence is
+        an emergency, whatever history or questions the other sentences hold."""
+        whole = self.check_prepared(self.prepare(question))
+        if whole.emergency:
+            return whole
+        parts = [p for p in _SENTENCE_END.split(question) if p.strip()]
+        if len(parts) > 1:
+            for part in parts:
+                verdict = self.check_prepared(self.prepare(part))
+                if verdict.emergency:
+                    return verdict
+        return whole
 
     def check_prepared(self, text: str) -> Verdict:
+        """Every match of every emergency pattern is judged: one told as history ("back in 2016 I
+        overdosed") never hides another that is happening now ("my son is unconscious")."""
+        past: str | None = None
         for topic, pattern in self.emergency.items():
-            m = pattern.search(text)
-            if m:
+            for m in pattern.finditer(text):
                 if topic in ("medical", "overdose", "suicide") and \
                         self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide"):
-                    return self._rest(text, mention=topic, history=True)
+                    past = past or topic
+                    continue
                 if topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 40]):
                     continue  # "my boss will kill me if I'm late"
                 return Verdict(emergency=topic)
-        mention = None
+        mention, history = past, past is not None
+        what_if = self.hypothetical.search(text) is not None
+        personal = self.personal.search(text) is not None
         for topic, pattern in self.topics:
-            m = pattern.search(text)
-            if m:
-                history = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
-                personal = self.personal.search(text) is not None
-                what_if = self.hypothetical.search(text) is not None
+            for m in pattern.finditer(text):
+                told_past = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
                 # a bare mention ("chest pain", "suicidal thoughts") is taken as happening now
-                if (not what_if or (personal and topic == "suicide")) and not history:
+                if (not what_if or (personal and topic == "suicide")) and not told_past:
                     return Verdict(emergency=topic)
-                return self._rest(text, topic, history)
-        return self._rest(text, mention)
+                mention = mention or topic
+                history = history or told_past
+        return self._rest(text, mention, history)
 
     def _rest(self, text: str, mention: str | None, history: bool = False) -> Verdict:
         """Everything but an emergency: small talk, personal advice, out of scope."""
@@ -247,6 +265,21 @@ class SafetyRules:
         elif self.out_of_scope is not None and self.out_of_scope.search(text):
             scope = "out_of_scope"
         return Verdict(mention=mention, advice=advice or history, out_of_scope=scope, history=history)
+
+    def check_messages(self, values: dict[str, str]) -> None:
+        """Every crisis and notice message exists, is not empty and fills in from the settings: a
+        clinic's own copy of the rules that lacks one is an error at start-up, never an empty or
+        half-filled crisis message in front of a patient."""
+        for name in (*EMERGENCY_TOPICS, *(f"mention_{t}" for t in EMERGENCY_TOPICS if t != "harm"),
+                     "personal_advice", "crisis_es", "out_of_scope", "clinic_info"):
+            template = self.messages.get(name, "").strip()
+            if not template:
+                raise ConfigError(f"safety rules {self.origin}: the message {name!r} is missing or empty")
+            try:
+                template.format(**values)
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ConfigError(f"safety rules {self.origin}: the message {name!r} has a placeholder "
+                                  f"that the settings do not fill: {exc}") from None
 
     def message(self, name: str, values: dict[str, str]) -> str:
         template = self.messages.get(name, "")
