@@ -124,6 +124,10 @@ def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
     from chatbot.engine import Engine
     from chatbot.knowledge import open_knowledge
 
+    if settings.semantic:
+        from chatbot.dense import preload_model
+
+        preload_model()  # on a thread, while the articles and the safety rules load
     folder = args.corpus or settings.corpus or None
     kb = open_knowledge(folder, settings, use_cache=not args.no_cache)
     return Engine(kb, settings)

@@ -133,6 +133,51 @@ def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path 
     return result
 
 
+_PRELOAD: dict[str, object] = {}
+_PRELOAD_LOCK = threading.Lock()
+
+
+def preload_model() -> None:
+    """Start loading the sentence model now, on a thread, before the articles and the safety rules
+    are read (they do not need it): a one-question process then waits for it far less."""
+    with _PRELOAD_LOCK:
+        if "done" in _PRELOAD:
+            return
+        done = threading.Event()
+
+        def load() -> None:
+            try:
+                from chatbot.semantic import try_load_model
+
+                _PRELOAD["result"] = try_load_model()
+            except Exception as exc:  # never a traceback: keyword search still answers
+                _PRELOAD["result"] = (None, f"semantic model could not be loaded ({type(exc).__name__}); "
+                                            "answering with keyword search only")
+            finally:
+                done.set()
+
+        thread = threading.Thread(target=load, name="semantic-preload", daemon=True)
+        _PRELOAD["thread"], _PRELOAD["done"] = thread, done
+        thread.start()
+        import atexit
+
+        atexit.register(thread.join, EXIT_WAIT)
+
+
+def _model() -> tuple[SemanticModel | None, str | None]:
+    """The preloaded model, once, if a preload was started (waiting for it); else a fresh load."""
+    with _PRELOAD_LOCK:
+        done = _PRELOAD.pop("done", None)
+    if isinstance(done, threading.Event):
+        done.wait(LOAD_TIMEOUT)
+        result = _PRELOAD.pop("result", None)
+        if isinstance(result, tuple):
+            return result
+    from chatbot.semantic import try_load_model
+
+    return try_load_model()
+
+
 class Background:
     """Loads the model and the passage vectors on a thread; ``get`` waits for them (or for the reason
     they cannot be had, in which case the engine answers with keyword search only)."""
@@ -156,9 +201,7 @@ class Background:
 
     def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
         try:
-            from chatbot.semantic import try_load_model
-
-            model, problem = try_load_model()
+            model, problem = _model()
             if model is None:
                 self.problem = problem
                 return
