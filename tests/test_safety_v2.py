@@ -240,3 +240,17 @@ def test_a_model_that_times_out_is_waited_for_once(settings) -> None:
     start = time.monotonic()
     assert slow.get(timeout=0.2) is None and slow.get(timeout=30) is None
     assert time.monotonic() - start < 10 and slow.ready() and "too long" in (slow.problem or "")
+
+
+def test_word_list_cache_is_data_only_and_a_damaged_one_is_rebuilt(own_home: Path) -> None:
+    from chatbot import wordlist
+
+    wordlist.english_words.cache_clear()
+    try:
+        assert wordlist.is_english("breath") and not wordlist.is_english("suicidle")
+        (cached,) = list((own_home / "cache").rglob("words-en-*.npy"))
+        cached.write_bytes(b"not an array")
+        wordlist.english_words.cache_clear()
+        assert wordlist.is_english("heard") and len(wordlist.english_words()) > 100_000
+    finally:
+        wordlist.english_words.cache_clear()
