@@ -72,13 +72,19 @@ class DenseScorer:
 
     def scores(self, question: str) -> tuple[np.ndarray, np.ndarray]:
         """(passage cosine, best sentence cosine) for every passage."""
-        q = self.model.encode_query(question)
-        passage = np.asarray(self.vectors @ q, dtype=np.float64)
-        best = passage.copy()
-        if self.sentence_vectors is not None and self.sentence_of is not None and len(self.sentence_of):
-            per_sentence = self.sentence_vectors @ q
-            best[self._owners] = np.maximum(best[self._owners], np.maximum.reduceat(per_sentence, self._starts))
-        return passage, best
+        return self.scores_many([question])[0]
+
+    def scores_many(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``scores`` for several texts, encoded in one batch."""
+        out = []
+        for q in self.model.encode(texts):
+            passage = np.asarray(self.vectors @ q, dtype=np.float64)
+            best = passage.copy()
+            if self.sentence_vectors is not None and self.sentence_of is not None and len(self.sentence_of):
+                per_sentence = self.sentence_vectors @ q
+                best[self._owners] = np.maximum(best[self._owners], np.maximum.reduceat(per_sentence, self._starts))
+            out.append((passage, best))
+        return out
 
 
 def _valid(v: PassageVectors, kb: KnowledgeBase, model: SemanticModel, digest: str) -> bool:

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
 from chatbot.crisis import message_values
@@ -134,21 +136,30 @@ class Engine:
     def query_terms(self, question: str) -> list[str]:
         return [t for unit in self.query_units(question) for t in unit]
 
-    def retrieve(self, question: str, semantic: bool = True) -> Retrieval:
+    def _dense(self, texts: list[str], semantic: bool) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """Semantic scores for each text, from one batch through the model (None: keyword search)."""
+        scorer = self.semantic.get() if semantic and self.settings.semantic else None
+        if scorer is None:
+            return [None] * len(texts)
+        try:
+            return list(scorer.scores_many(texts))
+        except Exception:  # a model that fails on a text: keyword search answers this one
+            return [None] * len(texts)
+
+    def retrieve(self, question: str, semantic: bool = True,
+                 dense: tuple[np.ndarray, np.ndarray] | None | bool = True) -> Retrieval:
         """Candidates by BM25 and by meaning, fused and ordered, with the probability that the first
-        one answers the question. ``semantic=False`` uses keyword search only (and never waits)."""
+        one answers the question. ``semantic=False`` uses keyword search only (and never waits);
+        ``dense`` may bring the question's semantic scores already computed."""
         units = self.query_units(question)
         terms = list(dict.fromkeys(t for unit in units for t in unit))
         asked = self.analyzer.asked_definition(question)
-        scorer = self.semantic.get() if semantic and self.settings.semantic else None
-        if not units and scorer is None:
+        if dense is True:
+            dense = self._dense([question], semantic)[0]
+        elif dense is False:
+            dense = None
+        if not units and dense is None:
             return Retrieval((), (), ())
-        dense = None
-        if scorer is not None:
-            try:
-                dense = scorer.scores(question)
-            except Exception:  # a model that fails on one text: keyword search answers this one
-                dense = None
         c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self._unknown_weight, dense)
         if not len(c.ids):
             return Retrieval((), (), tuple(terms), semantic=dense is not None)
@@ -161,9 +172,11 @@ class Engine:
 
     def best_retrieval(self, question: str, semantic: bool = True) -> Retrieval:
         """The whole question, or the one of its clauses that the articles answer best."""
-        r = self.retrieve(question, semantic)
-        for part in clauses(question)[:3]:
-            rc = self.retrieve(part, semantic)
+        parts = clauses(question)[:3]
+        scores = self._dense([question, *parts], semantic)  # one batch through the model
+        r = self.retrieve(question, semantic, scores[0] if scores[0] is not None else False)
+        for part, dense in zip(parts, scores[1:], strict=True):
+            rc = self.retrieve(part, semantic, dense if dense is not None else False)
             if rc.ranked and rc.confidence > r.confidence:
                 r = rc
         return r
