@@ -47,13 +47,11 @@ class WordSet:
         return i < len(self.digests) and self.digests[i] == d
 
 
-def _package_words() -> tuple[list[str], str]:
-    from importlib import metadata
+def _package_words() -> list[str]:
     from importlib.resources import files
 
-    version = metadata.version("pyspellchecker")
     counts = json.loads(gzip.decompress(files("spellchecker").joinpath("resources/en.json.gz").read_bytes()))
-    return [w for w, n in counts.items() if isinstance(n, int) and n >= MIN_COUNT and w.isalpha()], version
+    return [w for w, n in counts.items() if isinstance(n, int) and n >= MIN_COUNT and w.isalpha()]
 
 
 def _cache_path(version: str) -> Path | None:
@@ -87,7 +85,7 @@ def english_words() -> WordSet:
         except (OSError, ValueError):
             pass
     try:
-        words, _ = _package_words()
+        words = _package_words()
     except Exception:
         return WordSet(np.zeros(0, dtype=np.uint64))
     digests = np.unique(np.fromiter((_digest(w) for w in words), dtype=np.uint64, count=len(words)))

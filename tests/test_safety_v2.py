@@ -221,7 +221,7 @@ def test_a_rules_copy_missing_a_crisis_message_is_an_error(settings, tmp_path: P
 def test_a_crisis_message_survives_a_failing_search(engine, monkeypatch) -> None:
     from chatbot.safety.classifier import Prediction
 
-    monkeypatch.setattr(engine.safety.rules, "check", lambda text: __import__("chatbot.safety", fromlist=["V"]).Verdict())
+    monkeypatch.setattr(engine.safety.rules, "check", lambda *args: __import__("chatbot.safety", fromlist=["V"]).Verdict())
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
     monkeypatch.setattr(engine, "best_retrieval", lambda *a, **k: 1 / 0)
     answer = engine.ask("how long does the drip take")

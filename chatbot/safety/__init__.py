@@ -72,7 +72,7 @@ class Safety:
 
     def check(self, message: str) -> SafetyResult:
         text = self.rules.prepare(message)
-        verdict = self.rules.check(message)
+        verdict = self.rules.check(message, text)
         language = language_of(message)
         if verdict.emergency:
             return SafetyResult(verdict, emergency=verdict.emergency, advice=verdict.advice, language=language,

@@ -5,7 +5,7 @@ text that ``textnorm`` has already stripped of disguises."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,26 +36,38 @@ Compiler = Callable[[str], "re.Pattern[str]"]
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
-def _top_level(pattern: str) -> list[str]:
-    """The pattern's alternatives at the top level ("a|b(c|d)" -> ["a", "b(c|d)"])."""
-    out, depth, in_class, start, i = [], 0, False, 0, 0
+def _pieces(pattern: str) -> Iterator[tuple[int, str, bool]]:
+    """The pattern as (position, piece, structural): an escape ("\\(") is one piece and never
+    structural, and nothing inside a character class is structural."""
+    in_class, i = False, 0
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
+            yield i, pattern[i:i + 2], False
             i += 2
             continue
+        structural = not in_class
         if in_class:
             in_class = c != "]"
         elif c == "[":
             in_class = True
-        elif c == "(":
+        yield i, c, structural
+        i += 1
+
+
+def _top_level(pattern: str) -> list[str]:
+    """The pattern's alternatives at the top level ("a|b(c|d)" -> ["a", "b(c|d)"])."""
+    out, depth, start = [], 0, 0
+    for i, c, structural in _pieces(pattern):
+        if not structural:
+            continue
+        if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
         elif c == "|" and depth == 0:
             out.append(pattern[start:i])
             start = i + 1
-        i += 1
     out.append(pattern[start:])
     return out
 
@@ -63,22 +75,8 @@ def _top_level(pattern: str) -> list[str]:
 def _non_capturing(pattern: str) -> str:
     """"(a|b)" -> "(?:a|b)": nothing reads the groups, and a plain group lets the engine reject an
     alternative on its first letter instead of entering it (several times faster on a long list)."""
-    out, in_class, i = [], False, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            out.append(pattern[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(" and not pattern.startswith("?", i + 1):
-            c = "(?:"
-        out.append(c)
-        i += 1
-    return "".join(out)
+    return "".join("(?:" if structural and c == "(" and not pattern.startswith("?", i + 1) else c
+                   for i, c, structural in _pieces(pattern))
 
 
 def _word_start_first(patterns: list[str]) -> str:
@@ -213,10 +211,11 @@ class SafetyRules:
         """A figure of speech with a crisis word in it ("my back is killing me", "dying to know")."""
         return self.idioms is not None and self.idioms.search(text) is not None
 
-    def check(self, question: str) -> Verdict:
+    def check(self, question: str, prepared: str | None = None) -> Verdict:
         """The whole message, and each of its sentences on its own: an emergency in any sentence is
-        an emergency, whatever history or questions the other sentences hold."""
-        whole = self.check_prepared(self.prepare(question))
+        an emergency, whatever history or questions the other sentences hold. ``prepared``: the
+        whole message already through ``prepare``, if the caller has it."""
+        whole = self.check_prepared(self.prepare(question) if prepared is None else prepared)
         if whole.emergency:
             return whole
         parts = [p for p in _SENTENCE_END.split(question) if p.strip()]
