@@ -14,12 +14,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 if TYPE_CHECKING:
     from chatbot.knowledge import KnowledgeBase
+    from chatbot.memory import MemoryScores, QuestionMemory
     from chatbot.semantic import SemanticModel
 
 from chatbot.data import DATA_DIR
@@ -52,16 +53,26 @@ def texts_digest(texts: list[str], sections: list[str]) -> str:
     return h.hexdigest()
 
 
+class DenseScores(NamedTuple):
+    """What the sentence model says of one question."""
+
+    cosine: np.ndarray  # per passage
+    sentence: np.ndarray  # per passage: its closest sentence (or the passage itself)
+    memory: MemoryScores | None = None  # the labelled questions' measurements, when they apply
+
+
 class DenseScorer:
     """Cosine similarity of a question with every passage, and with the passage's closest sentence
-    (a long paragraph that answers in one sentence is not diluted by the rest). Vectors are unit length."""
+    (a long paragraph that answers in one sentence is not diluted by the rest), and the labelled
+    question memory's measurements (chatbot/memory.py) when it applies. Vectors are unit length."""
 
     def __init__(self, model: SemanticModel, vectors: np.ndarray, sentence_vectors: np.ndarray | None = None,
-                 sentence_of: np.ndarray | None = None) -> None:
+                 sentence_of: np.ndarray | None = None, memory: QuestionMemory | None = None) -> None:
         self.model = model
         self.vectors = vectors
         self.sentence_vectors = sentence_vectors
         self.sentence_of = sentence_of
+        self.memory = memory
         if sentence_of is not None and len(sentence_of):
             self._starts = np.flatnonzero(np.r_[True, np.diff(sentence_of) != 0])
             self._owners = sentence_of[self._starts]
@@ -70,21 +81,22 @@ class DenseScorer:
     def name(self) -> str:
         return self.model.name
 
-    def scores(self, question: str) -> tuple[np.ndarray, np.ndarray]:
-        """(passage cosine, best sentence cosine) for every passage."""
+    def scores(self, question: str) -> DenseScores:
+        """Passage cosine, best sentence cosine and the memory's measurements."""
         return self.scores_many([question])[0]
 
-    def scores_many(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def scores_many(self, texts: list[str]) -> list[DenseScores]:
         """``scores`` for several texts, encoded in one batch."""
-        out = []
-        for q in self.model.encode(texts):
-            passage = np.asarray(self.vectors @ q, dtype=np.float64)
-            best = passage.copy()
-            if self.sentence_vectors is not None and self.sentence_of is not None and len(self.sentence_of):
-                per_sentence = self.sentence_vectors @ q
-                best[self._owners] = np.maximum(best[self._owners], np.maximum.reduceat(per_sentence, self._starts))
-            out.append((passage, best))
-        return out
+        return [self.scores_of(q) for q in self.model.encode(texts)]
+
+    def scores_of(self, q: np.ndarray, allowed: np.ndarray | None = None) -> DenseScores:
+        """``scores`` for a question vector (``allowed``: which labelled questions the memory may use)."""
+        passage = np.asarray(self.vectors @ q, dtype=np.float64)
+        best = passage.copy()
+        if self.sentence_vectors is not None and self.sentence_of is not None and len(self.sentence_of):
+            per_sentence = self.sentence_vectors @ q
+            best[self._owners] = np.maximum(best[self._owners], np.maximum.reduceat(per_sentence, self._starts))
+        return DenseScores(passage, best, self.memory.scores(q, allowed) if self.memory is not None else None)
 
 
 def _valid(v: PassageVectors, kb: KnowledgeBase, model: SemanticModel, digest: str) -> bool:
@@ -192,6 +204,7 @@ class Background:
                  why_not: str = "semantic search is turned off in the settings") -> None:
         self.scorer: DenseScorer | None = None
         self.problem: str | None = None if enabled else why_not
+        self.memory_note = "not loaded"  # the labelled question memory: how many, or why not used
         self._done = threading.Event()
         self._gave_up = False
         if not enabled:
@@ -212,7 +225,10 @@ class Background:
                 self.problem = problem
                 return
             v = passage_vectors(kb, model, cache_folder)
-            self.scorer = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of)
+            from chatbot.memory import bind
+
+            memory, self.memory_note = bind(kb, model.checksum)
+            self.scorer = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory)
         except Exception as exc:  # never a traceback: keyword search still answers
             self.problem = f"semantic search could not start ({type(exc).__name__}); answering with keyword search only"
             self.scorer = None

@@ -12,12 +12,10 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.config import Settings
 from chatbot.crisis import message_values
-from chatbot.dense import Background
+from chatbot.dense import Background, DenseScores
 from chatbot.knowledge import KnowledgeBase
 from chatbot.models import Answer, Hit, Notice
 from chatbot.ranking import RankingModel, candidates
@@ -136,7 +134,7 @@ class Engine:
     def query_terms(self, question: str) -> list[str]:
         return [t for unit in self.query_units(question) for t in unit]
 
-    def _dense(self, texts: list[str], semantic: bool) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    def _dense(self, texts: list[str], semantic: bool) -> list[DenseScores | None]:
         """Semantic scores for each text, from one batch through the model (None: keyword search)."""
         scorer = self.semantic.get() if semantic and self.settings.semantic else None
         if scorer is None:
@@ -147,7 +145,7 @@ class Engine:
             return [None] * len(texts)
 
     def retrieve(self, question: str, semantic: bool = True,
-                 dense: tuple[np.ndarray, np.ndarray] | None | bool = True) -> Retrieval:
+                 dense: DenseScores | None | bool = True) -> Retrieval:
         """Candidates by BM25 and by meaning, fused and ordered, with the probability that the first
         one answers the question. ``semantic=False`` uses keyword search only (and never waits);
         ``dense`` may bring the question's semantic scores already computed."""
@@ -163,7 +161,7 @@ class Engine:
         c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self._unknown_weight, dense)
         if not len(c.ids):
             return Retrieval((), (), tuple(terms), semantic=dense is not None)
-        mode = self.ranking.mode(dense is not None)
+        mode = self.ranking.mode_of(c)
         order = mode.order(c)
         fused = mode.fused(c)
         hits = tuple(Hit(self.kb.passage(int(c.ids[i])), float(fused[i])) for i in order)

@@ -5,8 +5,10 @@ measures each: BM25 score (as a share of the best), cosine, coverage (the IDF-we
 question's units found in it) and closeness (the share found in one sentence). ``RankingModel``
 fuses them with weights chosen by cross-validation, and turns the top passage's features into a
 probability that it answers the question (a logistic model). Both come from
-``data/retrieval_model.json``, fitted by ``scripts/fit_retrieval.py`` on labelled patient questions;
-there is one set of coefficients for hybrid search and one for keyword search alone.
+``data/retrieval_model.json``, fitted by ``scripts/fit_retrieval.py`` on labelled patient questions.
+There is one set of coefficients for each kind of search: ``memory`` (hybrid search on the bundled
+articles, with the labelled question memory of chatbot/memory.py), ``hybrid`` (any other articles)
+and ``keyword`` (no sentence model).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from chatbot.data import DATA_DIR
+from chatbot.dense import DenseScores
 from chatbot.errors import ConfigError
 from chatbot.index import BM25Index
 
@@ -28,6 +31,10 @@ CANDIDATES = 12
 PROXIMITY_FLOOR = 1.0
 FEATURES = ("bias", "cosine", "max_cosine", "coverage", "unknown", "bm25", "closeness", "cosine_margin",
             "max_coverage", "units", "sentence", "max_sentence")
+# and with the labelled question memory
+MEMORY_FEATURES = FEATURES + ("memory", "memory_abstain", "memory_best", "memory_margin", "memory_best_margin",
+                              "memory_abstain_share")
+MEMORY_CANDIDATES = 3  # passages the memory adds to the candidates
 
 
 @dataclass(frozen=True)
@@ -44,19 +51,30 @@ class Candidates:
     unknown: float  # share of the question's units that no passage uses
     n_units: int
     semantic: bool
+    memory: np.ndarray | None = None  # per candidate: the nearest labelled question it answers
+    memory_abstain: float = 0.0
+    memory_best: float = 0.0
+    memory_share: float = 0.0
+
+
+def _top(values: np.ndarray, k: int) -> list[int]:
+    kk = min(k, len(values))
+    top = np.argpartition(-values, kk - 1)[:kk] if len(values) > kk else np.arange(len(values))
+    return sorted(int(i) for i in top)
 
 
 def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str], unknown_weight: float,
-               dense: tuple[np.ndarray, np.ndarray] | None, k: int = CANDIDATES) -> Candidates:
-    cos, sent = dense if dense is not None else (None, None)
+               dense: DenseScores | None, k: int = CANDIDATES) -> Candidates:
+    cos, sent = (dense.cosine, dense.sentence) if dense is not None else (None, None)
+    mem = dense.memory if dense is not None else None
     scores = index.matched_scores(terms) if terms else np.zeros(index.n_docs)
     best = float(scores.max()) if index.n_docs else 0.0
     pool = index.top(scores, k)
     if cos is not None and sent is not None:
         for sim in (cos, sent):
-            kk = min(k, len(sim))
-            top_sim = np.argpartition(-sim, kk - 1)[:kk] if len(sim) > kk else np.arange(len(sim))
-            pool = list(dict.fromkeys(pool + sorted(int(i) for i in top_sim)))
+            pool = list(dict.fromkeys(pool + _top(sim, k)))
+    if mem is not None:
+        pool = list(dict.fromkeys(pool + [i for i in _top(mem.passage, MEMORY_CANDIDATES) if mem.passage[i] > 0]))
     ids = np.asarray(pool, dtype=np.int32)
     weights = []
     for unit in units:
@@ -90,10 +108,13 @@ def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str],
         coverage[i] = covered / total
         closeness[i] = max(per_sentence.values(), default=0.0) / near_total if near_total else 0.0
     raw = scores[ids] if len(ids) else np.zeros(0)
+    memory = {} if mem is None else {"memory": mem.passage[ids] if len(ids) else np.zeros(0),
+                                     "memory_abstain": mem.abstain, "memory_best": mem.best,
+                                     "memory_share": mem.abstain_share}
     return Candidates(ids, raw / best if best > 0 else np.zeros(len(ids)), raw,
                       cos[ids] if cos is not None and len(ids) else np.zeros(len(ids)),
                       sent[ids] if sent is not None and len(ids) else np.zeros(len(ids)),
-                      coverage, closeness, unknown, len(units), cos is not None)
+                      coverage, closeness, unknown, len(units), cos is not None, **memory)
 
 
 def features(c: Candidates, i: int) -> np.ndarray:
@@ -101,21 +122,27 @@ def features(c: Candidates, i: int) -> np.ndarray:
     per_unit = math.log1p(float(c.bm25_raw[i]) / max(1, c.n_units))
     cos = np.sort(c.cosine)[::-1] if len(c.cosine) else np.zeros(1)
     margin = float(cos[0] - cos[1]) if len(cos) > 1 else 0.0
-    return np.asarray([1.0, c.cosine[i], float(cos[0]), c.coverage[i], c.unknown, per_unit, c.closeness[i], margin,
-                       float(c.coverage.max()) if len(c.coverage) else 0.0, math.log1p(c.n_units), c.sentence[i],
-                       float(c.sentence.max()) if len(c.sentence) else 0.0])
+    base = [1.0, c.cosine[i], float(cos[0]), c.coverage[i], c.unknown, per_unit, c.closeness[i], margin,
+            float(c.coverage.max()) if len(c.coverage) else 0.0, math.log1p(c.n_units), c.sentence[i],
+            float(c.sentence.max()) if len(c.sentence) else 0.0]
+    if c.memory is not None:
+        m = float(c.memory[i])
+        base += [m, c.memory_abstain, c.memory_best, m - c.memory_abstain, c.memory_best - c.memory_abstain,
+                 c.memory_share]
+    return np.asarray(base)
 
 
 @dataclass(frozen=True)
 class Mode:
-    """Fusion weights and abstention coefficients for one kind of search (hybrid or keyword)."""
+    """Fusion weights and abstention coefficients for one kind of search (memory, hybrid or keyword)."""
 
-    fusion: tuple[float, float, float, float]  # bm25, cosine, best sentence cosine, closeness
+    fusion: tuple[float, float, float, float, float]  # bm25, cosine, best sentence cosine, closeness, memory
     coef: tuple[float, ...]
 
     def fused(self, c: Candidates) -> np.ndarray:
-        wb, wc, ws, wp = self.fusion
-        return wb * c.bm25 + wc * c.cosine + ws * c.sentence + wp * c.closeness
+        wb, wc, ws, wp, wm = self.fusion
+        f = wb * c.bm25 + wc * c.cosine + ws * c.sentence + wp * c.closeness
+        return f + wm * c.memory if c.memory is not None else f
 
     def order(self, c: Candidates) -> list[int]:
         f = self.fused(c)
@@ -126,31 +153,37 @@ class Mode:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+MODES = {"memory": MEMORY_FEATURES, "hybrid": FEATURES, "keyword": FEATURES}
+
+
 @dataclass(frozen=True)
 class RankingModel:
     hybrid: Mode
     keyword: Mode
+    memory: Mode
 
-    def mode(self, semantic: bool) -> Mode:
-        return self.hybrid if semantic else self.keyword
+    def mode_of(self, c: Candidates) -> Mode:
+        if c.memory is not None:
+            return self.memory
+        return self.hybrid if c.semantic else self.keyword
 
     @classmethod
     def load(cls, path: Path | None = None) -> RankingModel:
         path = path or DATA_DIR / MODEL_FILE
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if list(data["features"]) != list(FEATURES):
-                raise ValueError(f"features {data['features']} are not {list(FEATURES)}")
             modes = {}
-            for name in ("hybrid", "keyword"):
+            for name, names in MODES.items():
                 m = data[name]
+                if list(m["features"]) != list(names):
+                    raise ValueError(f"{name}: features {m['features']} are not {list(names)}")
                 fusion = tuple(float(x) for x in m["fusion"])
                 coef = tuple(float(x) for x in m["coef"])
-                if len(fusion) != 4 or len(coef) != len(FEATURES) or not all(map(math.isfinite, fusion + coef)):
+                if len(fusion) != 5 or len(coef) != len(names) or not all(map(math.isfinite, fusion + coef)):
                     raise ValueError(f"{name}: wrong number of weights or a non-finite one")
-                modes[name] = Mode(fusion, coef)
+                modes[name] = Mode(fusion, coef)  # type: ignore[arg-type]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"retrieval model {path} is unusable: {exc}") from None
-        return cls(modes["hybrid"], modes["keyword"])
+        return cls(modes["hybrid"], modes["keyword"], modes["memory"])
 
 

@@ -90,8 +90,9 @@ def about_text(settings: Settings, engine: Engine | None = None) -> Text:
     search = ""
     if engine is not None:
         problem = engine.search_problem
-        search = ("Search: keywords and meaning (sentence model all-MiniLM-L6-v2).\n" if problem is None
-                  else f"Search: keywords only ({problem}).\n")
+        memory = engine.semantic.memory_note if engine.semantic.ready() else "loading"
+        search = (f"Search: keywords and meaning (sentence model all-MiniLM-L6-v2; question memory: {memory}).\n"
+                  if problem is None else f"Search: keywords only ({problem}).\n")
     return Text(
         f"{settings.clinic_name} FAQ chatbot. It answers only by quoting the clinic's articles, shows "
         "where each quote comes from, and never writes medical advice of its own. It does not know "

@@ -134,15 +134,20 @@ def test_ranking_model_file_is_checked(tmp_path: Path) -> None:
         RankingModel.load(bad)
 
 
-def test_fitting_script_reproduces_the_shipped_ranking_model(tmp_path: Path) -> None:
+def test_fitting_script_reproduces_the_shipped_ranking_model_and_question_memory(tmp_path: Path, model) -> None:
+    from chatbot.memory import MEMORY_FILE, load_labelled
+
     out = tmp_path / "model.json"
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "fit_retrieval.py"), "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     shipped, fresh = json.loads((DATA_DIR / MODEL_FILE).read_text()), json.loads(out.read_text())
-    for mode in ("hybrid", "keyword"):
+    for mode in ("memory", "hybrid", "keyword"):
         assert shipped[mode]["fusion"] == fresh[mode]["fusion"]
         np.testing.assert_allclose(shipped[mode]["coef"], fresh[mode]["coef"], atol=1e-3)
+    old, new = load_labelled(DATA_DIR / MEMORY_FILE, model.checksum), load_labelled(tmp_path / MEMORY_FILE, model.checksum)
+    assert old.questions == new.questions and old.gold == new.gold and old.corpus_digest == new.corpus_digest
+    np.testing.assert_allclose(old.vectors.astype(np.float32), new.vectors.astype(np.float32), atol=2e-3)
 
 
 def test_default_threshold_is_a_probability() -> None:

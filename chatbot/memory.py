@@ -1,0 +1,145 @@
+"""Labelled patient questions as a memory: a new question is compared with questions we have labelled.
+
+Patients ask the same things in many words. For the bundled articles we keep about two thousand
+questions written in patients' words, each labelled either with the passages that answer it or as
+one the articles do not answer ("can i drive home after", "will it show on a drug test"). Their
+sentence-model vectors ship in ``data/question_memory.npz``, written by ``scripts/fit_retrieval.py``
+(data only, no pickle, checked against the model's checksum). For a new question ``QuestionMemory``
+measures, by cosine similarity:
+
+- for each passage, how close the nearest labelled question that this passage answers is;
+- how close the nearest question the articles do not answer is, and the nearest answerable one;
+- the share of unanswerable questions among the nearest few (weighted by closeness).
+
+The ranking code fuses the first into the passage order and gives them all to the abstention model.
+The labels are about one set of articles: the memory is used only when the knowledge base holds
+exactly the passages it was labelled on (the same text digest). A clinic's own articles are searched
+without it (hybrid search, with its own fitted coefficients), never with labels that may be wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from chatbot.data import DATA_DIR
+
+if TYPE_CHECKING:
+    from chatbot.knowledge import KnowledgeBase
+
+MEMORY_FILE = "question_memory.npz"
+MEMORY_FORMAT = 1
+NEAREST = 7  # how many nearest labelled questions the unanswerable share is taken over
+SHARPNESS = 10.0  # weight of a neighbour: exp(SHARPNESS * cosine)
+
+
+def norm(s: str) -> str:
+    """Text as gold phrases are matched: lower case, plain quotes and dashes, single spaces."""
+    s = s.lower()
+    for a, b in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2014", "-"), ("\u2013", "-")):
+        s = s.replace(a, b)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+@dataclass
+class LabelledQuestions:
+    """What ``question_memory.npz`` holds."""
+
+    corpus_digest: str  # chatbot.dense.texts_digest of the passages the labels are about
+    model_checksum: str
+    questions: list[str]
+    gold: list[list[str]]  # normalised gold phrases; empty: the articles do not answer it
+    vectors: np.ndarray  # float16, one unit-length row per question
+
+
+@dataclass(frozen=True)
+class MemoryScores:
+    passage: np.ndarray  # per passage: cosine of the nearest labelled question it answers (0: none)
+    abstain: float  # cosine of the nearest question the articles do not answer
+    best: float  # cosine of the nearest answerable question
+    abstain_share: float  # closeness-weighted share of unanswerable ones among the NEAREST
+
+
+class QuestionMemory:
+    """Labelled question vectors bound to one knowledge base's passages."""
+
+    def __init__(self, vectors: np.ndarray, answers: list[list[int]], n_passages: int) -> None:
+        """``answers[k]``: the passages that answer labelled question k (empty: none do)."""
+        if len(vectors) != len(answers) or not len(vectors):
+            raise ValueError("one list of answering passages per labelled question, and at least one question")
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.answerable = np.asarray([bool(a) for a in answers])
+        self.n_passages = n_passages
+        pairs = [(k, p) for k, ps in enumerate(answers) for p in ps]
+        self._q = np.asarray([k for k, _ in pairs], dtype=np.int64)
+        self._p = np.asarray([p for _, p in pairs], dtype=np.int64)
+        if len(self._p) and (self._p.min() < 0 or self._p.max() >= n_passages):
+            raise ValueError("a labelled answer points outside the passages")
+
+    def __len__(self) -> int:
+        return len(self.vectors)
+
+    def similarities(self, query: np.ndarray) -> np.ndarray:
+        return np.asarray(self.vectors @ np.asarray(query, dtype=np.float32), dtype=np.float64)
+
+    def scores(self, query: np.ndarray, allowed: np.ndarray | None = None,
+               sims: np.ndarray | None = None) -> MemoryScores:
+        """The memory's measurements for a question vector; ``allowed`` (a mask over the labelled
+        questions) leaves some out, as cross-validation must."""
+        s = self.similarities(query) if sims is None else sims
+        ok = np.ones(len(s), dtype=bool) if allowed is None else allowed
+        passage = np.zeros(self.n_passages)
+        use = ok[self._q]
+        if use.any():
+            np.maximum.at(passage, self._p[use], s[self._q[use]])
+        yes, no = ok & self.answerable, ok & ~self.answerable
+        best = float(max(0.0, s[yes].max())) if yes.any() else 0.0
+        abstain = float(max(0.0, s[no].max())) if no.any() else 0.0
+        pool = np.flatnonzero(ok)
+        share = 0.0
+        if len(pool):
+            k = min(NEAREST, len(pool))
+            near = pool[np.argpartition(-s[pool], k - 1)[:k]]
+            w = np.exp(SHARPNESS * (s[near] - s[near].max()))
+            share = float((w * ~self.answerable[near]).sum() / w.sum())
+        return MemoryScores(np.maximum(passage, 0.0), abstain, best, share)
+
+
+def answering_passages(gold: list[list[str]], texts: list[str]) -> list[list[int]]:
+    """For each labelled question, the passages that hold one of its (normalised) gold phrases."""
+    normed = [norm(t) for t in texts]
+    return [[i for i, t in enumerate(normed) if any(g in t for g in phrases)] if phrases else []
+            for phrases in gold]
+
+
+def load_labelled(path: Path | None = None, model_checksum: str = "") -> LabelledQuestions:
+    from chatbot import store
+
+    return store.load(path or DATA_DIR / MEMORY_FILE, LabelledQuestions,
+                      {"format": str(MEMORY_FORMAT), "model": model_checksum})
+
+
+def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tuple[QuestionMemory | None, str]:
+    """The memory for this knowledge base, or None and why not (one line)."""
+    from chatbot.dense import texts_digest
+    from chatbot.store import StoreError
+
+    try:
+        labelled = load_labelled(path, model_checksum)
+    except StoreError as exc:
+        return None, f"labelled questions unusable ({exc})"
+    if labelled.corpus_digest != texts_digest(kb.texts, kb.sections):
+        return None, "labelled questions are for the bundled articles only"
+    v = labelled.vectors
+    if (v.ndim != 2 or len(v) != len(labelled.questions) or len(labelled.gold) != len(v)
+            or not np.all(np.isfinite(v))):
+        return None, "labelled questions unusable (shape)"
+    answers = answering_passages(labelled.gold, kb.texts)
+    keep = [k for k, (g, a) in enumerate(zip(labelled.gold, answers, strict=True)) if not g or a]
+    if not keep:
+        return None, "labelled questions unusable (no question matches the passages)"
+    return QuestionMemory(v[keep], [answers[k] for k in keep], len(kb.texts)), f"{len(keep):,} labelled questions"
