@@ -108,13 +108,12 @@ def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str],
         coverage[i] = covered / total
         closeness[i] = max(per_sentence.values(), default=0.0) / near_total if near_total else 0.0
     raw = scores[ids] if len(ids) else np.zeros(0)
-    memory = {} if mem is None else {"memory": mem.passage[ids] if len(ids) else np.zeros(0),
-                                     "memory_abstain": mem.abstain, "memory_best": mem.best,
-                                     "memory_share": mem.abstain_share}
     return Candidates(ids, raw / best if best > 0 else np.zeros(len(ids)), raw,
                       cos[ids] if cos is not None and len(ids) else np.zeros(len(ids)),
                       sent[ids] if sent is not None and len(ids) else np.zeros(len(ids)),
-                      coverage, closeness, unknown, len(units), cos is not None, **memory)
+                      coverage, closeness, unknown, len(units), cos is not None,
+                      None if mem is None else (mem.passage[ids] if len(ids) else np.zeros(0)),
+                      mem.abstain if mem else 0.0, mem.best if mem else 0.0, mem.abstain_share if mem else 0.0)
 
 
 def features(c: Candidates, i: int) -> np.ndarray:
@@ -181,7 +180,7 @@ class RankingModel:
                 coef = tuple(float(x) for x in m["coef"])
                 if len(fusion) != 5 or len(coef) != len(names) or not all(map(math.isfinite, fusion + coef)):
                     raise ValueError(f"{name}: wrong number of weights or a non-finite one")
-                modes[name] = Mode(fusion, coef)  # type: ignore[arg-type]
+                modes[name] = Mode(fusion, coef)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"retrieval model {path} is unusable: {exc}") from None
         return cls(modes["hybrid"], modes["keyword"], modes["memory"])
