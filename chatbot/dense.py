@@ -59,6 +59,7 @@ class DenseScores(NamedTuple):
     cosine: np.ndarray  # per passage
     sentence: np.ndarray  # per passage: its closest sentence (or the passage itself)
     memory: MemoryScores | None = None  # the labelled questions' measurements, when they apply
+    static: bool = False  # from static token vectors (chatbot/static.py), not the model run in full
 
 
 class DenseScorer:
@@ -73,6 +74,7 @@ class DenseScorer:
         self.sentence_vectors = sentence_vectors
         self.sentence_of = sentence_of
         self.memory = memory
+        self.static = getattr(model, "static", False)
         if sentence_of is not None and len(sentence_of):
             self._starts = np.flatnonzero(np.r_[True, np.diff(sentence_of) != 0])
             self._owners = sentence_of[self._starts]
@@ -96,7 +98,8 @@ class DenseScorer:
         if self.sentence_vectors is not None and self.sentence_of is not None and len(self.sentence_of):
             per_sentence = self.sentence_vectors @ q
             best[self._owners] = np.maximum(best[self._owners], np.maximum.reduceat(per_sentence, self._starts))
-        return DenseScores(passage, best, self.memory.scores(q, allowed) if self.memory is not None else None)
+        return DenseScores(passage, best, self.memory.scores(q, allowed) if self.memory is not None else None,
+                           self.static)
 
 
 def _valid(v: PassageVectors, kb: KnowledgeBase, model: SemanticModel, digest: str) -> bool:
@@ -113,6 +116,11 @@ def _valid(v: PassageVectors, kb: KnowledgeBase, model: SemanticModel, digest: s
         return False
     return bool(sv.dtype == np.float32 and sv.shape == (len(so), model.dim) and np.all(np.isfinite(sv))
                 and (not len(so) or (so.min() >= 0 and so.max() < len(kb.texts) and np.all(np.diff(so) >= 0))))
+
+
+def passage_texts(kb: KnowledgeBase) -> list[str]:
+    """What a passage's vector is made of: its section heading and its text."""
+    return [f"{kb.sections[i]}. {t}" if kb.sections[i] else t for i, t in enumerate(kb.texts)]
 
 
 def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None,
@@ -136,7 +144,7 @@ def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path 
             pass
     from chatbot.cleaning import sentences
 
-    texts = [f"{kb.sections[i]}. {t}" if kb.sections[i] else t for i, t in enumerate(kb.texts)]
+    texts = passage_texts(kb)
     split = [sentences(t) for t in kb.texts]
     many = [(i, s) for i, parts in enumerate(split) if len(parts) > 1 for s in parts if len(s.split()) >= 4]
     vectors = model.encode(texts).astype(np.float32)
@@ -201,10 +209,12 @@ class Background:
     they cannot be had, in which case the engine answers with keyword search only)."""
 
     def __init__(self, kb: KnowledgeBase, cache_folder: Path | None, enabled: bool = True,
-                 why_not: str = "semantic search is turned off in the settings") -> None:
+                 why_not: str = "semantic search is turned off in the settings", static: bool = False) -> None:
+        """``static``: use the model's static token vectors (chatbot/static.py), for a big library."""
         self.scorer: DenseScorer | None = None
         self.problem: str | None = None if enabled else why_not
         self.memory_note = "not loaded"  # the labelled question memory: how many, or why not used
+        self.static = static
         self._done = threading.Event()
         self._gave_up = False
         if not enabled:
@@ -223,6 +233,13 @@ class Background:
             model, problem = _model()
             if model is None:
                 self.problem = problem
+                return
+            if self.static:
+                from chatbot.static import static_scorer_parts
+
+                fast, vectors = static_scorer_parts(kb, model, cache_folder)
+                self.memory_note = "not used with static token vectors"
+                self.scorer = DenseScorer(fast, vectors)
                 return
             v = passage_vectors(kb, model, cache_folder)
             from chatbot.memory import bind

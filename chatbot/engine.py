@@ -101,18 +101,16 @@ class Engine:
                 folder = usable_cache_dir(default_cache_dir(self.settings))[0]
             elif isinstance(cache_folder, Path):
                 folder = cache_folder
-            limit = self.settings.semantic_max_passages
-            if self.settings.semantic and len(kb.texts) > limit:
-                semantic = Background(kb, folder, enabled=False, why_not=(
-                    f"{len(kb.texts):,} passages are more than the semantic model's limit of {limit:,} "
-                    "(semantic_max_passages); answering with keyword search only"))
-            else:
-                semantic = Background(kb, folder, enabled=self.settings.semantic)
+            # over semantic_max_passages, the model's static token vectors (chatbot/static.py): running
+            # the model over every passage of a big library would take far too long
+            semantic = Background(kb, folder, enabled=self.settings.semantic,
+                                  static=len(kb.texts) > self.settings.semantic_max_passages)
         self.semantic = semantic
         self.values = message_values(self.settings)  # every number and "call"/"text" from settings
         self.safety.rules.check_messages(self.values)
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
+        self._suggestions_final = False
         self._suggestion_terms: dict[str, frozenset[str]] | None = None
 
     @property
@@ -192,11 +190,16 @@ class Engine:
 
     # -- suggestions ---------------------------------------------------------------------------
     def suggestions(self) -> tuple[str, ...]:
-        """Questions (from the articles' own question headings) that the engine answers."""
-        if self._suggestions is None:
+        """Questions (from the articles' own question headings) that the engine answers: by keyword
+        search while the sentence model is loading (never waiting for it), then by the search that
+        answers them once it is ready."""
+        ready = self.semantic.ready()
+        if self._suggestions is None or (ready and not self._suggestions_final):
             good = [q for q in self.kb.question_headings
-                    if self.safety.rules.check(q) == Verdict() and self.confident(self.retrieve(q, semantic=False))]
-            self._suggestions = tuple(good)
+                    if self.safety.rules.check(q) == Verdict() and self.confident(self.retrieve(q, semantic=False))
+                    and (not ready or self.confident(self.best_retrieval(q)))]
+            self._suggestions, self._suggestions_final = tuple(good), ready
+            self._suggestion_terms = None
         return self._suggestions
 
     def _related(self, terms: tuple[str, ...], shown: tuple[Hit, ...], more: tuple[Hit, ...]) -> tuple[str, ...]:

@@ -107,6 +107,8 @@ class KioskCore:
         return True
 
     def _welcome(self) -> Screen:
+        # the suggestions are checked again once the sentence model is ready (see Engine.suggestions)
+        self.suggestions = [c.question for c in pool(self.engine)][:5]
         return Screen("welcome", choices=tuple(self.suggestions))
 
     def reset(self) -> None:

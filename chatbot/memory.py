@@ -53,6 +53,7 @@ class LabelledQuestions:
     model_checksum: str
     questions: list[str]
     gold: list[list[str]]  # normalised gold phrases; empty: the articles do not answer it
+    answers: list[list[int]]  # the passages that hold a gold phrase (of the corpus of corpus_digest)
     vectors: np.ndarray  # float16, one unit-length row per question
 
 
@@ -135,11 +136,14 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
     if labelled.corpus_digest != texts_digest(kb.texts, kb.sections):
         return None, "labelled questions are for the bundled articles only"
     v = labelled.vectors
-    if (v.ndim != 2 or len(v) != len(labelled.questions) or len(labelled.gold) != len(v)
-            or not np.all(np.isfinite(v))):
+    n = len(labelled.questions)
+    if v.ndim != 2 or len(v) != n or len(labelled.gold) != n or len(labelled.answers) != n or not np.all(np.isfinite(v)):
         return None, "labelled questions unusable (shape)"
-    answers = answering_passages(labelled.gold, kb.texts)
-    keep = [k for k, (g, a) in enumerate(zip(labelled.gold, answers, strict=True)) if not g or a]
-    if not keep:
-        return None, "labelled questions unusable (no question matches the passages)"
-    return QuestionMemory(v[keep], [answers[k] for k in keep], len(kb.texts)), f"{len(keep):,} labelled questions"
+    # the passages were found by their gold phrases when the file was written, for exactly these
+    # passages (the digest above): nothing to search again at start-up
+    if any(bool(g) != bool(a) for g, a in zip(labelled.gold, labelled.answers, strict=True)):
+        return None, "labelled questions unusable (an answerable one without its passages)"
+    try:
+        return QuestionMemory(v, labelled.answers, len(kb.texts)), f"{n:,} labelled questions"
+    except ValueError as exc:
+        return None, f"labelled questions unusable ({exc})"

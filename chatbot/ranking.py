@@ -55,6 +55,7 @@ class Candidates:
     memory_abstain: float = 0.0
     memory_best: float = 0.0
     memory_share: float = 0.0
+    static: bool = False  # the semantic scores come from static token vectors (chatbot/static.py)
 
 
 def _top(values: np.ndarray, k: int) -> list[int]:
@@ -113,7 +114,8 @@ def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str],
                       sent[ids] if sent is not None and len(ids) else np.zeros(len(ids)),
                       coverage, closeness, unknown, len(units), cos is not None,
                       None if mem is None else (mem.passage[ids] if len(ids) else np.zeros(0)),
-                      mem.abstain if mem else 0.0, mem.best if mem else 0.0, mem.abstain_share if mem else 0.0)
+                      mem.abstain if mem else 0.0, mem.best if mem else 0.0, mem.abstain_share if mem else 0.0,
+                      bool(dense is not None and dense.static))
 
 
 def features(c: Candidates, i: int) -> np.ndarray:
@@ -152,7 +154,7 @@ class Mode:
         return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-MODES = {"memory": MEMORY_FEATURES, "hybrid": FEATURES, "keyword": FEATURES}
+MODES = {"memory": MEMORY_FEATURES, "hybrid": FEATURES, "static": FEATURES, "keyword": FEATURES}
 
 
 @dataclass(frozen=True)
@@ -160,10 +162,13 @@ class RankingModel:
     hybrid: Mode
     keyword: Mode
     memory: Mode
+    static: Mode
 
     def mode_of(self, c: Candidates) -> Mode:
         if c.memory is not None:
             return self.memory
+        if c.static:
+            return self.static
         return self.hybrid if c.semantic else self.keyword
 
     @classmethod
@@ -183,6 +188,6 @@ class RankingModel:
                 modes[name] = Mode(fusion, coef)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"retrieval model {path} is unusable: {exc}") from None
-        return cls(modes["hybrid"], modes["keyword"], modes["memory"])
+        return cls(modes["hybrid"], modes["keyword"], modes["memory"], modes["static"])
 
 

@@ -91,7 +91,9 @@ def about_text(settings: Settings, engine: Engine | None = None) -> Text:
     if engine is not None:
         problem = engine.search_problem
         memory = engine.semantic.memory_note if engine.semantic.ready() else "loading"
-        search = (f"Search: keywords and meaning (sentence model all-MiniLM-L6-v2; question memory: {memory}).\n"
+        model = ("static token vectors of all-MiniLM-L6-v2, for a library of this size" if engine.semantic.static
+                 else f"sentence model all-MiniLM-L6-v2; question memory: {memory}")
+        search = (f"Search: keywords and meaning ({model}).\n"
                   if problem is None else f"Search: keywords only ({problem}).\n")
     return Text(
         f"{settings.clinic_name} FAQ chatbot. It answers only by quoting the clinic's articles, shows "

@@ -146,13 +146,19 @@ class OnnxMiniLM:
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
-    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    def hidden(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The model's last hidden states: (batch, tokens, dim)."""
         import numpy as np
 
         feeds = {"input_ids": ids, "attention_mask": mask}
         if self._token_types:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        return np.asarray(self._session.run(None, feeds)[0])
+
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        hidden = self.hidden(ids, mask)
         weights = mask[:, :, None].astype(np.float32)
         pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)

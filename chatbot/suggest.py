@@ -36,20 +36,23 @@ def _similar(a_terms: frozenset[str], a_text: str, b_terms: frozenset[str], b_te
     return fuzz.token_set_ratio(a_text.lower(), b_text.lower()) >= SIMILAR_WORDING
 
 
-_POOLS: weakref.WeakKeyDictionary[Engine, tuple[Candidate, ...]] = weakref.WeakKeyDictionary()
+_POOLS: weakref.WeakKeyDictionary[Engine, tuple[tuple[str, ...], tuple[Candidate, ...]]] = weakref.WeakKeyDictionary()
 
 
 def pool(engine: Engine) -> tuple[Candidate, ...]:
     """The engine's suggestions without near-duplicates (the first of each group is kept)."""
-    found = _POOLS.get(engine)
-    if found is None:
-        kept: list[Candidate] = []
-        for q in engine.suggestions():
-            r = engine.retrieve(q, semantic=False)  # the welcome screen never waits for the model
-            c = Candidate(q, frozenset(r.terms), r.ranked[0].passage.id if r.ranked else -1)
-            if not any(c.best == k.best and c.best >= 0 or _similar(c.terms, q, k.terms, k.question) for k in kept):
-                kept.append(c)
-        found = _POOLS[engine] = tuple(kept)
+    questions = engine.suggestions()  # by keyword search until the sentence model is ready, then final
+    cached = _POOLS.get(engine)
+    if cached is not None and cached[0] == questions:
+        return cached[1]
+    kept: list[Candidate] = []
+    for q in questions:
+        r = engine.retrieve(q, semantic=False)  # the welcome screen never waits for the model
+        c = Candidate(q, frozenset(r.terms), r.ranked[0].passage.id if r.ranked else -1)
+        if not any(c.best == k.best and c.best >= 0 or _similar(c.terms, q, k.terms, k.question) for k in kept):
+            kept.append(c)
+    found = tuple(kept)
+    _POOLS[engine] = (questions, found)
     return found
 
 

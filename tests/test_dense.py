@@ -146,7 +146,8 @@ def test_fitting_script_reproduces_the_shipped_ranking_model_and_question_memory
         assert shipped[mode]["fusion"] == fresh[mode]["fusion"]
         np.testing.assert_allclose(shipped[mode]["coef"], fresh[mode]["coef"], atol=1e-3)
     old, new = load_labelled(DATA_DIR / MEMORY_FILE, model.checksum), load_labelled(tmp_path / MEMORY_FILE, model.checksum)
-    assert old.questions == new.questions and old.gold == new.gold and old.corpus_digest == new.corpus_digest
+    assert old.questions == new.questions and old.gold == new.gold and old.answers == new.answers
+    assert old.corpus_digest == new.corpus_digest
     np.testing.assert_allclose(old.vectors.astype(np.float32), new.vectors.astype(np.float32), atol=2e-3)
 
 

@@ -3,9 +3,6 @@ the classifier's examples), look-alikes that must keep their answer, and the str
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import pytest
 
 from chatbot.safety.rules import SafetyRules, Verdict, _non_capturing, _top_level
@@ -125,13 +122,27 @@ def test_joined_patterns_match_what_the_patterns_match() -> None:
     assert _non_capturing(r"(a|(?:b))[(]\(") == r"(?:a|(?:b))[(]\("
 
 
-def test_check_is_fast() -> None:
-    messages = [m for _, m in EMERGENCIES] + LOOK_ALIKES
-    for m in messages:
-        RULES.check(m)
-    times = []
-    for m in messages * 3:
-        t = time.perf_counter()
-        RULES.check(m)
-        times.append(time.perf_counter() - t)
-    assert statistics.median(times) < 0.001
+def test_every_bundled_pattern_compiles_alone() -> None:
+    # the bundled rules are compiled joined only, at start-up; here each pattern is checked alone,
+    # as a clinic's own rules file is at every start
+    import tomllib
+
+    from chatbot.data import DATA_DIR
+    from chatbot.safety.rules import SafetyRules
+
+    data = tomllib.loads((DATA_DIR / "safety.toml").read_text(encoding="utf-8"))
+    checked = SafetyRules(data, check_each=True)
+    assert checked.check("i want to kill myself").emergency == RULES.check("i want to kill myself").emergency
+
+
+def test_a_broken_pattern_in_a_clinics_rules_file_is_named(tmp_path) -> None:
+    from chatbot.data import DATA_DIR
+    from chatbot.errors import ConfigError
+    from chatbot.safety.rules import SafetyRules
+
+    text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "rules.toml"
+    broken.write_text(text.replace("'\\bcardiac arrest\\b',", "'\\bcardiac (arrest\\b',", 1), encoding="utf-8")
+    assert broken.read_text(encoding="utf-8") != text
+    with pytest.raises(ConfigError, match="cardiac"):
+        SafetyRules.load(broken)
