@@ -111,6 +111,7 @@ class Engine:
         self._unknown_weight = math.log(kb.index.n_docs + 1)
         self._suggestions: tuple[str, ...] | None = None
         self._suggestions_final = False
+        self._keyword_pool: tuple[str, ...] | None = None
         self._suggestion_terms: dict[str, frozenset[str]] | None = None
 
     @property
@@ -169,7 +170,19 @@ class Engine:
     def best_retrieval(self, question: str, semantic: bool = True) -> Retrieval:
         """The whole question, or the one of its clauses that the articles answer best."""
         parts = clauses(question)[:3]
-        scores = self._dense([question, *parts], semantic)  # one batch through the model
+        if semantic and not self.semantic.ready():
+            # while the model loads, the work that does not need it: the words of the question (this
+            # warms the stemmer and the spelling caches) and the suggestions by keyword search
+            for text in (question, *parts):
+                self.query_units(text)
+            self.suggestions()
+        # one batch through the model: the question, its clauses, and (once) the suggestions to confirm
+        pending = self._keyword_suggestions() if semantic and not self._suggestions_final else ()
+        scores = self._dense([question, *parts, *pending], semantic)
+        if pending and self.semantic.ready() and scores[0] is not None:
+            self._suggestions = self._confirmed(pending, scores[1 + len(parts):])
+            self._suggestions_final, self._suggestion_terms = True, None
+        scores = scores[: 1 + len(parts)]
         r = self.retrieve(question, semantic, scores[0] if scores[0] is not None else False)
         for part, dense in zip(parts, scores[1:], strict=True):
             rc = self.retrieve(part, semantic, dense if dense is not None else False)
@@ -195,12 +208,22 @@ class Engine:
         answers them once it is ready."""
         ready = self.semantic.ready()
         if self._suggestions is None or (ready and not self._suggestions_final):
-            good = [q for q in self.kb.question_headings
-                    if self.safety.rules.check(q) == Verdict() and self.confident(self.retrieve(q, semantic=False))
-                    and (not ready or self.confident(self.best_retrieval(q)))]
-            self._suggestions, self._suggestions_final = tuple(good), ready
+            good = self._keyword_suggestions()
+            if ready:  # all of them through the model in one batch
+                good = self._confirmed(good, self._dense(list(good), True))
+            self._suggestions, self._suggestions_final = good, ready
             self._suggestion_terms = None
         return self._suggestions
+
+    def _keyword_suggestions(self) -> tuple[str, ...]:
+        if self._keyword_pool is None:
+            self._keyword_pool = tuple(q for q in self.kb.question_headings if self.safety.rules.check(q) == Verdict()
+                                       and self.confident(self.retrieve(q, semantic=False)))
+        return self._keyword_pool
+
+    def _confirmed(self, questions: tuple[str, ...], dense: list[DenseScores | None]) -> tuple[str, ...]:
+        return tuple(q for q, d in zip(questions, dense, strict=True)
+                     if self.confident(self.retrieve(q, dense=d if d is not None else False)))
 
     def _related(self, terms: tuple[str, ...], shown: tuple[Hit, ...], more: tuple[Hit, ...]) -> tuple[str, ...]:
         """Up to three suggested questions: first those whose section the further passages come from,

@@ -170,32 +170,38 @@ def _reason(what: str) -> str:
 
 
 def _locate(spec: PackagedFile) -> Path:
-    """The installed file, found through the distribution's metadata (its code is not imported)."""
-    from importlib import metadata
+    """The installed file, found where Python would import the distribution's top-level package from
+    (its code is not imported, and no slow scan of every installed distribution's metadata)."""
+    from importlib.util import find_spec
 
+    top, _, rest = spec.path.partition("/")
     try:
-        dist = metadata.distribution(spec.distribution)
-    except metadata.PackageNotFoundError:
-        raise SemanticModelUnavailable(_reason(f"package {spec.distribution} is not installed")) from None
-    path = Path(str(dist.locate_file(spec.path)))
+        found = find_spec(top)
+    except (ImportError, ValueError):
+        found = None
+    locations = list(found.submodule_search_locations or []) if found is not None else []
+    if not locations:
+        raise SemanticModelUnavailable(_reason(f"package {spec.distribution} is not installed"))
+    path = Path(locations[0]) / rest
     if not path.is_file():
         raise SemanticModelUnavailable(_reason(f"package {spec.distribution} has no {spec.path}"))
     return path
 
 
-def _verify(path: Path, spec: PackagedFile, what: str) -> None:
-    """Stream the file through sha256 and compare with the pinned value."""
-    digest = hashlib.sha256()
+def _verify(path: Path, spec: PackagedFile, what: str) -> bytes:
+    """The file's bytes, if their size and sha256 are the pinned ones. Read and hashed in one call
+    each, so that the loading thread does not queue for the interpreter lock once a megabyte while
+    the safety rules compile; and the bytes checked are the bytes used (no second read)."""
     try:
         if path.stat().st_size != spec.size:
             raise SemanticModelUnavailable(_reason(f"{what} failed its checksum (wrong size)"))
         with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                digest.update(block)
+            data = f.read(spec.size + 1)
     except OSError as exc:
         raise SemanticModelUnavailable(_reason(f"{what} cannot be read ({type(exc).__name__})")) from None
-    if digest.hexdigest() != spec.sha256:
+    if len(data) != spec.size or hashlib.sha256(data).hexdigest() != spec.sha256:
         raise SemanticModelUnavailable(_reason(f"{what} failed its checksum"))
+    return data
 
 
 def _import_runtime() -> tuple[Any, Any, Any]:
@@ -215,13 +221,11 @@ def load_model(threads: int = 1) -> SemanticModel:
     threads: onnxruntime intra-op threads (1 is best for one question; 2 helps a little for big index builds).
     """
     np, ort, tokenizers = _import_runtime()
-    weights = _locate(WEIGHTS)
-    vocab = _locate(TOKENIZER)
-    _verify(weights, WEIGHTS, BASE_MODEL)
-    _verify(vocab, TOKENIZER, f"{BASE_MODEL} tokenizer")
+    weights = _verify(_locate(WEIGHTS), WEIGHTS, BASE_MODEL)
+    vocab = _verify(_locate(TOKENIZER), TOKENIZER, f"{BASE_MODEL} tokenizer")
 
     try:
-        tokenizer = tokenizers.Tokenizer.from_file(str(vocab))
+        tokenizer = tokenizers.Tokenizer.from_str(vocab.decode("utf-8"))
         tokenizer.no_padding()  # the file asks for fixed padding to 128; encode pads each batch itself
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
     except Exception as exc:
@@ -231,10 +235,12 @@ def load_model(threads: int = 1) -> SemanticModel:
     options.intra_op_num_threads = max(1, threads)
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # basic optimisations: the session is built 35 ms faster than with all of them, for 4% more time
+    # a question (5.8 ms against 5.6 ms), and the vectors are the same to 1e-6
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
     options.log_severity_level = 3
     try:
-        session = ort.InferenceSession(str(weights), sess_options=options, providers=["CPUExecutionProvider"])
+        session = ort.InferenceSession(weights, sess_options=options, providers=["CPUExecutionProvider"])
     except Exception as exc:
         raise SemanticModelUnavailable(
             _reason(f"{BASE_MODEL} could not be loaded by onnxruntime ({type(exc).__name__})")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +76,14 @@ def token_table(model: Any, cache_folder: Path | None) -> np.ndarray:
     return table
 
 
+def _token_ids(tokenizer: Any, texts: Sequence[str], chunk: int = 2_000) -> Iterator[np.ndarray]:
+    """Each text's token ids, tokenized a chunk at a time: the tokenizer's objects for 100,000
+    passages at once would take a gigabyte."""
+    for start in range(0, len(texts), chunk):
+        for enc in tokenizer.encode_batch(list(texts[start : start + chunk]), add_special_tokens=False):
+            yield np.asarray(enc.ids, dtype=np.int64)
+
+
 class StaticModel:
     """The SemanticModel interface (chatbot/semantic.py) over static token vectors weighted by IDF."""
 
@@ -97,8 +105,8 @@ class StaticModel:
         """Each token's inverse document frequency over ``texts`` (smoothed: unused tokens count most)."""
         size = model._tokenizer.get_vocab_size()
         df = np.zeros(size, dtype=np.float64)
-        for enc in model._tokenizer.encode_batch(list(texts), add_special_tokens=False):
-            df[np.unique(np.asarray(enc.ids, dtype=np.int64))] += 1
+        for ids in _token_ids(model._tokenizer, texts):
+            df[np.unique(ids)] += 1
         n = max(1, len(texts))
         return np.log((n + 1) / (df + 1)) + 1.0
 
@@ -121,8 +129,7 @@ class StaticModel:
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         if not len(texts):
             return out
-        for row, enc in enumerate(self._tokenizer.encode_batch(list(texts), add_special_tokens=False)):
-            ids = np.asarray(enc.ids, dtype=np.int64)
+        for row, ids in enumerate(_token_ids(self._tokenizer, texts)):
             if not len(ids):
                 continue
             v = self._idf[ids] @ self._table[ids]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 import time
 import types
 import typing
@@ -203,6 +202,8 @@ def save(path: Path, obj: Any, stamps: dict[str, str]) -> None:
     members[META] = np.frombuffer(_json_bytes(meta), dtype=np.uint8)
     members[DATA] = np.frombuffer(data, dtype=np.uint8)
     _clean_stale_temporaries(path.parent)
+    import tempfile  # only when writing: its import (random, hashlib) costs start-up time
+
     fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:

