@@ -266,6 +266,10 @@ class Background:
     def ready(self) -> bool:
         return self._done.is_set() or self._gave_up
 
+    def wait_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the loading to end, without giving up on it after."""
+        return self._gave_up or self._done.wait(timeout)
+
     def get(self, timeout: float = LOAD_TIMEOUT) -> DenseScorer | None:
         """The scorer, waiting for it once at most: after one time-out, keyword search from then on."""
         if self._gave_up:

@@ -64,6 +64,9 @@ class Screen:
     more_left: bool = False
 
 
+START_WAIT = 20.0  # seconds the kiosk waits at start for the sentence model, for its first suggestions
+
+
 class KioskCore:
     def __init__(self, engine: Engine, settings: Settings, idle_timeout: float,
                  clock: Callable[[], float] = time.monotonic, error_log: Path | None = None) -> None:
@@ -79,6 +82,11 @@ class KioskCore:
         self.error_log = error_log
         self.limit = input_limit(settings)
         self.rotation = Rotation(engine, n=3)
+        # the first welcome screen offers questions checked by the search that will answer them: the
+        # kiosk is started by staff, so it may wait a little for the sentence model (never for ever)
+        semantic = getattr(engine, "semantic", None)
+        if semantic is not None:
+            semantic.wait_ready(START_WAIT)
         self.suggestions = [c.question for c in pool(engine)][:5]
         self.hint = ""  # one line for the status bar, e.g. "Please type a number from 1 to 3."
         self.last_activity = clock()

@@ -313,3 +313,16 @@ def test_the_status_line_fits(core, width: int) -> None:
 def test_a_huge_bracketed_paste_is_capped_as_it_arrives(core) -> None:
     app = drive(core, [("\x1b[200~" + "w" * 500_000 + "\x1b[201~\r", entered(1))])
     assert app.input.dropped > 400_000 and core.screen.answer.status == "invalid"
+
+
+def test_a_fresh_kiosk_offers_only_questions_it_answers(settings) -> None:
+    from chatbot.engine import Engine
+    from chatbot.knowledge import open_knowledge
+
+    engine = Engine(open_knowledge(None, settings), settings)  # its model still loading
+    core = KioskCore(engine, settings, idle_timeout=120)
+    assert engine.semantic.ready() and core.screen.choices
+    for number, question in enumerate(core.screen.choices, 1):
+        assert core.engine.ask(question).status == "answered", question
+        assert core.submit(str(number)) == "answered"
+        core.reset()
