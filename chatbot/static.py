@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 TABLE_FORMAT = 1
+T = TypeVar("T")
 BATCH = 1024
 
 
@@ -52,28 +53,37 @@ def derive_table(model: Any) -> np.ndarray:
     return out.astype(np.float16)
 
 
-def token_table(model: Any, cache_folder: Path | None) -> np.ndarray:
-    """The token table, from the cache when it was made by this model; else derived (and cached)."""
+def _cached(path: Path | None, cls: type[T], stamps: dict[str, str], valid: Callable[[T], bool],
+            make: Callable[[], T]) -> T:
+    """``cls`` from the data-only cache file ``path`` if it is there and ``valid``; else made and saved
+    (a missing, corrupt or foreign file is made afresh; a read-only cache only costs the next start)."""
     from chatbot import store
 
-    stamps = {"format": str(TABLE_FORMAT), "model": model.checksum}
-    path = cache_folder / f"tokens-{model.checksum[:16]}.npz" if cache_folder is not None else None
     if path is not None:
         try:
-            cached = store.load(path, TokenTable, stamps)
-            v = cached.vectors
-            if (cached.model_checksum == model.checksum and v.dtype == np.float16
-                    and v.shape == (model._tokenizer.get_vocab_size(), model.dim) and np.all(np.isfinite(v))):
-                return v
-        except Exception:  # missing, corrupt or foreign: derive afresh
-            pass
-    table = derive_table(model)
-    if path is not None:
-        try:
-            store.save(path, TokenTable(model.checksum, table), stamps)
+            cached = store.load(path, cls, stamps)
+            if valid(cached):
+                return cached
         except Exception:
-            pass  # a read-only cache still works; the next start derives it again
-    return table
+            pass
+    made = make()
+    if path is not None:
+        try:
+            store.save(path, made, stamps)
+        except Exception:
+            pass
+    return made
+
+
+def token_table(model: Any, cache_folder: Path | None) -> np.ndarray:
+    """The token table, from the cache when it was made by this model; else derived (and cached)."""
+    shape = (model._tokenizer.get_vocab_size(), model.dim)
+    path = cache_folder / f"tokens-{model.checksum[:16]}.npz" if cache_folder is not None else None
+    table = _cached(path, TokenTable, {"format": str(TABLE_FORMAT), "model": model.checksum},
+                    lambda t: (t.model_checksum == model.checksum and t.vectors.dtype == np.float16
+                               and t.vectors.shape == shape and bool(np.all(np.isfinite(t.vectors)))),
+                    lambda: TokenTable(model.checksum, derive_table(model)))
+    return table.vectors
 
 
 def _token_ids(tokenizer: Any, texts: Sequence[str], chunk: int = 2_000) -> Iterator[np.ndarray]:
@@ -155,28 +165,20 @@ class StaticVectors:
 def static_scorer_parts(kb: Any, model: Any, cache_folder: Path | None) -> tuple[StaticModel, np.ndarray]:
     """The static model for this library and its passages' vectors, from the cache when it is for
     these passages and this model (no pass over the library at a warm start)."""
-    from chatbot import store
     from chatbot.dense import passage_texts, texts_digest
 
     table = token_table(model, cache_folder)
     digest = texts_digest(kb.texts, kb.sections)
-    stamps = {"format": str(TABLE_FORMAT), "model": model.checksum}
     path = cache_folder / f"static-{digest[:32]}-{model.checksum[:16]}.npz" if cache_folder is not None else None
-    if path is not None:
-        try:
-            cached = store.load(path, StaticVectors, stamps)
-            v = cached.vectors
-            if (cached.texts_digest == digest and cached.model_checksum == model.checksum and v.dtype == np.float32
-                    and v.shape == (len(kb.texts), model.dim) and np.all(np.isfinite(v))):
-                return StaticModel(model, table, cached.idf), v
-        except Exception:  # missing, corrupt or foreign: compute afresh
-            pass
-    idf = StaticModel.token_idf(model, passage_texts(kb))
-    fast = StaticModel(model, table, idf)
-    vectors = fast.encode(passage_texts(kb))
-    if path is not None:
-        try:
-            store.save(path, StaticVectors(digest, model.checksum, idf, vectors), stamps)
-        except Exception:
-            pass
-    return fast, vectors
+
+    def make() -> StaticVectors:
+        texts = passage_texts(kb)
+        idf = StaticModel.token_idf(model, texts)
+        return StaticVectors(digest, model.checksum, idf, StaticModel(model, table, idf).encode(texts))
+
+    found = _cached(path, StaticVectors, {"format": str(TABLE_FORMAT), "model": model.checksum},
+                    lambda v: (v.texts_digest == digest and v.model_checksum == model.checksum
+                               and v.vectors.dtype == np.float32 and v.vectors.shape == (len(kb.texts), model.dim)
+                               and v.idf.shape == (len(table),) and bool(np.all(np.isfinite(v.vectors)))),
+                    make)
+    return StaticModel(model, table, found.idf), found.vectors
