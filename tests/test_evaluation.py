@@ -59,7 +59,10 @@ def test_agrees_with_the_referee(capsys, tmp_path: Path, cases: str) -> None:
 def test_thresholds_fail_when_quality_drops_and_pass_when_it_holds(capsys) -> None:
     assert main(["eval", str(GOLDEN), "--min-hit3", "0.5", "--min-emergency", "1.0"]) == 0
     capsys.readouterr()
-    assert main(["eval", str(GOLDEN), "--min-hit1", "0.99"]) == 1
+    # the golden set is in the question memory (it scores 1.00): a threshold above what the engine
+    # reaches is shown on the paraphrase probe, which is not (about 0.6)
+    hard = Path(__file__).parent / "data" / "probes" / "paraphrase_dev.jsonl"
+    assert main(["eval", str(hard), "--min-hit1", "0.95"]) == 1
     assert "below thresholds" in capsys.readouterr().err
 
 
