@@ -230,14 +230,12 @@ class Background:
 
     def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
         try:
-            early = None
-            if not self.static:
-                # read while the model is still loading on the preload thread: the labelled questions
-                # are stamped with the pinned weights' checksum, checked again against the model below
-                from chatbot.memory import bind
-                from chatbot.semantic import WEIGHTS
+            from chatbot.memory import bind
+            from chatbot.semantic import WEIGHTS
 
-                early = (WEIGHTS.sha256, *bind(kb, WEIGHTS.sha256))
+            # read while the model is still loading on the preload thread: the labelled questions are
+            # stamped with the pinned weights' checksum (read again below for a model of another one)
+            early = None if self.static else bind(kb, WEIGHTS.sha256)
             model, problem = _model()
             if model is None:
                 self.problem = problem
@@ -250,12 +248,8 @@ class Background:
                 self.scorer = DenseScorer(fast, vectors)
                 return
             v = passage_vectors(kb, model, cache_folder)
-            from chatbot.memory import bind
-
-            if early is not None and early[0] == model.checksum:
-                memory, self.memory_note = early[1], early[2]
-            else:
-                memory, self.memory_note = bind(kb, model.checksum)
+            memory, self.memory_note = (early if early is not None and model.checksum == WEIGHTS.sha256
+                                        else bind(kb, model.checksum))
             self.scorer = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory)
         except Exception as exc:  # never a traceback: keyword search still answers
             self.problem = f"semantic search could not start ({type(exc).__name__}); answering with keyword search only"

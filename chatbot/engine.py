@@ -180,8 +180,7 @@ class Engine:
         pending = self._keyword_suggestions() if semantic and not self._suggestions_final else ()
         scores = self._dense([question, *parts, *pending], semantic)
         if pending and self.semantic.ready() and scores[0] is not None:
-            self._suggestions = self._confirmed(pending, scores[1 + len(parts):])
-            self._suggestions_final, self._suggestion_terms = True, None
+            self._set_suggestions(self._confirmed(pending, scores[1 + len(parts):]), final=True)
         scores = scores[: 1 + len(parts)]
         r = self.retrieve(question, semantic, scores[0] if scores[0] is not None else False)
         for part, dense in zip(parts, scores[1:], strict=True):
@@ -207,13 +206,16 @@ class Engine:
         search while the sentence model is loading (never waiting for it), then by the search that
         answers them once it is ready."""
         ready = self.semantic.ready()
-        if self._suggestions is None or (ready and not self._suggestions_final):
-            good = self._keyword_suggestions()
-            if ready:  # all of them through the model in one batch
-                good = self._confirmed(good, self._dense(list(good), True))
-            self._suggestions, self._suggestions_final = good, ready
-            self._suggestion_terms = None
-        return self._suggestions
+        if self._suggestions is not None and (self._suggestions_final or not ready):
+            return self._suggestions
+        good = self._keyword_suggestions()
+        if ready:  # all of them through the model in one batch
+            good = self._confirmed(good, self._dense(list(good), True))
+        self._set_suggestions(good, final=ready)
+        return good
+
+    def _set_suggestions(self, questions: tuple[str, ...], final: bool) -> None:
+        self._suggestions, self._suggestions_final, self._suggestion_terms = questions, final, None
 
     def _keyword_suggestions(self) -> tuple[str, ...]:
         if self._keyword_pool is None:

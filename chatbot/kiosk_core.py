@@ -84,9 +84,7 @@ class KioskCore:
         self.rotation = Rotation(engine, n=3)
         # the first welcome screen offers questions checked by the search that will answer them: the
         # kiosk is started by staff, so it may wait a little for the sentence model (never for ever)
-        semantic = getattr(engine, "semantic", None)
-        if semantic is not None:
-            semantic.wait_ready(START_WAIT)
+        engine.semantic.wait_ready(START_WAIT)
         self.suggestions = [c.question for c in pool(engine)][:5]
         self.hint = ""  # one line for the status bar, e.g. "Please type a number from 1 to 3."
         self.last_activity = clock()
