@@ -12,7 +12,7 @@ from rich.console import Console
 
 from chatbot.config import Settings
 from chatbot.engine import Engine
-from chatbot.knowledge import open_knowledge
+from chatbot.knowledge import KnowledgeBase, open_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -47,6 +47,18 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def engine(settings: Settings) -> Engine:
     return Engine(open_knowledge(None, settings), settings)
+
+
+@pytest.fixture
+def small_kb(tmp_path: Path, settings: Settings) -> KnowledgeBase:
+    """Two short articles (driving after an infusion, eating before it), indexed in a private cache."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Driving after an infusion\n\nDo not drive for the rest of the day after a "
+                                  "ketamine infusion. Ask someone to take you home.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Eating before treatment\n\nPlease do not eat for six hours before your "
+                                  "infusion. Clear fluids are fine until two hours before.\n", encoding="utf-8")
+    return open_knowledge(folder, replace(settings, cache_dir=str(tmp_path / "kbcache")))
 
 
 def render_text(renderable: object, width: int = 80) -> str:

@@ -38,17 +38,6 @@ def test_shipped_vectors_are_current_and_reproducible(engine, model) -> None:
     assert np.min(np.sum(fresh * shipped.vectors[:5], axis=1)) > 0.999
 
 
-@pytest.fixture
-def small_kb(tmp_path: Path, settings):
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "a.txt").write_text("Driving after an infusion\n\nDo not drive for the rest of the day after a "
-                                  "ketamine infusion. Ask someone to take you home.\n", encoding="utf-8")
-    (folder / "b.txt").write_text("Eating before treatment\n\nPlease do not eat for six hours before your "
-                                  "infusion. Clear fluids are fine until two hours before.\n", encoding="utf-8")
-    return open_knowledge(folder, replace(settings, cache_dir=str(tmp_path / "kbcache")))
-
-
 def test_vectors_are_cached_and_a_cache_for_another_model_is_not_served(small_kb, model, tmp_path: Path) -> None:
     cache = tmp_path / "vectors"
     cache.mkdir(mode=0o700)
@@ -171,3 +160,33 @@ def test_about_says_which_search_is_used(engine, settings) -> None:
     kb = engine.kb
     keyword = Engine(kb, replace(settings, semantic=False))
     assert "keywords only" in about_text(settings, keyword).plain
+
+
+def test_the_fitting_scripts_array_ranking_is_mode_order(monkeypatch) -> None:
+    # scripts/fit_retrieval.py scores grid points on padded arrays (Stack) rather than through
+    # Mode.order one question at a time; the two must rank alike, ties included
+    import importlib.util
+
+    from chatbot.ranking import FEATURES, Candidates, Mode
+
+    spec = importlib.util.spec_from_file_location("fit_retrieval", REPO / "scripts" / "fit_retrieval.py")
+    fit = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "fit_retrieval", fit)  # its dataclasses look their module up
+    spec.loader.exec_module(fit)
+    rng = np.random.default_rng(5)
+
+    def coarse(n: int) -> np.ndarray:
+        return np.round(rng.random(n), 1)  # rounded, so that ties happen
+
+    items = []
+    for k in range(60):
+        n = int(rng.integers(1, 15))
+        c = Candidates(rng.permutation(40)[:n].astype(np.int32), coarse(n), coarse(n), coarse(n), coarse(n),
+                       coarse(n), coarse(n), 0.0, 3, True, coarse(n) if k % 2 else None)
+        search = "memory"
+        items.append(fit.Item(f"q{k}", k % 5 != 0, {search: c}, {search: rng.random(n) < 0.3}))
+    for fusion in [(1.0, 3.0, 6.0, 1.5, 12.0), (1.0, 0.0, 0.0, 1.5, 0.0), (1.0, 1.0, 1.0, 1.0, 1.0)]:
+        mode = Mode(fusion, (0.0,) * len(FEATURES))
+        ranks = [fit.rank_of(it, "memory", mode) for it in items if it.answerable]
+        expected = float(np.mean([1 / r if r else 0.0 for r in ranks]))
+        assert fit.Stack(items, "memory").mrr(fusion) == pytest.approx(expected, abs=1e-12)

@@ -10,7 +10,6 @@ import pytest
 
 from chatbot import store
 from chatbot.engine import Engine
-from chatbot.knowledge import open_knowledge
 from chatbot.static import TABLE_FORMAT, StaticModel, TokenTable, derive_table, static_scorer_parts, token_table
 
 
@@ -77,15 +76,9 @@ def test_rare_tokens_weigh_more_and_vectors_are_unit_length(model) -> None:
         StaticModel(fake, derive_table(fake), idf[:10])
 
 
-def test_a_library_over_the_limit_is_searched_with_static_vectors(tmp_path: Path, settings, model) -> None:
-    folder = tmp_path / "articles"
-    folder.mkdir()
-    (folder / "a.txt").write_text("Driving after an infusion\n\nDo not drive for the rest of the day after a "
-                                  "ketamine infusion. Ask someone to take you home.\n", encoding="utf-8")
-    (folder / "b.txt").write_text("Eating before treatment\n\nPlease do not eat for six hours before your "
-                                  "infusion. Clear fluids are fine until two hours before.\n", encoding="utf-8")
+def test_a_library_over_the_limit_is_searched_with_static_vectors(tmp_path: Path, settings, small_kb, model) -> None:
     small = replace(settings, semantic_max_passages=1, min_confidence=0.0, cache_dir=str(tmp_path / "cache"))
-    kb = open_knowledge(folder, small)
+    kb = small_kb
     cache = tmp_path / "vectors"
     cache.mkdir(mode=0o700)
     e = Engine(kb, small, cache_folder=cache)
