@@ -121,11 +121,11 @@ def load_settings_for(args: argparse.Namespace) -> Settings:
 
 
 def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
+    from chatbot.articles.knowledge import open_knowledge
     from chatbot.engine import Engine
-    from chatbot.knowledge import open_knowledge
 
     if settings.semantic:
-        from chatbot.dense import preload_model
+        from chatbot.retrieval.dense import preload_model
 
         preload_model()  # on a thread, while the articles and the safety rules load
     folder = args.corpus or settings.corpus or None
@@ -142,7 +142,7 @@ def make_console(file: TextIO | None = None) -> Any:
 def _problems(engine: Engine) -> None:
     """One line on standard error for each article that could not be used (never on stdout), the
     first ``MAX_WARNINGS`` of them and then a count: a folder of 2,500 bad files is not 2,500 lines."""
-    from chatbot.sanitise import clean_line
+    from chatbot.infra.sanitise import clean_line
 
     problems = engine.kb.problems
     shown = problems if len(problems) <= MAX_WARNINGS + 1 else problems[:MAX_WARNINGS]
@@ -179,7 +179,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         sys.stdout.write(_json_line(answer.to_dict()))
         return 0
-    from chatbot.render import answer_renderable
+    from chatbot.frontends.render import answer_renderable
 
     console = make_console()
     console.print(answer_renderable(answer, engine.highlights, show_question=True))
@@ -231,7 +231,7 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from rich.rule import Rule
 
-    from chatbot.render import answer_renderable
+    from chatbot.frontends.render import answer_renderable
 
     console = make_console()
     for line in _read_lines(args.file):
@@ -246,10 +246,10 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from chatbot.reports import print_corpus_report, report
+    from chatbot.staff.reports import print_corpus_report, report
 
     folder = args.corpus or settings.corpus or None
-    from chatbot.cleaning import load_rules
+    from chatbot.articles.cleaning import load_rules
 
     reports, problems = report(Path(folder) if folder else None, settings)
     print_corpus_report(make_console(), reports, problems, verbose=args.verbose,
@@ -263,7 +263,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
         return cmd_batch(args, settings)
     engine = make_engine(args, settings)
     _problems(engine)
-    from chatbot.repl import run_chat
+    from chatbot.frontends.repl import run_chat
 
     return run_chat(engine, settings, make_console(), history=settings.history and not args.no_history,
                     debug=args.debug)
@@ -271,7 +271,7 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(args, settings)
-    from chatbot.kiosk import run_kiosk
+    from chatbot.frontends.kiosk import run_kiosk
 
     timeout = args.idle_timeout if args.idle_timeout is not None else settings.kiosk_idle_timeout
     if timeout <= 0:
@@ -282,7 +282,7 @@ def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_admin_hash(args: argparse.Namespace, settings: Settings) -> int:
     import getpass
 
-    from chatbot.adminpass import make_hash
+    from chatbot.frontends.adminpass import make_hash
 
     if not sys.stdin or not sys.stdin.isatty():
         raise UsageError("admin-hash asks for the passphrase at a terminal; run it in one (standard input is not)")
@@ -301,8 +301,8 @@ def cmd_admin_hash(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     from pathlib import Path
 
-    from chatbot.evaluation import run_eval_command
-    from chatbot.locations import bundled_corpus_dir
+    from chatbot.infra.locations import bundled_corpus_dir
+    from chatbot.staff.evaluation import run_eval_command
 
     folder = args.corpus or settings.corpus
     corpus_dir = Path(folder) if folder else bundled_corpus_dir()
@@ -317,7 +317,7 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
-    from chatbot.review import print_unanswered
+    from chatbot.staff.review import print_unanswered
 
     return print_unanswered(make_console(), settings, top=args.top, clear=args.clear)
 
@@ -359,7 +359,7 @@ def fast_args(argv: Sequence[str]) -> argparse.Namespace | None:
 
 
 def _shown(text: str) -> str:
-    from chatbot.sanitise import clean_line
+    from chatbot.infra.sanitise import clean_line
 
     return clean_line(text)
 

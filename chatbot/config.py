@@ -158,7 +158,7 @@ def check_number(name: str, value: float) -> str | None:
 
 def problems(settings: Settings) -> list[str]:
     """Every problem with ``settings``, one line each (empty when they are sound)."""
-    from chatbot.sanitise import clean_line, clean_text
+    from chatbot.infra.sanitise import clean_line, clean_text
 
     out: list[str] = []
     for f in fields(Settings):
@@ -224,7 +224,7 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         return Settings()
     import tomllib
 
-    from chatbot.safefile import read_text
+    from chatbot.infra.safefile import read_text
 
     try:
         data = tomllib.loads(read_text(cfg, MAX_SETTINGS_BYTES, "settings file"))

@@ -12,15 +12,15 @@ import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from chatbot.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
+from chatbot.articles.knowledge import KnowledgeBase
 from chatbot.config import Settings
-from chatbot.crisis import message_values
-from chatbot.dense import Background, DenseScores
-from chatbot.knowledge import KnowledgeBase
 from chatbot.models import Answer, Hit, Notice
-from chatbot.ranking import RankingModel, candidates
+from chatbot.retrieval.dense import Background, DenseScores
+from chatbot.retrieval.ranking import RankingModel, candidates
+from chatbot.retrieval.suggest import related
 from chatbot.safety import Safety, SafetyResult, Verdict
-from chatbot.suggest import related
+from chatbot.safety.crisis import message_values
+from chatbot.text.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
 
@@ -96,12 +96,12 @@ class Engine:
         if semantic is None:
             folder: Path | None = None
             if cache_folder is True:
-                from chatbot.knowledge import default_cache_dir, usable_cache_dir
+                from chatbot.articles.knowledge import default_cache_dir, usable_cache_dir
 
                 folder = usable_cache_dir(default_cache_dir(self.settings))[0]
             elif isinstance(cache_folder, Path):
                 folder = cache_folder
-            # over semantic_max_passages, the model's static token vectors (chatbot/static.py): running
+            # over semantic_max_passages, the model's static token vectors (chatbot/retrieval/static.py): running
             # the model over every passage of a big library would take far too long
             semantic = Background(kb, folder, enabled=self.settings.semantic,
                                   static=len(kb.texts) > self.settings.semantic_max_passages)

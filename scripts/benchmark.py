@@ -13,7 +13,7 @@
 3. Scale: synthetic folders of 1k, 10k and 100k passages (scripts/make_corpus.py): first build,
    peak memory, a later `ask` (cached index), and the cost of a question in `batch`, each also as a
    ratio against the 1k-passage run. Folders over `semantic_max_passages` (default 5,000) use the
-   model's static token vectors (chatbot/static.py); the first build of each includes computing the
+   model's static token vectors (chatbot/retrieval/static.py); the first build of each includes computing the
    passage vectors (and, for the first folder over the limit, the token table: about 25 s).
 """
 
@@ -77,7 +77,7 @@ sys.path.insert(0, {str(REPO)!r})
 from dataclasses import replace
 from chatbot.config import Settings
 from chatbot.engine import Engine
-from chatbot.knowledge import open_knowledge
+from chatbot.articles.knowledge import open_knowledge
 qs = json.loads(sys.argv[1])
 def run(settings):
     e = Engine(open_knowledge(None, settings), settings)

@@ -108,10 +108,10 @@ def widest(s: str) -> int:
 
 def best_quote(question: str) -> tuple[str, str]:
     """The first words of the best passage for ``question``, and the start of its source line."""
+    from chatbot.articles.knowledge import open_knowledge
     from chatbot.config import Settings
     from chatbot.engine import Engine
-    from chatbot.knowledge import open_knowledge
-    from chatbot.render import source_words
+    from chatbot.frontends.render import source_words
 
     settings = Settings()
     hit = Engine(open_knowledge(None, settings), settings).ask(question).hits[0]
@@ -120,7 +120,7 @@ def best_quote(question: str) -> tuple[str, str]:
 
 def crisis_banner() -> str:
     from chatbot.config import Settings
-    from chatbot.crisis import banner
+    from chatbot.safety.crisis import banner
 
     return banner(Settings())
 
@@ -194,7 +194,7 @@ def staff_prompt(t: Tmux) -> bool:
 
 
 def kiosk(width: int, height: int, env: dict[str, str], home: Path, idle: bool) -> None:
-    from chatbot.adminpass import make_hash
+    from chatbot.frontends.adminpass import make_hash
 
     cfg = home / "kiosk.toml"
     cfg.write_text(f'kiosk_admin_hash = "{make_hash("staff pass 42", iterations=1000)}"\n'

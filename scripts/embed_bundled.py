@@ -5,7 +5,7 @@
     python scripts/embed_bundled.py --out F    # write them elsewhere
 
 A fresh install then answers its first question without a minute of embedding on a slow machine.
-The file is data only (chatbot/store.py, no pickle) and is used only when the passages' text and
+The file is data only (chatbot/infra/store.py, no pickle) and is used only when the passages' text and
 the model's checksum match exactly; otherwise the vectors are computed and cached as usual.
 tests/test_dense.py checks that the shipped file is current and reproducible.
 """
@@ -19,12 +19,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from chatbot import store  # noqa: E402
+from chatbot.articles.knowledge import build  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
 from chatbot.data import DATA_DIR  # noqa: E402
-from chatbot.dense import BUNDLED, VECTORS_FORMAT, passage_vectors  # noqa: E402
-from chatbot.knowledge import build  # noqa: E402
-from chatbot.semantic import load_model  # noqa: E402
+from chatbot.infra import store  # noqa: E402
+from chatbot.retrieval.dense import BUNDLED, VECTORS_FORMAT, passage_vectors  # noqa: E402
+from chatbot.retrieval.semantic import load_model  # noqa: E402
 
 
 def main() -> int:

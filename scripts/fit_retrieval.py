@@ -7,12 +7,12 @@
 
 Labelled questions: scripts/data/retrieval_questions*.jsonl and tests/data/golden.jsonl (kinds
 "answer", with gold phrases, and "abstain"). For each question the engine's own candidate
-measurements are computed once (chatbot/ranking.py). Fusion weights (BM25, cosine, closeness,
+measurements are computed once (chatbot/retrieval/ranking.py). Fusion weights (BM25, cosine, closeness,
 memory) are chosen on a grid to maximise MRR@3 of the answerable questions; the abstention model is
 a logistic regression (Newton's method, L2) that predicts whether the first passage answers the
 question (label 1: an answerable question whose gold phrase is in the top three; 0: everything
 else). Three kinds of search are fitted: "memory" (hybrid search with the labelled question memory,
-chatbot/memory.py), "hybrid" and "keyword".
+chatbot/retrieval/memory.py), "hybrid" and "keyword".
 
 The memory is the labelled questions themselves, so a question must never meet itself in it: every
 question's memory measurements are taken with its own fold left out of the memory (five folds by a
@@ -36,8 +36,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from chatbot.memory import MEMORY_FILE, MEMORY_FORMAT, LabelledQuestions, QuestionMemory, answering_passages, norm  # noqa: E402
-from chatbot.ranking import MODES, Candidates, Mode, RankingModel, candidates, features  # noqa: E402
+from chatbot.retrieval.memory import MEMORY_FILE, MEMORY_FORMAT, LabelledQuestions, QuestionMemory, answering_passages, norm  # noqa: E402
+from chatbot.retrieval.ranking import MODES, Candidates, Mode, RankingModel, candidates, features  # noqa: E402
 
 OUT = REPO / "chatbot" / "data" / "retrieval_model.json"
 SETS = sorted((REPO / "scripts" / "data").glob("retrieval_questions*.jsonl")) + [REPO / "tests" / "data" / "golden.jsonl"]
@@ -77,13 +77,13 @@ def load_cases() -> list[dict]:
 def load_items(memory_out: Path | None = None) -> list[Item]:
     """Every labelled question's candidates under each kind of search; the question memory (all
     labelled questions) is written to ``memory_out``."""
-    from chatbot import store
+    from chatbot.articles.knowledge import build
     from chatbot.config import Settings
-    from chatbot.dense import DenseScorer, passage_texts, passage_vectors, texts_digest
     from chatbot.engine import Engine
-    from chatbot.knowledge import build
-    from chatbot.semantic import load_model
-    from chatbot.static import StaticModel, derive_table
+    from chatbot.infra import store
+    from chatbot.retrieval.dense import DenseScorer, passage_texts, passage_vectors, texts_digest
+    from chatbot.retrieval.semantic import load_model
+    from chatbot.retrieval.static import StaticModel, derive_table
 
     settings = Settings(semantic=False)
     kb = build(None, settings)

@@ -22,9 +22,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from chatbot.articles.knowledge import open_knowledge  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
 from chatbot.engine import Engine  # noqa: E402
-from chatbot.knowledge import open_knowledge  # noqa: E402
 
 NASTY = ["\x00", "\x1b[2J", "\x1b]0;t\x07", "\x9b", "\u202e", "\u200b", "[bold]", "[/]", "{0}", "%s", "🙂", "\u0301",
          "\ufffd", "\r", "\t", "\\", "'", '"', "<", "&", "\u2028", "ﬁ", "İ", "ß", "\U0001f4a9", " " * 50]

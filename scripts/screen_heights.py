@@ -21,11 +21,11 @@ from rich.console import Console
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from chatbot.articles.knowledge import open_knowledge  # noqa: E402
 from chatbot.config import Settings  # noqa: E402
 from chatbot.engine import Engine  # noqa: E402
-from chatbot.knowledge import open_knowledge  # noqa: E402
-from chatbot.render import answer_renderable  # noqa: E402
-from chatbot.suggest import Rotation  # noqa: E402
+from chatbot.frontends.render import answer_renderable  # noqa: E402
+from chatbot.retrieval.suggest import Rotation  # noqa: E402
 
 SIZES = ((80, 24), (60, 20))
 CHAT_CHROME = 2  # the typed question's line and the next prompt

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from chatbot.articles.knowledge import KnowledgeBase, open_knowledge
 from chatbot.config import Settings
 from chatbot.engine import Engine
-from chatbot.knowledge import KnowledgeBase, open_knowledge
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

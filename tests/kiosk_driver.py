@@ -41,7 +41,7 @@ def swallowed(n: int) -> Callable[[Any], bool]:
 def drive(core: Any, steps: Sequence[Step], app_factory: Callable[..., Any] | None = None) -> Any:
     """Run the kiosk app on a pipe through ``steps``; returns the app. Fails if a step times out."""
     if app_factory is None:
-        from chatbot.kiosk import KioskApp
+        from chatbot.frontends.kiosk import KioskApp
 
         app_factory = KioskApp
     failures: list[str] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.analysis import Analyzer, SpellingCorrector, Vocabulary, normalize, words
 from chatbot.errors import ConfigError
+from chatbot.text.analysis import Analyzer, SpellingCorrector, Vocabulary, normalize, words
 
 A = Analyzer()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from chatbot.cleaning import clean_text, is_heading, load_rules, split_inline_heading, strip_spam_tail
-from chatbot.corpus import load_corpus
+from chatbot.articles.cleaning import clean_text, is_heading, load_rules, split_inline_heading, strip_spam_tail
+from chatbot.articles.corpus import load_corpus
 
 RULES = load_rules()
 ARTICLES = {a.path.split("/")[-1][:3]: a for a in load_corpus().articles}

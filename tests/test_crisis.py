@@ -13,13 +13,13 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
 from chatbot.config import CrisisLine, load_settings
-from chatbot.crisis import banner, message_values
 from chatbot.engine import Engine
 from chatbot.errors import ConfigError
-from chatbot.kiosk import KioskApp
-from chatbot.kiosk_core import KioskCore
-from chatbot.render import answer_renderable, welcome_renderable
-from chatbot.repl import about_text, emergency_line
+from chatbot.frontends.kiosk import KioskApp
+from chatbot.frontends.kiosk_core import KioskCore
+from chatbot.frontends.render import answer_renderable, welcome_renderable
+from chatbot.frontends.repl import about_text, emergency_line
+from chatbot.safety.crisis import banner, message_values
 
 UK = REPO / "examples" / "settings-uk.toml"
 US_WORDING = re.compile(r"\b911\b|\b988\b|poison control|1-800|suicide & crisis lifeline", re.IGNORECASE)

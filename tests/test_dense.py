@@ -12,20 +12,20 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chatbot import store
+from chatbot.articles.knowledge import open_knowledge
 from chatbot.config import Settings
 from chatbot.data import DATA_DIR
-from chatbot.dense import BUNDLED, VECTORS_FORMAT, Background, PassageVectors, passage_vectors, texts_digest
 from chatbot.engine import Engine, clauses
-from chatbot.knowledge import open_knowledge
-from chatbot.ranking import MODEL_FILE, RankingModel
+from chatbot.infra import store
+from chatbot.retrieval.dense import BUNDLED, VECTORS_FORMAT, Background, PassageVectors, passage_vectors, texts_digest
+from chatbot.retrieval.ranking import MODEL_FILE, RankingModel
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
 def model():
-    from chatbot.semantic import load_model
+    from chatbot.retrieval.semantic import load_model
 
     return load_model()
 
@@ -82,7 +82,7 @@ def test_hybrid_search_is_used_and_said(engine) -> None:
 
 
 def test_without_the_model_the_chatbot_answers_with_keywords_and_says_so(settings, monkeypatch) -> None:
-    import chatbot.semantic as semantic
+    import chatbot.retrieval.semantic as semantic
 
     monkeypatch.setattr(semantic, "load_model", lambda threads=1: (_ for _ in ()).throw(
         semantic.SemanticModelUnavailable("semantic model package x is not installed; answering with keyword search only")))
@@ -124,7 +124,7 @@ def test_ranking_model_file_is_checked(tmp_path: Path) -> None:
 
 
 def test_fitting_script_reproduces_the_shipped_ranking_model_and_question_memory(tmp_path: Path, model) -> None:
-    from chatbot.memory import MEMORY_FILE, load_labelled
+    from chatbot.retrieval.memory import MEMORY_FILE, load_labelled
 
     out = tmp_path / "model.json"
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "fit_retrieval.py"), "--out", str(out)],
@@ -153,7 +153,7 @@ def test_odd_questions_get_an_answer_or_a_no_answer_never_an_exception(engine, q
 
 
 def test_about_says_which_search_is_used(engine, settings) -> None:
-    from chatbot.repl import about_text
+    from chatbot.frontends.repl import about_text
 
     engine.ask("how long does the drip take")
     assert "keywords and meaning" in about_text(settings, engine).plain
@@ -167,7 +167,7 @@ def test_the_fitting_scripts_array_ranking_is_mode_order(monkeypatch) -> None:
     # Mode.order one question at a time; the two must rank alike, ties included
     import importlib.util
 
-    from chatbot.ranking import FEATURES, Candidates, Mode
+    from chatbot.retrieval.ranking import FEATURES, Candidates, Mode
 
     spec = importlib.util.spec_from_file_location("fit_retrieval", REPO / "scripts" / "fit_retrieval.py")
     fit = importlib.util.module_from_spec(spec)

@@ -11,7 +11,7 @@ import pytest
 
 from chatbot.cli import main
 from chatbot.errors import UsageError
-from chatbot.evaluation import parse_script, run_script
+from chatbot.staff.evaluation import parse_script, run_script
 from tests.conftest import REPO, SHARED
 
 GOLDEN = REPO / "tests" / "data" / "golden.jsonl"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.articles.knowledge import build
 from chatbot.config import Settings
-from chatbot.knowledge import build
-from chatbot.scoring import norm, score
+from chatbot.staff.scoring import norm, score
 from tests.conftest import seed_text
 
 GOLDEN = Path(__file__).parent / "data" / "golden.jsonl"

@@ -11,9 +11,9 @@ from kiosk_driver import drive, entered, swallowed
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 
-from chatbot.adminpass import check, make_hash
-from chatbot.kiosk import KioskApp
-from chatbot.kiosk_core import KioskCore
+from chatbot.frontends.adminpass import check, make_hash
+from chatbot.frontends.kiosk import KioskApp
+from chatbot.frontends.kiosk_core import KioskCore
 
 HASH = make_hash("correct horse", iterations=1000)
 
@@ -215,7 +215,7 @@ def test_a_paste_is_one_event_not_thousands_of_keys() -> None:
     from prompt_toolkit.key_binding import KeyPress
     from prompt_toolkit.keys import Keys
 
-    from chatbot.keyinput import coalesce
+    from chatbot.frontends.keyinput import coalesce
 
     keys = [KeyPress(c, c) for c in "ab"] + [KeyPress(Keys.Enter, "\r"), KeyPress("x", "x"), KeyPress(Keys.ControlC, "\x03")]
     out = coalesce(keys)
@@ -259,7 +259,7 @@ def plain(lines: list[str]) -> str:
 
 @pytest.mark.parametrize("width", [40, 60, 80])
 def test_redraw_on_resize_and_the_crisis_line_is_never_cut(core, width: int) -> None:
-    from chatbot.crisis import banner
+    from chatbot.safety.crisis import banner
 
     out = SizedOutput(24, 120)
     with create_pipe_input() as pipe:
@@ -316,8 +316,8 @@ def test_a_huge_bracketed_paste_is_capped_as_it_arrives(core) -> None:
 
 
 def test_a_fresh_kiosk_offers_only_questions_it_answers(settings) -> None:
+    from chatbot.articles.knowledge import open_knowledge
     from chatbot.engine import Engine
-    from chatbot.knowledge import open_knowledge
 
     engine = Engine(open_knowledge(None, settings), settings)  # its model still loading
     core = KioskCore(engine, settings, idle_timeout=120)

@@ -1,4 +1,4 @@
-"""The labelled question memory (chatbot/memory.py): what it measures, when it is used, and when not."""
+"""The labelled question memory (chatbot/retrieval/memory.py): what it measures, when it is used, and when not."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from chatbot.articles.knowledge import open_knowledge
 from chatbot.config import Settings
 from chatbot.data import DATA_DIR
-from chatbot.dense import Background
 from chatbot.engine import Engine
-from chatbot.knowledge import open_knowledge
-from chatbot.memory import MEMORY_FILE, QuestionMemory, answering_passages, bind, load_labelled, norm
+from chatbot.retrieval.dense import Background
+from chatbot.retrieval.memory import MEMORY_FILE, QuestionMemory, answering_passages, bind, load_labelled, norm
 
 
 def unit(v: list[float]) -> np.ndarray:
@@ -100,7 +100,7 @@ def test_a_memory_for_another_model_is_not_used(engine) -> None:
 
 
 def test_without_the_memory_the_engine_still_answers(settings: Settings, monkeypatch) -> None:
-    import chatbot.memory as memory
+    import chatbot.retrieval.memory as memory
 
     monkeypatch.setattr(memory, "MEMORY_FILE", "no-such-file.npz")
     kb = open_knowledge(None, settings)

@@ -9,8 +9,8 @@ from dataclasses import replace
 import pytest
 from conftest import REPO
 
+from chatbot.articles.knowledge import open_knowledge
 from chatbot.engine import Engine
-from chatbot.knowledge import open_knowledge
 
 PARKING = """Parking and opening hours at Riverside Pain Clinic
 

@@ -18,14 +18,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chatbot import knowledge, store
-from chatbot.cleaning import MAX_PASSAGE_CHARS
+from chatbot.articles import knowledge
+from chatbot.articles.cleaning import MAX_PASSAGE_CHARS
+from chatbot.articles.knowledge import PER_PASSAGE, KnowledgeBase, open_knowledge
 from chatbot.cli import main
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ConfigError
-from chatbot.knowledge import PER_PASSAGE, KnowledgeBase, open_knowledge
-from chatbot.locations import APP, state_dir
-from chatbot.review import FILE, anonymise, read_unanswered, record_unanswered
+from chatbot.infra import store
+from chatbot.infra.locations import APP, state_dir
+from chatbot.staff.review import FILE, anonymise, read_unanswered, record_unanswered
 from tests.conftest import REPO
 
 HANG = 60  # generous: a hang is a timeout, a pass takes a second or two

@@ -8,10 +8,10 @@ import statistics
 import pytest
 from conftest import REPO, SHARED, render_text
 
-from chatbot.crisis import banner
+from chatbot.frontends.render import answer_renderable, source_words, welcome_renderable
 from chatbot.models import Answer, Hit, Passage, Source
-from chatbot.render import answer_renderable, source_words, welcome_renderable
-from chatbot.suggest import Rotation
+from chatbot.retrieval.suggest import Rotation
+from chatbot.safety.crisis import banner
 
 
 def questions() -> list[str]:

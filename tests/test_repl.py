@@ -9,7 +9,7 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
-from chatbot.repl import run_chat
+from chatbot.frontends.repl import run_chat
 
 
 def transcript(engine, settings, keys: str, width: int = 80) -> str:
@@ -110,7 +110,7 @@ def test_history_is_private_and_keeps_no_emergency(engine, settings, tmp_path) -
     import os
     import stat
 
-    from chatbot.locations import state_dir
+    from chatbot.infra.locations import state_dir
 
     console = Console(file=io.StringIO(), width=80, color_system=None)
     with create_pipe_input() as pipe:

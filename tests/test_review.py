@@ -10,9 +10,9 @@ from prompt_toolkit.output import DummyOutput
 from rich.console import Console
 
 from chatbot.cli import main
-from chatbot.locations import state_dir
-from chatbot.repl import run_chat
-from chatbot.review import FILE, anonymise, most_frequent
+from chatbot.frontends.repl import run_chat
+from chatbot.infra.locations import state_dir
+from chatbot.staff.review import FILE, anonymise, most_frequent
 
 
 def test_anonymise_masks_contact_details() -> None:

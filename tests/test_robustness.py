@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
+from chatbot.articles.knowledge import open_knowledge
 from chatbot.cli import main
 from chatbot.config import Settings
-from chatbot.knowledge import open_knowledge
 from tests.conftest import REPO, seed_text
 
 HOSTILE = [
@@ -211,10 +211,10 @@ from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from chatbot.config import Settings
 from chatbot.engine import Engine
-from chatbot.kiosk import KioskApp
-from chatbot.kiosk_core import KioskCore
-from chatbot.knowledge import open_knowledge
-from chatbot.locations import state_dir
+from chatbot.frontends.kiosk import KioskApp
+from chatbot.frontends.kiosk_core import KioskCore
+from chatbot.articles.knowledge import open_knowledge
+from chatbot.infra.locations import state_dir
 s = Settings(record_unanswered=True)
 core = KioskCore(Engine(open_knowledge(None, s), s), s, 120, error_log=state_dir() / "kiosk-errors.log")
 with create_pipe_input() as pipe:

@@ -131,7 +131,7 @@ def test_emergency_numbers_come_from_settings(settings) -> None:
     from chatbot.engine import Engine
 
     e = Engine.__new__(Engine)
-    Engine.__init__(e, __import__("chatbot.knowledge", fromlist=["x"]).open_knowledge(None, settings),
+    Engine.__init__(e, __import__("chatbot.articles.knowledge", fromlist=["x"]).open_knowledge(None, settings),
                     replace(settings, emergency_number="112", crisis_line="116 123", crisis_line_name="Samaritans"))
     text = e.ask("I want to die").notices[0].text
     assert "112" in text and "116 123" in text and "Samaritans" in text and "911" not in text

@@ -16,7 +16,7 @@ from chatbot.safety import Safety
 from chatbot.safety.classifier import CARD, EXAMPLES, WEIGHTS, SafetyClassifier
 from chatbot.safety.rules import SafetyRules
 from chatbot.safety.textnorm import normalise
-from chatbot.wordlist import is_english
+from chatbot.text.wordlist import is_english
 
 REPO = Path(__file__).resolve().parent.parent
 SAFETY = Safety.load()
@@ -204,8 +204,8 @@ def test_history_in_one_sentence_never_hides_an_emergency_in_another(message: st
 
 
 def test_a_rules_copy_missing_a_crisis_message_is_an_error(settings, tmp_path: Path) -> None:
+    from chatbot.articles.knowledge import open_knowledge
     from chatbot.engine import Engine
-    from chatbot.knowledge import open_knowledge
 
     text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
     start = text.index("\nsuicide = ")
@@ -231,8 +231,8 @@ def test_a_crisis_message_survives_a_failing_search(engine, monkeypatch) -> None
 def test_a_model_that_times_out_is_waited_for_once(settings) -> None:
     import time
 
-    from chatbot.dense import Background
-    from chatbot.knowledge import open_knowledge
+    from chatbot.articles.knowledge import open_knowledge
+    from chatbot.retrieval.dense import Background
 
     kb = open_knowledge(None, settings)
     slow = Background(kb, None, enabled=False)
@@ -243,7 +243,7 @@ def test_a_model_that_times_out_is_waited_for_once(settings) -> None:
 
 
 def test_word_list_cache_is_data_only_and_a_damaged_one_is_rebuilt(own_home: Path) -> None:
-    from chatbot import wordlist
+    from chatbot.text import wordlist
 
     wordlist.english_words.cache_clear()
     try:

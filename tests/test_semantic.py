@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chatbot import semantic
+from chatbot.retrieval import semantic
 
 FALLBACK = "; answering with keyword search only"
 
@@ -184,6 +184,7 @@ def test_a_runtime_that_cannot_be_imported_gives_no_model(monkeypatch: pytest.Mo
 
 
 def test_importing_the_module_loads_no_heavy_library() -> None:
-    code = "import sys, chatbot.semantic; print(sorted(m for m in ('numpy', 'onnxruntime', 'tokenizers') if m in sys.modules))"
+    code = ("import sys, chatbot.retrieval.semantic; "
+            "print(sorted(m for m in ('numpy', 'onnxruntime', 'tokenizers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

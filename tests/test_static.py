@@ -1,4 +1,4 @@
-"""Static token vectors for a big library (chatbot/static.py): what they are, their cache, and their use."""
+"""Static token vectors for a big library (chatbot/retrieval/static.py): what they are, their cache, and their use."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chatbot import store
 from chatbot.engine import Engine
-from chatbot.static import TABLE_FORMAT, StaticModel, TokenTable, derive_table, static_scorer_parts, token_table
+from chatbot.infra import store
+from chatbot.retrieval.static import TABLE_FORMAT, StaticModel, TokenTable, derive_table, static_scorer_parts, token_table
 
 
 @pytest.fixture(scope="module")
 def model():
-    from chatbot.semantic import load_model
+    from chatbot.retrieval.semantic import load_model
 
     return load_model()
 

@@ -63,7 +63,7 @@ class Safety:
     def load(cls, rules_path: str | Path | None = None) -> Safety:
         """Both tiers; a tier that cannot load raises ConfigError (never a silent 'no safety')."""
         from chatbot.errors import ConfigError
-        from chatbot.wordlist import english_words
+        from chatbot.text.wordlist import english_words
 
         if not english_words():  # the normalisation and the classifier's features depend on it
             raise ConfigError("the English word list (package pyspellchecker) is missing or unreadable; "

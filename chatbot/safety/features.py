@@ -15,7 +15,7 @@ import zlib
 import numpy as np
 
 from chatbot.safety.textnorm import normalise
-from chatbot.wordlist import is_english
+from chatbot.text.wordlist import is_english
 
 BITS = 17
 DIM = 1 << BITS

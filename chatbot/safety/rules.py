@@ -13,7 +13,7 @@ from typing import Any
 from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
 from chatbot.safety.textnorm import normalise
-from chatbot.wordlist import is_english
+from chatbot.text.wordlist import is_english
 
 EMERGENCY_TOPICS = ("suicide", "overdose", "medical", "harm")
 
@@ -154,7 +154,7 @@ class SafetyRules:
              parse: Callable[[str], Any] | None = None) -> SafetyRules:
         try:
             if path:
-                from chatbot.safefile import read_text
+                from chatbot.infra.safefile import read_text
 
                 text = read_text(path, 4 << 20, "safety rules file")  # regular files only: a FIFO cannot hang
             else:

@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chatbot.config import Settings
-from chatbot.locations import state_dir
+from chatbot.infra.locations import state_dir
 
 FILE = "unanswered.jsonl"
 DEFAULT_RETENTION_DAYS = 30
@@ -119,7 +119,7 @@ def _private_folder() -> Path:
 
 def _read_lines(path: Path) -> tuple[list[dict[str, Any]], int]:
     """The records of the file, and how many lines were unreadable (not UTF-8, not JSON, wrong shape)."""
-    from chatbot.safefile import read_regular
+    from chatbot.infra.safefile import read_regular
 
     try:
         raw = read_regular(path, MAX_RECORD_BYTES)
@@ -185,8 +185,8 @@ def most_frequent(top: int = 20) -> list[tuple[str, int]]:
 
 def print_unanswered(console: Any, settings: Settings, top: int = 20, clear: bool = False) -> int:
     from chatbot.errors import ChatbotError
-    from chatbot.safefile import UnsafeFile
-    from chatbot.sanitise import clean_line
+    from chatbot.infra.safefile import UnsafeFile
+    from chatbot.infra.sanitise import clean_line
 
     path = state_dir() / FILE
     if clear:

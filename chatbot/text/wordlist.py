@@ -55,11 +55,11 @@ def _package_words() -> list[str]:
 
 
 def _cache_path(version: str) -> Path | None:
-    from chatbot.locations import cache_dir
+    from chatbot.infra.locations import cache_dir
 
     try:
         folder = cache_dir()
-        from chatbot.knowledge import usable_cache_dir
+        from chatbot.articles.knowledge import usable_cache_dir
 
         usable = usable_cache_dir(folder)[0]
     except Exception:

@@ -29,7 +29,7 @@ import numpy as np
 from chatbot.data import DATA_DIR
 
 if TYPE_CHECKING:
-    from chatbot.knowledge import KnowledgeBase
+    from chatbot.articles.knowledge import KnowledgeBase
 
 MEMORY_FILE = "question_memory.npz"
 MEMORY_FORMAT = 1
@@ -49,7 +49,7 @@ def norm(s: str) -> str:
 class LabelledQuestions:
     """What ``question_memory.npz`` holds."""
 
-    corpus_digest: str  # chatbot.dense.texts_digest of the passages the labels are about
+    corpus_digest: str  # chatbot.retrieval.dense.texts_digest of the passages the labels are about
     model_checksum: str
     questions: list[str]
     gold: list[list[str]]  # normalised gold phrases; empty: the articles do not answer it
@@ -118,7 +118,7 @@ def answering_passages(gold: list[list[str]], texts: list[str]) -> list[list[int
 
 
 def load_labelled(path: Path | None = None, model_checksum: str = "") -> LabelledQuestions:
-    from chatbot import store
+    from chatbot.infra import store
 
     return store.load(path or DATA_DIR / MEMORY_FILE, LabelledQuestions,
                       {"format": str(MEMORY_FORMAT), "model": model_checksum})
@@ -126,8 +126,8 @@ def load_labelled(path: Path | None = None, model_checksum: str = "") -> Labelle
 
 def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tuple[QuestionMemory | None, str]:
     """The memory for this knowledge base, or None and why not (one line)."""
-    from chatbot.dense import texts_digest
-    from chatbot.store import StoreError
+    from chatbot.infra.store import StoreError
+    from chatbot.retrieval.dense import texts_digest
 
     try:
         labelled = load_labelled(path, model_checksum)

@@ -22,7 +22,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from chatbot.corpus import UNKNOWN_PUBLISHER
+from chatbot.articles.corpus import UNKNOWN_PUBLISHER
 from chatbot.models import Answer, Hit, Notice, Source
 
 Highlighter = Callable[[str, tuple[str, ...]], list[tuple[int, int]]]

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.adminpass import check
 from chatbot.config import Settings
 from chatbot.engine import Engine
 from chatbot.errors import UsageError
+from chatbot.frontends.adminpass import check
+from chatbot.frontends.render import MORE_PAGE, further_hits
 from chatbot.models import Answer, Hit
-from chatbot.render import MORE_PAGE, further_hits
-from chatbot.suggest import Rotation, pool
+from chatbot.retrieval.suggest import Rotation, pool
 
 NEW_PATIENT = {"new", "new patient", "/new", "start over", "restart", "reset", "clear", "home", "menu"}
 LEAVE_WORDS = {"exit", "quit", "/quit", "/exit", "bye", "logout", "log out", "close", "q", ":q", ":wq"}

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from chatbot.digest import blake2b
+from chatbot.infra.digest import blake2b
 
 FORMAT = 1
 MAX_STORE_BYTES = 4 * 1024 ** 3
@@ -219,7 +219,7 @@ def save(path: Path, obj: Any, stamps: dict[str, str]) -> None:
 
 def load(path: Path, cls: type[T], stamps: dict[str, str]) -> T:
     """The ``cls`` instance stored at ``path``, if its stamps equal ``stamps`` and all checks pass."""
-    from chatbot.safefile import UnsafeFile, open_regular
+    from chatbot.infra.safefile import UnsafeFile, open_regular
 
     try:
         fh = open_regular(path, MAX_STORE_BYTES)

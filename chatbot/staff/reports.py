@@ -9,9 +9,9 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from chatbot.cleaning import Removal, Rule, clean_text, load_rules
+from chatbot.articles.cleaning import Removal, Rule, clean_text, load_rules
+from chatbot.articles.corpus import Article, load_corpus
 from chatbot.config import Settings
-from chatbot.corpus import Article, load_corpus
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from rich.table import Table
 from rich.text import Text
 
 from chatbot.config import Settings
-from chatbot.crisis import banner
 from chatbot.engine import Engine
-from chatbot.history import PrivateHistory
+from chatbot.frontends.history import PrivateHistory
+from chatbot.frontends.render import MORE_PAGE, answer_renderable, further_hits, welcome_renderable
 from chatbot.models import Answer
-from chatbot.render import MORE_PAGE, answer_renderable, further_hits, welcome_renderable
-from chatbot.suggest import Rotation
+from chatbot.retrieval.suggest import Rotation
+from chatbot.safety.crisis import banner
 
 HELP = """Type a question in your own words and press Enter.
   /more     further passages for the last question (or type "tell me more")
@@ -159,7 +159,7 @@ def make_history(enabled: bool) -> History:
     """The chat's input history: a 0600 file in a 0700 folder, or memory only."""
     if not enabled:
         return InMemoryHistory()
-    from chatbot.locations import state_dir
+    from chatbot.infra.locations import state_dir
 
     try:
         return PrivateHistory(state_dir() / "history")
@@ -186,7 +186,7 @@ def run_chat(engine: Engine, settings: Settings, console: Console, history: bool
     if settings.record_unanswered:
         from functools import partial
 
-        from chatbot.review import record_unanswered
+        from chatbot.staff.review import record_unanswered
 
         record = partial(record_unanswered, retention_days=settings.unanswered_retention_days)
     while True:

@@ -113,7 +113,7 @@ class Vocabulary:
 def load_vocabulary(extra: str | Path | None = None) -> Vocabulary:
     vocab = Vocabulary.parse(_read_data("vocabulary.toml"), "data/vocabulary.toml")
     if extra:
-        from chatbot.safefile import MiB, read_text
+        from chatbot.infra.safefile import MiB, read_text
 
         try:  # a regular file of at most 4 MiB: a FIFO or a device named here must not hang start-up
             text = read_text(Path(extra), 4 * MiB, "vocabulary file")
@@ -263,7 +263,7 @@ class SpellingCorrector:
         ("heard" is never rewritten into "hard"; "fibromyalga" becomes "fibromyalgia")."""
         if word in self.known or not word.isalpha():
             return word
-        from chatbot.wordlist import is_english
+        from chatbot.text.wordlist import is_english
 
         if is_english(word):
             return word

@@ -64,7 +64,7 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
     """Read cleaning rules from ``path`` or the bundled ``data/cleaning.toml``."""
     try:
         if path:
-            from chatbot.safefile import read_text
+            from chatbot.infra.safefile import read_text
 
             text = read_text(Path(path), MAX_RULES_BYTES, "cleaning rules file")
         else:

@@ -18,11 +18,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatbot.digest import blake2b
 from chatbot.errors import CorpusError
-from chatbot.locations import ARTICLE_SUFFIXES, bundled_corpus_dir
-from chatbot.safefile import UnsafeFile, read_regular
-from chatbot.sanitise import clean_line, clean_text, needs_cleaning
+from chatbot.infra.digest import blake2b
+from chatbot.infra.locations import ARTICLE_SUFFIXES, bundled_corpus_dir
+from chatbot.infra.safefile import UnsafeFile, read_regular
+from chatbot.infra.sanitise import clean_line, clean_text, needs_cleaning
 
 MAX_ARTICLE_BYTES = 5_000_000
 MAX_METADATA_BYTES = 1024 * 1024

@@ -32,12 +32,12 @@ from rich.console import Console
 from rich.text import Text
 
 from chatbot.config import Settings
-from chatbot.crisis import banner
 from chatbot.engine import Engine
 from chatbot.errors import UsageError
-from chatbot.keyinput import CoalescingInput
-from chatbot.kiosk_core import KioskCore, check_timeout
-from chatbot.render import answer_renderable, welcome_renderable
+from chatbot.frontends.keyinput import CoalescingInput
+from chatbot.frontends.kiosk_core import KioskCore, check_timeout
+from chatbot.frontends.render import answer_renderable, welcome_renderable
+from chatbot.safety.crisis import banner
 
 WIPE = "\x1b[3J\x1b[2J\x1b[H"  # erase scrollback, erase screen, cursor home
 SWALLOWED_KEYS = ("c-c", "c-d", "c-z", "c-\\", "escape", "c-q", "c-s", "c-v", "c-x", "c-y", "f1", "f10")
@@ -345,7 +345,7 @@ def need_terminal() -> None:
 
 
 def run_kiosk(engine: Engine, settings: Settings, idle_timeout: float) -> int:
-    from chatbot.locations import state_dir
+    from chatbot.infra.locations import state_dir
 
     check_timeout(idle_timeout)
     need_terminal()

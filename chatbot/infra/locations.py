@@ -15,7 +15,7 @@ ARTICLE_SUFFIXES = (".txt", ".md")
 
 def bundled_corpus_dir() -> Path:
     """The articles shipped with the package (or the source tree's corpus/ when run from a checkout)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent  # the package folder
     for candidate in (here / "bundled_corpus", here.parent / "corpus"):  # installed, then a checkout
         if (candidate / "metadata.toml").is_file():
             return candidate

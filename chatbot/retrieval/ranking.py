@@ -7,7 +7,7 @@ fuses them with weights chosen by cross-validation, and turns the top passage's 
 probability that it answers the question (a logistic model). Both come from
 ``data/retrieval_model.json``, fitted by ``scripts/fit_retrieval.py`` on labelled patient questions.
 There is one set of coefficients for each kind of search: ``memory`` (hybrid search on the bundled
-articles, with the labelled question memory of chatbot/memory.py), ``hybrid`` (any other articles)
+articles, with the labelled question memory of chatbot/retrieval/memory.py), ``hybrid`` (any other articles)
 and ``keyword`` (no sentence model).
 """
 
@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from chatbot.data import DATA_DIR
-from chatbot.dense import DenseScores
 from chatbot.errors import ConfigError
-from chatbot.index import BM25Index
+from chatbot.retrieval.dense import DenseScores
+from chatbot.retrieval.index import BM25Index
 
 MODEL_FILE = "retrieval_model.json"
 CANDIDATES = 12
@@ -55,7 +55,7 @@ class Candidates:
     memory_abstain: float = 0.0
     memory_best: float = 0.0
     memory_share: float = 0.0
-    static: bool = False  # the semantic scores come from static token vectors (chatbot/static.py)
+    static: bool = False  # the semantic scores come from static token vectors (chatbot/retrieval/static.py)
 
 
 def _top(values: np.ndarray, k: int) -> list[int]:

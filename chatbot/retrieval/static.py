@@ -57,7 +57,7 @@ def _cached(path: Path | None, cls: type[T], stamps: dict[str, str], valid: Call
             make: Callable[[], T]) -> T:
     """``cls`` from the data-only cache file ``path`` if it is there and ``valid``; else made and saved
     (a missing, corrupt or foreign file is made afresh; a read-only cache only costs the next start)."""
-    from chatbot import store
+    from chatbot.infra import store
 
     if path is not None:
         try:
@@ -95,7 +95,7 @@ def _token_ids(tokenizer: Any, texts: Sequence[str], chunk: int = 2_000) -> Iter
 
 
 class StaticModel:
-    """The SemanticModel interface (chatbot/semantic.py) over static token vectors weighted by IDF."""
+    """The SemanticModel interface (chatbot/retrieval/semantic.py) over static token vectors weighted by IDF."""
 
     static = True  # the ranking model's "static" coefficients apply
 
@@ -165,7 +165,7 @@ class StaticVectors:
 def static_scorer_parts(kb: Any, model: Any, cache_folder: Path | None) -> tuple[StaticModel, np.ndarray]:
     """The static model for this library and its passages' vectors, from the cache when it is for
     these passages and this model (no pass over the library at a warm start)."""
-    from chatbot.dense import passage_texts, texts_digest
+    from chatbot.retrieval.dense import passage_texts, texts_digest
 
     table = token_table(model, cache_folder)
     digest = texts_digest(kb.texts, kb.sections)

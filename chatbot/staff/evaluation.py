@@ -36,7 +36,7 @@ from rich.text import Text
 from chatbot.engine import Engine
 from chatbot.errors import UsageError
 from chatbot.models import Answer, Hit
-from chatbot.scoring import KINDS, Score, score
+from chatbot.staff.scoring import KINDS, Score, score
 
 RATE_FLAGS = {"hit1": "hit@1", "hit3": "hit@3", "mrr": "mrr", "abstain": "abstain",
               "emergency": "emergency_recall", "advice": "advice", "smalltalk": "smalltalk",
@@ -119,8 +119,8 @@ def run_script(engine: Engine, turns: list[Turn], name: str) -> list[TurnResult]
 def raw_article_text(folder: Path) -> str:
     """All raw articles, as the referee reads the seeds: for the verbatim check. Read as the loader
     reads them (regular files only, never blocking) and with the same escapes and controls removed."""
-    from chatbot.corpus import scan
-    from chatbot.sanitise import clean_text
+    from chatbot.articles.corpus import scan
+    from chatbot.infra.sanitise import clean_text
 
     parts = []
     for raw in scan(folder).files:
@@ -137,8 +137,8 @@ MAX_CASES_BYTES = 64 * 1024 * 1024
 
 def _read_input(path: Path, what: str) -> str:
     """A cases file, script or saved result: a regular UTF-8 file only (a FIFO or device never hangs)."""
-    from chatbot.safefile import read_text
-    from chatbot.sanitise import clean_line
+    from chatbot.infra.safefile import read_text
+    from chatbot.infra.sanitise import clean_line
 
     try:
         return read_text(path, MAX_CASES_BYTES, what)

@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 if TYPE_CHECKING:
-    from chatbot.knowledge import KnowledgeBase
-    from chatbot.memory import MemoryScores, QuestionMemory
-    from chatbot.semantic import SemanticModel
+    from chatbot.articles.knowledge import KnowledgeBase
+    from chatbot.retrieval.memory import MemoryScores, QuestionMemory
+    from chatbot.retrieval.semantic import SemanticModel
 
 from chatbot.data import DATA_DIR
 
@@ -59,13 +59,13 @@ class DenseScores(NamedTuple):
     cosine: np.ndarray  # per passage
     sentence: np.ndarray  # per passage: its closest sentence (or the passage itself)
     memory: MemoryScores | None = None  # the labelled questions' measurements, when they apply
-    static: bool = False  # from static token vectors (chatbot/static.py), not the model run in full
+    static: bool = False  # from static token vectors (chatbot/retrieval/static.py), not the model run in full
 
 
 class DenseScorer:
     """Cosine similarity of a question with every passage, and with the passage's closest sentence
     (a long paragraph that answers in one sentence is not diluted by the rest), and the labelled
-    question memory's measurements (chatbot/memory.py) when it applies. Vectors are unit length."""
+    question memory's measurements (chatbot/retrieval/memory.py) when it applies. Vectors are unit length."""
 
     def __init__(self, model: SemanticModel, vectors: np.ndarray, sentence_vectors: np.ndarray | None = None,
                  sentence_of: np.ndarray | None = None, memory: QuestionMemory | None = None) -> None:
@@ -127,7 +127,7 @@ def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path 
                     shipped: bool = True) -> PassageVectors:
     """The passages' (and their sentences') vectors, from the cache when it is for this knowledge
     base and this model."""
-    from chatbot import store
+    from chatbot.infra import store
 
     digest = texts_digest(kb.texts, kb.sections)
     stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum}
@@ -142,7 +142,7 @@ def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path 
                 return cached
         except Exception:  # missing, corrupt, tampered or foreign: try the next, or compute afresh
             pass
-    from chatbot.cleaning import sentences
+    from chatbot.articles.cleaning import sentences
 
     texts = passage_texts(kb)
     split = [sentences(t) for t in kb.texts]
@@ -173,7 +173,7 @@ def preload_model() -> None:
 
         def load() -> None:
             try:
-                from chatbot.semantic import try_load_model
+                from chatbot.retrieval.semantic import try_load_model
 
                 _PRELOAD["result"] = try_load_model()
             except Exception as exc:  # never a traceback: keyword search still answers
@@ -199,7 +199,7 @@ def _model() -> tuple[SemanticModel | None, str | None]:
         result = _PRELOAD.pop("result", None)
         if isinstance(result, tuple):
             return result
-    from chatbot.semantic import try_load_model
+    from chatbot.retrieval.semantic import try_load_model
 
     return try_load_model()
 
@@ -210,7 +210,7 @@ class Background:
 
     def __init__(self, kb: KnowledgeBase, cache_folder: Path | None, enabled: bool = True,
                  why_not: str = "semantic search is turned off in the settings", static: bool = False) -> None:
-        """``static``: use the model's static token vectors (chatbot/static.py), for a big library."""
+        """``static``: use the model's static token vectors (chatbot/retrieval/static.py), for a big library."""
         self.scorer: DenseScorer | None = None
         self.problem: str | None = None if enabled else why_not
         self.memory_note = "not loaded"  # the labelled question memory: how many, or why not used
@@ -230,8 +230,8 @@ class Background:
 
     def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
         try:
-            from chatbot.memory import bind
-            from chatbot.semantic import WEIGHTS
+            from chatbot.retrieval.memory import bind
+            from chatbot.retrieval.semantic import WEIGHTS
 
             # read while the model is still loading on the preload thread: the labelled questions are
             # stamped with the pinned weights' checksum (read again below for a model of another one)
@@ -241,7 +241,7 @@ class Background:
                 self.problem = problem
                 return
             if self.static:
-                from chatbot.static import static_scorer_parts
+                from chatbot.retrieval.static import static_scorer_parts
 
                 fast, vectors = static_scorer_parts(kb, model, cache_folder)
                 self.memory_note = "not used with static token vectors"

@@ -1,7 +1,7 @@
 """The searchable knowledge base: cleaned passages, their sources and the BM25 index, with a cache.
 
 Building means loading, cleaning and tokenising every article. The result is cached on disk as data
-only (``chatbot/store.py``: JSON and numpy arrays, never a pickle), in a file named by a key over the
+only (``chatbot/infra/store.py``: JSON and numpy arrays, never a pickle), in a file named by a key over the
 code, the vocabulary and cleaning rules and the index settings, and stamped with the fingerprint of
 the article bytes that were actually read and indexed. At start-up the articles are read once: if
 their fingerprint matches the stamp the cache is served, otherwise the same bytes are indexed. So an
@@ -23,14 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from chatbot import __version__
-from chatbot.analysis import Analyzer, Vocabulary, load_vocabulary, words
+from chatbot.articles.corpus import Scan, corpus_folder, load_corpus, scan
 from chatbot.config import Settings
-from chatbot.corpus import Scan, corpus_folder, load_corpus, scan
 from chatbot.data import DATA_DIR
-from chatbot.digest import blake2b
-from chatbot.index import BM25Index
-from chatbot.locations import cache_dir
+from chatbot.infra.digest import blake2b
+from chatbot.infra.locations import cache_dir
 from chatbot.models import Passage, Source
+from chatbot.retrieval.index import BM25Index
+from chatbot.text.analysis import Analyzer, Vocabulary, load_vocabulary, words
 
 CACHE_FORMAT = 5
 # A section heading says what its paragraphs are about: its words count twice, the title's once.
@@ -81,7 +81,7 @@ class KnowledgeBase:
 
 def sentence_masks(analyzer: Analyzer, text: str) -> dict[str, int]:
     """For each term of a passage, a bit mask of the sentences (the first 64) it occurs in."""
-    from chatbot.cleaning import sentences  # building only: loading a cached index never needs it
+    from chatbot.articles.cleaning import sentences  # building only: loading a cached index never needs it
 
     masks: dict[str, int] = {}
     for i, sentence in enumerate(sentences(text)[:64]):
@@ -92,7 +92,7 @@ def sentence_masks(analyzer: Analyzer, text: str) -> dict[str, int]:
 
 def _data_bytes(path: str, bundled: str) -> bytes:
     if path:
-        from chatbot.safefile import MiB, UnsafeFile, read_regular
+        from chatbot.infra.safefile import MiB, UnsafeFile, read_regular
 
         try:
             return read_regular(path, 4 * MiB)
@@ -108,10 +108,11 @@ def corpus_key(folder: Path, settings: Settings) -> str:
     h.update(f"{__version__}|{CACHE_FORMAT}|{settings.cache_key()}|{folder.resolve()}".encode())
     for name in ("vocabulary.toml", "stopwords.txt", "cleaning.toml"):
         h.update(_data_bytes("", name))
-    here = Path(__file__).parent
-    for module in ("analysis.py", "cleaning.py", "corpus.py", "index.py", "knowledge.py", "sanitise.py", "store.py"):
+    package = Path(__file__).resolve().parent.parent
+    for module in ("text/analysis.py", "articles/cleaning.py", "articles/corpus.py", "retrieval/index.py",
+                   "articles/knowledge.py", "infra/sanitise.py", "infra/store.py"):
         # the code that builds the index is part of the key: an upgrade never serves an old cache
-        h.update((here / module).read_bytes())
+        h.update((package / module).read_bytes())
     h.update(_data_bytes(settings.vocabulary, "vocabulary.toml") if settings.vocabulary else b"-")
     h.update(_data_bytes(settings.cleaning_rules, "cleaning.toml") if settings.cleaning_rules else b"-")
     return str(h.hexdigest())
@@ -134,7 +135,7 @@ def _question_heading(heading: str) -> str | None:
 
 def build(folder: Path | None, settings: Settings, scanned: Scan | None = None) -> KnowledgeBase:
     """Load, clean and index the articles (no cache); ``scanned`` is the folder already read."""
-    from chatbot.cleaning import clean_text, load_rules
+    from chatbot.articles.cleaning import clean_text, load_rules
 
     loaded = load_corpus(folder, settings.allow_outside_symlinks, scanned)
     rules = load_rules(settings.cleaning_rules or None)
@@ -182,7 +183,7 @@ def build(folder: Path | None, settings: Settings, scanned: Scan | None = None) 
 def check(kb: KnowledgeBase, texts: bool = True) -> None:
     """Raise ``ValueError`` unless ``kb`` is consistent: lengths, ids, index arrays and safe text
     (``texts=False`` leaves out the passages, when ``check_quotes`` proves them safe)."""
-    from chatbot.sanitise import is_clean
+    from chatbot.infra.sanitise import is_clean
 
     n = len(kb.texts)
     if n == 0 or len(kb.sections) != n or len(kb.paragraphs) != n or kb.index.n_docs != n:
@@ -209,7 +210,7 @@ def check_quotes(kb: KnowledgeBase, scanned: Scan) -> None:
     a cache can never quote invented text under a real source. Passages are exact substrings of an
     article's lines stripped and joined by spaces (as the cleaner joins them), in the article's
     order, so each search starts where the previous passage ended: linear time."""
-    from chatbot.corpus import decode
+    from chatbot.articles.corpus import decode
 
     texts = []
     for raw in scanned.files:
@@ -232,7 +233,7 @@ def check_quotes(kb: KnowledgeBase, scanned: Scan) -> None:
 
 
 def _read_cache(path: Path, key: str, scanned: Scan, fingerprint: str) -> KnowledgeBase | None:
-    from chatbot.store import StoreError, load
+    from chatbot.infra.store import StoreError, load
 
     try:
         kb = load(path, KnowledgeBase, {"key": key, "fingerprint": fingerprint})
@@ -246,7 +247,7 @@ def _read_cache(path: Path, key: str, scanned: Scan, fingerprint: str) -> Knowle
 
 
 def _write_cache(path: Path, kb: KnowledgeBase) -> None:
-    from chatbot.store import StoreError, save
+    from chatbot.infra.store import StoreError, save
 
     try:
         save(path, kb, {"key": kb.key, "fingerprint": kb.fingerprint})
@@ -271,7 +272,7 @@ def usable_cache_dir(folder: Path) -> tuple[Path | None, str]:
         return None, ""
     if not stat.S_ISDIR(st.st_mode):
         return None, ""
-    from chatbot.sanitise import clean_line
+    from chatbot.infra.sanitise import clean_line
 
     shown = clean_line(str(folder))
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():

@@ -1,0 +1,1 @@
+"""What a patient uses: the chat, the kiosk, and how answers are drawn."""

@@ -1,0 +1,1 @@
+"""Finding the answer: BM25, the sentence model, fusion and abstention, suggestions."""

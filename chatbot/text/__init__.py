@@ -1,0 +1,1 @@
+"""Text analysis: tokens, stems, stop words, patient vocabulary, spelling, the English word list."""
