@@ -125,7 +125,7 @@ def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
     from chatbot.engine import Engine
 
     if settings.semantic:
-        from chatbot.retrieval.dense import preload_model
+        from chatbot.retrieval.background import preload_model
 
         preload_model()  # on a thread, while the articles and the safety rules load
     folder = args.corpus or settings.corpus or None

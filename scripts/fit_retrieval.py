@@ -77,11 +77,11 @@ def load_cases() -> list[dict]:
 def load_items(memory_out: Path | None = None) -> list[Item]:
     """Every labelled question's candidates under each kind of search; the question memory (all
     labelled questions) is written to ``memory_out``."""
-    from chatbot.articles.knowledge import build
+    from chatbot.articles.knowledge import build, passage_texts, texts_digest
     from chatbot.config import Settings
     from chatbot.engine import Engine
     from chatbot.infra import store
-    from chatbot.retrieval.dense import DenseScorer, passage_texts, passage_vectors, texts_digest
+    from chatbot.retrieval.dense import DenseScorer, passage_vectors
     from chatbot.retrieval.semantic import load_model
     from chatbot.retrieval.static import StaticModel, derive_table
 
@@ -115,7 +115,7 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
     items = []
     for k, case in enumerate(cases):
         q = case["question"]
-        units = engine.query_units(q)
+        units = engine.search.query_units(q)
         terms = list(dict.fromkeys(t for unit in units for t in unit))
         asked = engine.analyzer.asked_definition(q)
         query = terms + ([asked] if asked else [])
@@ -124,7 +124,7 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
                  "keyword": None}
         cands, good = {}, {}
         for search in SEARCHES:
-            c = candidates(kb.index, units, query, engine._unknown_weight, dense[search])
+            c = candidates(kb.index, units, query, engine.search.unknown_weight, dense[search])
             cands[search] = c
             good[search] = np.isin(c.ids, answers[k])
         items.append(Item(q, case["kind"] == "answer", cands, good))

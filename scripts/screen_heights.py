@@ -39,7 +39,7 @@ def height(renderable: object, width: int) -> int:
 
 
 def heights(engine: Engine, settings: Settings, questions: list[str], width: int, kiosk: bool) -> list[int]:
-    rotation = Rotation(engine)
+    rotation = Rotation(engine.suggester)
     out = []
     for q in questions:
         answer = engine.ask(q)

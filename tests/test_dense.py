@@ -12,13 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chatbot.articles.knowledge import open_knowledge
+from chatbot.articles.knowledge import open_knowledge, texts_digest
 from chatbot.config import Settings
 from chatbot.data import DATA_DIR
-from chatbot.engine import Engine, clauses
+from chatbot.engine import Engine
 from chatbot.infra import store
-from chatbot.retrieval.dense import BUNDLED, VECTORS_FORMAT, Background, PassageVectors, passage_vectors, texts_digest
+from chatbot.retrieval.background import Background
+from chatbot.retrieval.dense import BUNDLED, VECTORS_FORMAT, PassageVectors, passage_vectors
 from chatbot.retrieval.ranking import MODEL_FILE, RankingModel
+from chatbot.retrieval.search import clauses
 
 REPO = Path(__file__).resolve().parent.parent
 

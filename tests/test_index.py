@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from rank_bm25 import BM25Plus
 
-from chatbot.retrieval.index import BM25Index
+from chatbot.articles.index import BM25Index
 
 
 def _check(docs: list[list[str]], queries: list[list[str]], k1: float = 1.2, b: float = 0.75, delta: float = 1.0) -> None:

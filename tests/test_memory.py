@@ -13,7 +13,7 @@ from chatbot.articles.knowledge import open_knowledge
 from chatbot.config import Settings
 from chatbot.data import DATA_DIR
 from chatbot.engine import Engine
-from chatbot.retrieval.dense import Background
+from chatbot.retrieval.background import Background
 from chatbot.retrieval.memory import MEMORY_FILE, QuestionMemory, answering_passages, bind, load_labelled, norm
 
 

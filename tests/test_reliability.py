@@ -24,9 +24,9 @@ from chatbot.articles.knowledge import PER_PASSAGE, KnowledgeBase, open_knowledg
 from chatbot.cli import main
 from chatbot.config import Settings, load_settings
 from chatbot.errors import ConfigError
-from chatbot.infra import store
+from chatbot.infra import safefile, store
 from chatbot.infra.locations import APP, state_dir
-from chatbot.staff.review import FILE, anonymise, read_unanswered, record_unanswered
+from chatbot.infra.unanswered import FILE, anonymise, read_unanswered, record_unanswered
 from tests.conftest import REPO
 
 HANG = 60  # generous: a hang is a timeout, a pass takes a second or two
@@ -308,7 +308,7 @@ def test_full_disk_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.
 def test_stale_temporaries_of_a_killed_process_are_removed(tmp_path: Path) -> None:
     s = _settings(tmp_path)
     Path(s.cache_dir).mkdir(mode=0o700)
-    old = Path(s.cache_dir) / f"{store.TMP_PREFIX}dead{store.TMP_SUFFIX}"
+    old = Path(s.cache_dir) / f"{safefile.TMP_PREFIX}dead{safefile.TMP_SUFFIX}"
     old.write_bytes(b"x")
     os.utime(old, (1, 1))
     open_knowledge(None, s)

@@ -53,7 +53,7 @@ def test_the_json_keeps_every_passage_in_full(engine) -> None:
 
 
 def test_a_typical_answer_fits_24_lines_at_80_columns(engine, settings) -> None:
-    rotation = Rotation(engine)
+    rotation = Rotation(engine.suggester)
     heights = [len(shown(engine, settings, q, 80, rotation).splitlines()) + 2 for q in questions()]
     assert statistics.median(heights) <= 24
     assert sum(h <= 24 for h in heights) / len(heights) >= 0.85

@@ -12,7 +12,7 @@ from rich.console import Console
 from chatbot.cli import main
 from chatbot.frontends.repl import run_chat
 from chatbot.infra.locations import state_dir
-from chatbot.staff.review import FILE, anonymise, most_frequent
+from chatbot.infra.unanswered import FILE, anonymise, most_frequent
 
 
 def test_anonymise_masks_contact_details() -> None:

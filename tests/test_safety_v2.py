@@ -232,7 +232,7 @@ def test_a_model_that_times_out_is_waited_for_once(settings) -> None:
     import time
 
     from chatbot.articles.knowledge import open_knowledge
-    from chatbot.retrieval.dense import Background
+    from chatbot.retrieval.background import Background
 
     kb = open_knowledge(None, settings)
     slow = Background(kb, None, enabled=False)

@@ -14,8 +14,6 @@ that others can write to is not used at all: one warning, then the index is buil
 
 from __future__ import annotations
 
-import os
-import stat
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -24,12 +22,12 @@ import numpy as np
 
 from chatbot import __version__
 from chatbot.articles.corpus import Scan, corpus_folder, load_corpus, scan
+from chatbot.articles.index import BM25Index
 from chatbot.config import Settings
 from chatbot.data import DATA_DIR
 from chatbot.infra.digest import blake2b
 from chatbot.infra.locations import cache_dir
 from chatbot.models import Passage, Source
-from chatbot.retrieval.index import BM25Index
 from chatbot.text.analysis import Analyzer, Vocabulary, load_vocabulary, words
 
 CACHE_FORMAT = 5
@@ -79,6 +77,21 @@ class KnowledgeBase:
         return Passage(i, self.texts[i], source)
 
 
+def texts_digest(texts: list[str], sections: list[str]) -> str:
+    """What the vectors depend on: the passages' text and section headings, in order."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for t, sec in zip(texts, sections, strict=True):
+        h.update(sec.encode("utf-8") + b"\1" + t.encode("utf-8") + b"\0")
+    return h.hexdigest()
+
+
+def passage_texts(kb: KnowledgeBase) -> list[str]:
+    """What a passage's vector is made of: its section heading and its text."""
+    return [f"{kb.sections[i]}. {t}" if kb.sections[i] else t for i, t in enumerate(kb.texts)]
+
+
 def sentence_masks(analyzer: Analyzer, text: str) -> dict[str, int]:
     """For each term of a passage, a bit mask of the sentences (the first 64) it occurs in."""
     from chatbot.articles.cleaning import sentences  # building only: loading a cached index never needs it
@@ -109,7 +122,7 @@ def corpus_key(folder: Path, settings: Settings) -> str:
     for name in ("vocabulary.toml", "stopwords.txt", "cleaning.toml"):
         h.update(_data_bytes("", name))
     package = Path(__file__).resolve().parent.parent
-    for module in ("text/analysis.py", "articles/cleaning.py", "articles/corpus.py", "retrieval/index.py",
+    for module in ("text/analysis.py", "articles/cleaning.py", "articles/corpus.py", "articles/index.py",
                    "articles/knowledge.py", "infra/sanitise.py", "infra/store.py"):
         # the code that builds the index is part of the key: an upgrade never serves an old cache
         h.update((package / module).read_bytes())
@@ -257,36 +270,6 @@ def _write_cache(path: Path, kb: KnowledgeBase) -> None:
         pass  # a read-only home or a full disk still gets answers; only the start-up is slower
 
 
-def usable_cache_dir(folder: Path) -> tuple[Path | None, str]:
-    """``folder`` made ready for the cache, or (None, a warning) when it must not be trusted.
-
-    Refused: a folder owned by another user, a folder that group or others can write to, and one
-    inside a folder anyone can write to without the sticky bit (it could be swapped). A folder that
-    cannot be created (read-only home) is no cache, silently.
-    """
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = os.stat(folder)
-        parent = os.stat(folder.parent)
-    except OSError:
-        return None, ""
-    if not stat.S_ISDIR(st.st_mode):
-        return None, ""
-    from chatbot.infra.sanitise import clean_line
-
-    shown = clean_line(str(folder))
-    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
-        why = "is owned by another user"
-    elif st.st_mode & 0o022:
-        why = f"can be written by {'others' if st.st_mode & 0o002 else 'its group'} (mode {st.st_mode & 0o777:o})"
-    elif parent.st_mode & 0o002 and not parent.st_mode & stat.S_ISVTX:
-        why = "is inside a folder anyone can write to"
-    else:
-        return folder, ""
-    return None, (f"cache folder {shown} {why}: not used, the index is built in memory "
-                  f"(use a private folder: chmod 700, or set cache_dir)")
-
-
 def open_knowledge(folder: str | Path | None, settings: Settings, use_cache: bool = True) -> KnowledgeBase:
     """The knowledge base for ``folder`` (default: the bundled articles), from cache when fresh."""
     path = Path(folder) if folder else None
@@ -294,6 +277,8 @@ def open_knowledge(folder: str | Path | None, settings: Settings, use_cache: boo
     scanned = scan(base, settings.allow_outside_symlinks)  # every article read once, here
     fingerprint = scanned.fingerprint()
     key = corpus_key(base, settings)
+    from chatbot.infra.safefile import usable_cache_dir
+
     cache_folder, warning = usable_cache_dir(default_cache_dir(settings)) if use_cache else (None, "")
     cache_file = cache_folder / f"kb-{key}.npz" if cache_folder else None
     kb = _read_cache(cache_file, key, scanned, fingerprint) if cache_file else None

@@ -9,22 +9,11 @@ from __future__ import annotations
 
 import datetime
 import os
-import stat
 from pathlib import Path
 
 from prompt_toolkit.history import FileHistory
 
-FOLDER_MODE = 0o700
-FILE_MODE = 0o600
-
-
-def private_folder(folder: Path) -> Path:
-    """Create ``folder`` (0700), or tighten it if it is ours and others may read it."""
-    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-    st = folder.stat()
-    if st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
-        folder.chmod(FOLDER_MODE)
-    return folder
+from chatbot.infra.safefile import FILE_MODE, private_folder
 
 
 class PrivateHistory(FileHistory):

@@ -81,11 +81,11 @@ class KioskCore:
         self.clock = clock
         self.error_log = error_log
         self.limit = input_limit(settings)
-        self.rotation = Rotation(engine, n=3)
+        self.rotation = Rotation(engine.suggester, n=3)
         # the first welcome screen offers questions checked by the search that will answer them: the
         # kiosk is started by staff, so it may wait a little for the sentence model (never for ever)
         engine.semantic.wait_ready(START_WAIT)
-        self.suggestions = [c.question for c in pool(engine)][:5]
+        self.suggestions = [c.question for c in pool(engine.suggester)][:5]
         self.hint = ""  # one line for the status bar, e.g. "Please type a number from 1 to 3."
         self.last_activity = clock()
         self.exit_requested = False
@@ -114,12 +114,12 @@ class KioskCore:
 
     def _welcome(self) -> Screen:
         # the suggestions are checked again once the sentence model is ready (see Engine.suggestions)
-        self.suggestions = [c.question for c in pool(self.engine)][:5]
+        self.suggestions = [c.question for c in pool(self.engine.suggester)][:5]
         return Screen("welcome", choices=tuple(self.suggestions))
 
     def reset(self) -> None:
         self.screen = self._welcome()
-        self.rotation = Rotation(self.engine, n=3)  # a new patient: nothing carried over
+        self.rotation = Rotation(self.engine.suggester, n=3)  # a new patient: nothing carried over
         self._more_shown = 0
         self.hint = ""
         self.touch()
@@ -212,7 +212,9 @@ class KioskCore:
         frames = traceback.extract_tb(exc.__traceback__)
         where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}:{f.name}" for f in reversed(frames))
         try:
-            self.error_log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            from chatbot.infra.safefile import private_folder
+
+            private_folder(self.error_log.parent)
             fd = os.open(self.error_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
             with os.fdopen(fd, "a", encoding="utf-8") as fh:
                 fh.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {type(exc).__name__} at {where}\n")

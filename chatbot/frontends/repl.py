@@ -130,7 +130,7 @@ def handle_line(line: str, engine: Engine, settings: Settings, console: Console,
     answer = engine.ask(text)
     state.last, state.shown_more = answer, 0
     if state.rotation is None:
-        state.rotation = Rotation(engine)
+        state.rotation = Rotation(engine.suggester)
     picked = state.rotation.pick(answer) if answer.status in ("answered", "no_answer") else None
     console.print(answer_renderable(answer, engine.highlights, suggestions=picked,
                                     disclaimer=settings.disclaimer_short))
@@ -170,7 +170,7 @@ def make_history(enabled: bool) -> History:
 def run_chat(engine: Engine, settings: Settings, console: Console, history: bool = True,
              input: Any = None, output: Any = None, debug: bool = False) -> int:
     suggestions = list(engine.suggestions())
-    rotation = Rotation(engine)
+    rotation = Rotation(engine.suggester)
     state = ChatState(rotation=rotation)
     console.print(welcome_renderable(settings.clinic_name, settings.disclaimer, rotation.pick(),
                                      emergency_line(settings), extra="Type /help for commands, /quit to leave."))
@@ -186,7 +186,7 @@ def run_chat(engine: Engine, settings: Settings, console: Console, history: bool
     if settings.record_unanswered:
         from functools import partial
 
-        from chatbot.staff.review import record_unanswered
+        from chatbot.infra.unanswered import record_unanswered
 
         record = partial(record_unanswered, retention_days=settings.unanswered_retention_days)
     while True:

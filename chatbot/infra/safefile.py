@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -127,3 +128,85 @@ def _open_checked(p: Path, limit: int, nofollow: bool) -> int:
         os.close(fd)
         raise
     return fd
+
+
+# -- writing: the one atomic write and the one private folder ---------------------------------------
+TMP_PREFIX = ".tmp-"
+TMP_SUFFIX = ".part"
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (0700, parents too), or tighten it if it is ours and others may read it."""
+    folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+    st = folder.stat()
+    if hasattr(os, "getuid") and st.st_uid == os.getuid() and stat.S_IMODE(st.st_mode) & 0o077:
+        folder.chmod(FOLDER_MODE)
+    return folder
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` all at once: ``write`` fills a private temporary file beside it (0600), which then
+    replaces ``path``. A reader sees the old file or the new one, never half of one; a failure leaves
+    the old file and no temporary behind (one left by a killed process is removed by
+    ``remove_stale_temporaries``)."""
+    import tempfile  # only when writing: its import (random, hashlib) costs start-up time
+
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def remove_stale_temporaries(folder: Path, older_than: float = 3600.0) -> None:
+    """Remove temporary files a killed process left behind (never one still being written)."""
+    import time
+
+    now = time.time()
+    try:
+        for p in folder.glob(f"{TMP_PREFIX}*{TMP_SUFFIX}"):
+            try:
+                if now - p.lstat().st_mtime > older_than:
+                    p.unlink()
+            except OSError:
+                continue
+    except OSError:
+        pass
+
+
+def usable_cache_dir(folder: Path) -> tuple[Path | None, str]:
+    """``folder`` made ready for the cache, or (None, a warning) when it must not be trusted.
+
+    Refused: a folder owned by another user, a folder that group or others can write to, and one
+    inside a folder anyone can write to without the sticky bit (it could be swapped). A folder that
+    cannot be created (read-only home) is no cache, silently.
+    """
+    try:
+        folder.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        st = os.stat(folder)
+        parent = os.stat(folder.parent)
+    except OSError:
+        return None, ""
+    if not stat.S_ISDIR(st.st_mode):
+        return None, ""
+    from chatbot.infra.sanitise import clean_line
+
+    shown = clean_line(str(folder))
+    if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
+        why = "is owned by another user"
+    elif st.st_mode & 0o022:
+        why = f"can be written by {'others' if st.st_mode & 0o002 else 'its group'} (mode {st.st_mode & 0o777:o})"
+    elif parent.st_mode & 0o002 and not parent.st_mode & stat.S_ISVTX:
+        why = "is inside a folder anyone can write to"
+    else:
+        return folder, ""
+    return None, (f"cache folder {shown} {why}: not used, the index is built in memory "
+                  f"(use a private folder: chmod 700, or set cache_dir)")

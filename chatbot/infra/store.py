@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import time
 import types
 import typing
 from pathlib import Path
@@ -34,7 +32,6 @@ from chatbot.infra.digest import blake2b
 FORMAT = 1
 MAX_STORE_BYTES = 4 * 1024 ** 3
 META, DATA = "__meta__", "__data__"
-TMP_PREFIX, TMP_SUFFIX = ".store-", ".tmp"
 _ARRAY_KINDS = "biuf"  # numbers only: no object, string or structured arrays
 T = TypeVar("T")
 
@@ -176,20 +173,6 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
-def _clean_stale_temporaries(folder: Path, older_than: float = 3600.0) -> None:
-    """Remove temporary files a killed process left behind (never one still being written)."""
-    now = time.time()
-    try:
-        for p in folder.glob(f"{TMP_PREFIX}*{TMP_SUFFIX}"):
-            try:
-                if now - p.lstat().st_mtime > older_than:
-                    p.unlink()
-            except OSError:
-                continue
-    except OSError:
-        pass
-
-
 def save(path: Path, obj: Any, stamps: dict[str, str]) -> None:
     """Write ``obj`` (a dataclass instance) to ``path`` atomically; ``stamps`` are checked by ``load``."""
     arrays: dict[str, np.ndarray] = {}
@@ -201,20 +184,10 @@ def save(path: Path, obj: Any, stamps: dict[str, str]) -> None:
     }
     members[META] = np.frombuffer(_json_bytes(meta), dtype=np.uint8)
     members[DATA] = np.frombuffer(data, dtype=np.uint8)
-    _clean_stale_temporaries(path.parent)
-    import tempfile  # only when writing: its import (random, hashlib) costs start-up time
+    from chatbot.infra.safefile import atomic_write, remove_stale_temporaries
 
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **members)  # type: ignore[arg-type]
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    remove_stale_temporaries(path.parent)
+    atomic_write(path, lambda fh: np.savez(fh, **members))  # type: ignore[arg-type]
 
 
 def load(path: Path, cls: type[T], stamps: dict[str, str]) -> T:

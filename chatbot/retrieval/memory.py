@@ -49,7 +49,7 @@ def norm(s: str) -> str:
 class LabelledQuestions:
     """What ``question_memory.npz`` holds."""
 
-    corpus_digest: str  # chatbot.retrieval.dense.texts_digest of the passages the labels are about
+    corpus_digest: str  # chatbot.articles.knowledge.texts_digest of the passages the labels are about
     model_checksum: str
     questions: list[str]
     gold: list[list[str]]  # normalised gold phrases; empty: the articles do not answer it
@@ -126,8 +126,8 @@ def load_labelled(path: Path | None = None, model_checksum: str = "") -> Labelle
 
 def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tuple[QuestionMemory | None, str]:
     """The memory for this knowledge base, or None and why not (one line)."""
+    from chatbot.articles.knowledge import texts_digest
     from chatbot.infra.store import StoreError
-    from chatbot.retrieval.dense import texts_digest
 
     try:
         labelled = load_labelled(path, model_checksum)

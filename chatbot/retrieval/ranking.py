@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from chatbot.articles.index import BM25Index
 from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
 from chatbot.retrieval.dense import DenseScores
-from chatbot.retrieval.index import BM25Index
 
 MODEL_FILE = "retrieval_model.json"
 CANDIDATES = 12

@@ -165,7 +165,7 @@ class StaticVectors:
 def static_scorer_parts(kb: Any, model: Any, cache_folder: Path | None) -> tuple[StaticModel, np.ndarray]:
     """The static model for this library and its passages' vectors, from the cache when it is for
     these passages and this model (no pass over the library at a warm start)."""
-    from chatbot.retrieval.dense import passage_texts, texts_digest
+    from chatbot.articles.knowledge import passage_texts, texts_digest
 
     table = token_table(model, cache_folder)
     digest = texts_digest(kb.texts, kb.sections)

@@ -14,7 +14,6 @@ import functools
 import gzip
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -59,7 +58,7 @@ def _cache_path(version: str) -> Path | None:
 
     try:
         folder = cache_dir()
-        from chatbot.articles.knowledge import usable_cache_dir
+        from chatbot.infra.safefile import usable_cache_dir
 
         usable = usable_cache_dir(folder)[0]
     except Exception:
@@ -91,17 +90,9 @@ def english_words() -> WordSet:
     digests = np.unique(np.fromiter((_digest(w) for w in words), dtype=np.uint64, count=len(words)))
     if path is not None:
         try:
-            import tempfile
+            from chatbot.infra.safefile import atomic_write
 
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".words-", suffix=".npy", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    np.save(fh, digests, allow_pickle=False)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            atomic_write(path, lambda fh: np.save(fh, digests, allow_pickle=False))
         except OSError:
             pass
     return WordSet(digests)

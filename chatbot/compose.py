@@ -1,0 +1,82 @@
+"""An answer from passages and notices: the crisis message first, then the personal-advice notice,
+the quotes (or why there are none), the suggestions and the disclaimer.
+
+Every sentence of medical content in an answer is a quotation; what this module writes itself comes
+from the safety rules' messages, filled in from the settings (numbers, names, "call"/"text").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chatbot.config import Settings
+from chatbot.models import Answer, Notice
+from chatbot.safety import SafetyResult
+from chatbot.safety.crisis import message_values
+
+
+class Composer:
+    def __init__(self, settings: Settings, message: Callable[[str, dict[str, str]], str]) -> None:
+        """``message(name, values)``: the safety rules' message ``name`` filled with ``values``."""
+        self.settings = settings
+        self.values = message_values(settings)  # every number and "call"/"text" from settings
+        self._message = message
+
+    def message(self, name: str) -> str:
+        return self._message(name, self.values)
+
+    def no_answer_text(self) -> str:
+        return "I couldn't find an answer to that in the clinic's articles. " + self.settings.staff_hint
+
+    def crisis_notices(self, check: SafetyResult) -> tuple[Notice, ...]:
+        """The crisis message for an emergency (rules) or an alarm (classifier), with a Spanish line
+        when the message reads as Spanish."""
+        topic = check.crisis
+        if topic is None:
+            return ()
+        text = self.message(topic)
+        if check.language == "es":
+            text += "\n" + self.message("crisis_es")
+        return (Notice("emergency", text),)
+
+    def notices(self, check: SafetyResult) -> tuple[Notice, ...]:
+        """The notices after the crisis message: a line on a crisis topic, the personal-advice notice."""
+        notices: list[Notice] = []
+        verdict = check.verdict
+        if check.flagged:
+            pass  # the crisis message already leads
+        elif verdict.mention == "suicide":
+            notices.append(Notice("emergency", self.message("mention_suicide")))
+        elif verdict.mention:
+            notices.append(Notice("safety_info", self.message(f"mention_{verdict.mention}")))
+        if check.advice:
+            notices.append(Notice("personal_advice", self.message("personal_advice")))
+        return tuple(notices)
+
+    def invalid(self, question: str) -> Answer:
+        return Answer(question, "invalid", self.settings.disclaimer,
+                      message="Please type a question in words, for example: \"How long does an infusion take?\"")
+
+    def too_long(self, shown: str, length: int, emergency: bool, notices: tuple[Notice, ...]) -> Answer:
+        limit = self.settings.max_question_chars
+        return Answer(shown, "emergency" if emergency else "invalid", self.settings.disclaimer, notices=notices,
+                      message=f"That message is too long ({length:,} characters). Please ask one "
+                              f"question of at most {limit:,} characters.")
+
+    def emergency(self, question: str, notices: tuple[Notice, ...]) -> Answer:
+        return Answer(question, "emergency", self.settings.disclaimer, notices=notices)
+
+    def smalltalk(self, question: str, kind: str, notices: tuple[Notice, ...], suggestions: tuple[str, ...]) -> Answer:
+        return Answer(question, "smalltalk", self.settings.disclaimer, notices=notices, message=self.message(kind),
+                      suggestions=suggestions[:3])
+
+    def out_of_scope(self, question: str, kind: str, notices: tuple[Notice, ...],
+                     suggestions: tuple[str, ...]) -> Answer:
+        text = self.message(kind)
+        return Answer(question, "no_answer", self.settings.disclaimer, notices=notices + (Notice("out_of_scope", text),),
+                      message=text, suggestions=suggestions[:3])
+
+    def no_answer(self, question: str, notices: tuple[Notice, ...], suggestions: tuple[str, ...] = (),
+                  **found: object) -> Answer:
+        return Answer(question, "no_answer", self.settings.disclaimer, notices=notices, message=self.no_answer_text(),
+                      suggestions=suggestions[:3], **found)  # type: ignore[arg-type]

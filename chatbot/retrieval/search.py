@@ -1,0 +1,150 @@
+"""Searching the articles: a question's words and meaning -> ranked passages with a confidence.
+
+``Search`` holds what a search needs (the knowledge base, the text analysis, the ranking model and
+the sentence model loading in the background) and answers ``best_retrieval``: the question, or the
+clause of it that the articles answer best, with the probability that the first passage answers it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from chatbot.articles.knowledge import KnowledgeBase
+from chatbot.config import Settings
+from chatbot.models import Hit
+from chatbot.retrieval.background import Background
+from chatbot.retrieval.dense import DenseScores
+from chatbot.retrieval.ranking import RankingModel, candidates
+from chatbot.text.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
+
+_WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
+_CLAUSES = re.compile(r"[,;:.!?]+\s+|\s+(?:but|so|because|and then)\s+")
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    ranked: tuple[Hit, ...]
+    coverage: tuple[float, ...]
+    terms: tuple[str, ...]
+    confidence: float = 0.0  # probability that the first passage answers the question
+    top_score: float = 0.0  # BM25 score of the first passage
+    semantic: bool = False
+
+
+def clauses(question: str) -> list[str]:
+    """The parts of a question of several clauses ("my back is killing me, can ketamine help?")."""
+    parts = [p.strip() for p in _CLAUSES.split(question) if p and len(p.split()) >= 3]
+    return parts if len(parts) > 1 else []
+
+
+class Search:
+    def __init__(self, kb: KnowledgeBase, settings: Settings, semantic: Background,
+                 ranking: RankingModel | None = None) -> None:
+        self.kb = kb
+        self.settings = settings
+        # the knowledge base carries the vocabulary it was built with: no second parse at start-up
+        vocabulary = kb.vocabulary or load_vocabulary(settings.vocabulary or None)
+        self.analyzer = Analyzer(vocabulary, kb.stopwords or None, kb.terms)
+        self.speller = SpellingCorrector(kb.corpus_words, self.analyzer.known_words())
+        self.ranking = ranking or RankingModel.load()
+        self.semantic = semantic
+        self.unknown_weight = math.log(kb.index.n_docs + 1)
+
+    @property
+    def mode(self) -> str:
+        """"hybrid" (keywords and meaning) or "keyword" (the sentence model could not be used)."""
+        if not self.semantic.ready():
+            return "hybrid"  # still loading: a question that needs it will wait for it
+        return "hybrid" if self.semantic.scorer is not None else "keyword"
+
+    @property
+    def problem(self) -> str | None:
+        """Why the chatbot answers with keyword search only, if it does (one line)."""
+        return None if self.mode == "hybrid" else self.semantic.problem
+
+    def query_units(self, question: str) -> list[tuple[str, ...]]:
+        return self.analyzer.query_units(self.speller.correct_all(words(question)))
+
+    def query_terms(self, question: str) -> list[str]:
+        return [t for unit in self.query_units(question) for t in unit]
+
+    def dense(self, texts: list[str], semantic: bool) -> list[DenseScores | None]:
+        """Semantic scores for each text, from one batch through the model (None: keyword search)."""
+        scorer = self.semantic.get() if semantic and self.settings.semantic else None
+        if scorer is None:
+            return [None] * len(texts)
+        try:
+            return list(scorer.scores_many(texts))
+        except Exception:  # a model that fails on a text: keyword search answers this one
+            return [None] * len(texts)
+
+    def retrieve(self, question: str, semantic: bool = True,
+                 dense: DenseScores | None | bool = True) -> Retrieval:
+        """Candidates by BM25 and by meaning, fused and ordered, with the probability that the first
+        one answers the question. ``semantic=False`` uses keyword search only (and never waits);
+        ``dense`` may bring the question's semantic scores already computed."""
+        units = self.query_units(question)
+        terms = list(dict.fromkeys(t for unit in units for t in unit))
+        asked = self.analyzer.asked_definition(question)
+        if dense is True:
+            dense = self.dense([question], semantic)[0]
+        elif dense is False:
+            dense = None
+        if not units and dense is None:
+            return Retrieval((), (), ())
+        c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self.unknown_weight, dense)
+        if not len(c.ids):
+            return Retrieval((), (), tuple(terms), semantic=dense is not None)
+        mode = self.ranking.mode_of(c)
+        order = mode.order(c)
+        fused = mode.fused(c)
+        hits = tuple(Hit(self.kb.passage(int(c.ids[i])), float(fused[i])) for i in order)
+        return Retrieval(hits, tuple(float(c.coverage[i]) for i in order), tuple(terms),
+                         mode.probability(c, order[0]), float(c.bm25_raw[order[0]]), dense is not None)
+
+    def best_retrieval(self, question: str, semantic: bool = True,
+                       extra: tuple[str, ...] = ()) -> tuple[Retrieval, list[DenseScores | None]]:
+        """The whole question, or the one of its clauses that the articles answer best; and the
+        semantic scores of the ``extra`` texts, computed in the same batch through the model."""
+        parts = clauses(question)[:3]
+        scores = self.dense([question, *parts, *extra], semantic)
+        extra_scores: list[DenseScores | None] = scores[1 + len(parts):] if scores[0] is not None else [None] * len(extra)
+        scores = scores[: 1 + len(parts)]
+        r = self.retrieve(question, semantic, scores[0] if scores[0] is not None else False)
+        for part, dense in zip(parts, scores[1:], strict=True):
+            rc = self.retrieve(part, semantic, dense if dense is not None else False)
+            if rc.ranked and rc.confidence > r.confidence:
+                r = rc
+        return r, extra_scores
+
+    def warm(self, question: str) -> None:
+        """The work on a question that does not need the model (its words: this warms the stemmer
+        and the spelling caches), done while the model loads."""
+        for text in (question, *clauses(question)[:3]):
+            self.query_units(text)
+
+    def confident(self, r: Retrieval) -> bool:
+        s = self.settings
+        return bool(r.ranked) and r.confidence >= s.min_confidence \
+            and (s.min_coverage <= 0 or r.coverage[0] > s.min_coverage) and r.top_score >= s.min_score
+
+    def select(self, r: Retrieval) -> tuple[tuple[Hit, ...], tuple[Hit, ...]]:
+        """Up to three passages to quote (best first), and the rest for /more."""
+        n = max(1, self.settings.max_passages)
+        more = tuple(h for h, cov in zip(r.ranked[n:], r.coverage[n:], strict=True) if cov > 0 or r.semantic)
+        return r.ranked[:n], more
+
+    def highlights(self, text: str, terms: tuple[str, ...]) -> list[tuple[int, int]]:
+        """Character spans of the words in ``text`` that match the question's terms."""
+        if not terms:
+            return []
+        wanted = set(terms)
+        spans = []
+        for m in re.finditer(_WORD, text):
+            for w in words(m.group(0)):
+                if self.analyzer.term(w) in wanted:
+                    spans.append((m.start(), m.end()))
+                    break
+        return spans
