@@ -62,37 +62,36 @@ def _global_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
                         help="show a traceback for unexpected errors")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="chatbot",
-        description="Answers patients' questions about ketamine for chronic pain by quoting the clinic's articles.",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    _global_options(parser, suppress=False)
-    parser.add_argument("--no-history", action="store_true", help="chat: do not save the input history")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
-    _global_options(common, suppress=True)
-
+def _chat(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("chat", parents=[common], help="interactive chat in the terminal (the default)")
     p.add_argument("--no-history", action="store_true", default=argparse.SUPPRESS,
                    help="do not save the input history")
 
+
+def _ask(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("ask", parents=[common], help="answer one question")
     p.add_argument("question", nargs="+", help="the question (quote it, or write it as several words)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
+
+def _batch(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("batch", parents=[common], help="answer one question a line from FILE ('-' = stdin)")
     p.add_argument("file", help="a text file with one question a line, or - for standard input")
     p.add_argument("--json", action="store_true", help="print JSON Lines, one object per non-blank line")
 
+
+def _kiosk(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("kiosk", parents=[common], help="locked-down full-screen mode for a shared terminal")
     p.add_argument("--idle-timeout", type=_seconds, metavar="SECONDS",
                    help="wipe the screen after this idle time (10 s to 1 day)")
 
+
+def _admin_hash(sub: Any, common: argparse.ArgumentParser) -> None:
     sub.add_parser("admin-hash", parents=[common],
                    help="make the kiosk_admin_hash line for a staff passphrase (asked for twice)")
 
+
+def _eval(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("eval", parents=[common], help="run scripted Q&A cases and report")
     p.add_argument("cases", nargs="*", help="cases (.jsonl) or conversation scripts (.txt/.conv)")
     p.add_argument("--example", action="store_true", help="print a small example case file and stop")
@@ -103,13 +102,54 @@ def build_parser() -> argparse.ArgumentParser:
     for rate in ("hit1", "hit3", "mrr", "abstain", "emergency", "advice", "smalltalk", "conversations"):
         p.add_argument(f"--min-{rate}", type=_rate, metavar="RATE", help=f"fail if the {rate} rate is below RATE")
 
+
+def _corpus(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("corpus", parents=[common], help="show what the cleaner kept and removed, per article")
     p.add_argument("--verbose", "-v", action="store_true", help="also list the kept passages")
 
+
+def _unanswered(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("unanswered", parents=[common],
                        help="list the most frequent questions that got no answer (if recording is on)")
     p.add_argument("--top", type=int, default=20, help="how many to list")
     p.add_argument("--clear", action="store_true", help="delete the recorded questions")
+
+
+SUBCOMMANDS = {"chat": _chat, "ask": _ask, "batch": _batch, "kiosk": _kiosk, "admin-hash": _admin_hash,
+               "eval": _eval, "corpus": _corpus, "unanswered": _unanswered}
+_VALUED = ("--corpus", "--config")
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names, if it names one of ours (global options may come first)."""
+    rest = list(argv)
+    while rest:
+        word = rest.pop(0)
+        if word in _VALUED:
+            if rest:
+                rest.pop(0)
+        elif not word.startswith("-"):
+            return word if word in SUBCOMMANDS else None
+    return None
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The one argument grammar. ``command``: build only that subcommand's parser (a script that calls
+    ``chatbot ask`` in a loop does not pay for the other seven); None builds them all, for help and
+    for any mistake, so that argparse's own messages list every command."""
+    parser = argparse.ArgumentParser(
+        prog="chatbot",
+        description="Answers patients' questions about ketamine for chronic pain by quoting the clinic's articles.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    _global_options(parser, suppress=False)
+    parser.add_argument("--no-history", action="store_true", help="chat: do not save the input history")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, suppress=True)
+    for name, add in SUBCOMMANDS.items():
+        if command is None or name == command:
+            add(sub, common)
     return parser
 
 
@@ -328,36 +368,6 @@ COMMANDS = {
 }
 
 
-def fast_args(argv: Sequence[str]) -> argparse.Namespace | None:
-    """The plain `ask`/`batch` calls that scripts make in a loop, parsed without building the full
-    argparse parser (start-up time). Anything else, including any mistake, goes to argparse."""
-    values: dict[str, Any] = {"corpus": None, "config": None, "no_cache": False, "debug": False, "json": False}
-    rest = list(argv)
-    while rest and rest[0] in ("--corpus", "--config", "--no-cache", "--debug"):
-        flag = rest.pop(0)
-        if flag in ("--corpus", "--config"):
-            if not rest or rest[0].startswith("-"):
-                return None
-            values[flag[2:]] = rest.pop(0)
-        else:
-            values[flag[2:].replace("-", "_")] = True
-    if not rest or rest[0] not in ("ask", "batch"):
-        return None
-    command = values["command"] = rest.pop(0)
-    if rest[:1] == ["--json"]:
-        values["json"] = True
-        rest.pop(0)
-    if not rest or any(a.startswith("-") and a != "-" for a in rest):
-        return None
-    if command == "ask":
-        values["question"] = rest
-    elif len(rest) == 1:
-        values["file"] = rest[0]
-    else:
-        return None
-    return argparse.Namespace(**values)
-
-
 def _shown(text: str) -> str:
     from chatbot.infra.sanitise import clean_line
 
@@ -394,7 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not _prepare_streams():
         sys.stderr.write("chatbot: standard output is closed; nothing can be shown\n")
         return EXIT_RUNTIME
-    args = fast_args(argv) or build_parser().parse_args(argv)
+    args = build_parser(named_command(argv)).parse_args(argv)
     for name, default in (("corpus", None), ("config", None), ("no_cache", False), ("debug", False)):
         if not hasattr(args, name):
             setattr(args, name, default)

@@ -5,7 +5,7 @@
     python scripts/fit_retrieval.py --out FILE   # write the model elsewhere (the memory beside it:
                                                  # FILE's folder / question_memory.npz; the reproduction test)
 
-Labelled questions: scripts/data/retrieval_questions*.jsonl and tests/data/golden.jsonl (kinds
+Labelled questions: training/retrieval/retrieval_questions*.jsonl and tests/data/golden.jsonl (kinds
 "answer", with gold phrases, and "abstain"). For each question the engine's own candidate
 measurements are computed once (chatbot/retrieval/ranking.py). Fusion weights (BM25, cosine, closeness,
 memory) are chosen on a grid to maximise MRR@3 of the answerable questions; the abstention model is
@@ -40,7 +40,7 @@ from chatbot.retrieval.memory import MEMORY_FILE, MEMORY_FORMAT, LabelledQuestio
 from chatbot.retrieval.ranking import MODES, Candidates, Mode, RankingModel, candidates, features  # noqa: E402
 
 OUT = REPO / "chatbot" / "data" / "retrieval_model.json"
-SETS = sorted((REPO / "scripts" / "data").glob("retrieval_questions*.jsonl")) + [REPO / "tests" / "data" / "golden.jsonl"]
+SETS = sorted((REPO / "training" / "retrieval").glob("retrieval_questions*.jsonl")) + [REPO / "tests" / "data" / "golden.jsonl"]
 GRID_COS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 GRID_CLOSE = (0.0, 0.5, 1.0, 1.5)
 GRID_MEMORY = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)

