@@ -39,14 +39,24 @@ class Composer:
             text += "\n" + self.message("crisis_es")
         return (Notice("emergency", text),)
 
+    def crisis_line(self, check: SafetyResult) -> Notice:
+        """The calm form: one line with the crisis numbers, shown after the answer."""
+        text = self.message("crisis_line")
+        if check.language == "es":
+            text += "\n" + self.message("crisis_es")
+        return Notice("crisis_line", text)
+
     def notices(self, check: SafetyResult) -> tuple[Notice, ...]:
-        """The notices after the crisis message: a line on a crisis topic, the personal-advice notice."""
+        """The notices after the crisis message: a calm crisis line or a what-to-do line on a crisis
+        topic, and the personal-advice notice."""
         notices: list[Notice] = []
         verdict = check.verdict
         if check.flagged:
             pass  # the crisis message already leads
         elif verdict.mention == "suicide":
-            notices.append(Notice("emergency", self.message("mention_suicide")))
+            notices.append(Notice("crisis_line", self.message("mention_suicide")))
+        elif check.line or not check.readable:
+            notices.append(self.crisis_line(check))
         elif verdict.mention:
             notices.append(Notice("safety_info", self.message(f"mention_{verdict.mention}")))
         if check.advice:
@@ -62,6 +72,11 @@ class Composer:
         return Answer(shown, "emergency" if emergency else "invalid", self.settings.disclaimer, notices=notices,
                       message=f"That message is too long ({length:,} characters). Please ask one "
                               f"question of at most {limit:,} characters.")
+
+    def unreadable(self, question: str, notices: tuple[Notice, ...]) -> Answer:
+        """A message in a language the articles cannot answer: never small talk, never silence."""
+        return Answer(question, "no_answer", self.settings.disclaimer, notices=notices,
+                      message=self.message("unreadable"))
 
     def emergency(self, question: str, notices: tuple[Notice, ...]) -> Answer:
         return Answer(question, "emergency", self.settings.disclaimer, notices=notices)

@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from chatbot.articles.knowledge import KnowledgeBase
 from chatbot.compose import Composer
 from chatbot.config import Settings
@@ -135,7 +137,7 @@ class Engine:
         if not any(ch.isalnum() for ch in question):
             return self.compose.invalid(question)
         # the whole message is checked for safety, whatever its length, before anything else
-        check = self.safety.check(safety_text(raw))
+        check = self.safety.check(safety_text(raw), self._embed)
         crisis = self.compose.crisis_notices(check)
         if len(raw) > self.settings.max_question_chars:
             return self.compose.too_long(clean_question(raw[:200]) + "…", len(raw), bool(check.emergency), crisis)
@@ -144,14 +146,20 @@ class Engine:
         try:
             return self._answer(question, check, crisis)
         except Exception:
-            if not crisis:
+            if not crisis and not check.line:
                 raise  # the front end logs it and recovers
-            # the crisis message is never lost to a failure in the search after it
-            return self.compose.no_answer(question, crisis)
+            # a crisis message (the panel or the calm line) is never lost to a failure in the search after it
+            return self.compose.no_answer(question, crisis + self.compose.notices(check))
+
+    def _embed(self, text: str) -> np.ndarray | None:
+        """The sentence model's vector of ``text``, for the safety second opinion (None: no model)."""
+        return self.search.vector(text)
 
     def _answer(self, question: str, check: SafetyResult, crisis: tuple[Notice, ...]) -> Answer:
         verdict = check.verdict
         notices = crisis + self.compose.notices(check)
+        if not check.readable:
+            return self.compose.unreadable(question, notices)
         if check.smalltalk and not check.soft_smalltalk:
             return self.compose.smalltalk(question, check.smalltalk, notices, self.suggestions())
         # a crisis message is never held back while the sentence model is still loading

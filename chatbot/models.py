@@ -70,6 +70,9 @@ class Notice:
         return {"kind": self.kind, "text": self.text}
 
 
+CRISIS_NOTICES = frozenset({"emergency", "crisis_line"})
+
+
 @dataclass(frozen=True)
 class Answer:
     """Everything a front end needs to show one reply."""
@@ -91,6 +94,12 @@ class Answer:
             raise ValueError(f"unknown status {self.status!r}")
         if self.hits and self.status != "answered":
             raise ValueError("only an answered question may quote passages")
+
+    @property
+    def touches_crisis(self) -> bool:
+        """Did this answer carry any crisis message, the full panel or the calm line? Such a message
+        is never stored (history, unanswered record)."""
+        return self.status == "emergency" or any(n.kind in CRISIS_NOTICES for n in self.notices)
 
     def more_page(self, shown: int, size: int = 3) -> tuple[Hit, ...]:
         """The next ``size`` further passages after ``shown`` of them (none unless answered)."""

@@ -1,16 +1,25 @@
 #!/usr/bin/env python3
-"""Fit the safety classifier from chatbot/data/safety_examples.tsv, deterministically.
+"""Fit the safety classifier and its second opinion, deterministically.
 
-    python scripts/train_safety.py                # write chatbot/data/safety_weights.npy + safety_model.json
-    python scripts/train_safety.py --out DIR      # write them to DIR instead (the reproduction test)
+    python scripts/train_safety.py                # write chatbot/data/safety_weights.npy, safety_model.json, safety_head.json
+    python scripts/train_safety.py --out DIR      # write them to DIR instead
     python scripts/train_safety.py --cv-only      # only print the cross-validated figures
-    python scripts/train_safety.py --no-cv --out DIR   # refit only (keeps the shipped thresholds)
+    python scripts/train_safety.py --no-cv --out DIR   # refit only (keeps the shipped thresholds): the reproduction test
 
-Softmax regression over hashed n-grams (chatbot/safety/features.py), L2-regularised, balanced class
-weights, fitted by full-batch Nesterov gradient descent for a fixed number of steps from zero: no
-randomness, numpy only. Five-fold cross-validation (folds by a hash of the text) sets the emergency
-threshold so that at least TARGET_RECALL of held-out emergencies are caught, and reports recall and
-false alarms on the held-out folds. Those figures go into the model card.
+Training data: chatbot/data/safety_examples.tsv (shipped, so a clinic can read and extend it),
+training/safety/*.tsv (CATEGORY, LABEL, MESSAGE, LANG) and, as ordinary patient questions, the
+retrieval training questions in training/retrieval/ (every one benign).
+
+1. The n-gram model: softmax regression over hashed n-grams (chatbot/safety/features.py),
+   L2-regularised, balanced class weights, full-batch Nesterov gradient descent for a fixed number
+   of steps from zero: no randomness, numpy only.
+2. The head: logistic regression (emergency or not) on the sentence model's vectors of the English
+   examples, fitted the same way.
+3. The stack: logistic regression on the two models' out-of-fold log-odds.
+Five-fold cross-validation (folds by a hash of the text) gives every example out-of-fold scores;
+the operating points (full panel, crisis line) are chosen on them, for the joined score and for the
+n-gram model alone, and the figures at those points (recall, false panels per category) go into
+the cards.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from chatbot.safety.classifier import CARD, EMERGENCY_CLASSES, EXAMPLES, WEIGHTS, sha256_file  # noqa: E402
 from chatbot.safety.features import DIM, prepared, vector  # noqa: E402
+from chatbot.safety.second import BANK, HEAD  # noqa: E402
 
 DATA = REPO / "chatbot" / "data"
 CLASSES = ["other", *EMERGENCY_CLASSES, "advice", "smalltalk"]
@@ -43,15 +53,45 @@ ADVICE_TARGET = 0.90
 SMALL_TARGET = 0.90
 
 
-def load_examples(path: Path) -> list[tuple[str, str, str]]:
+LABELS = ("emergency", "benign", "advice", "smalltalk")
+
+
+def load_examples(path: Path) -> list[tuple[str, str, str, str]]:
+    """(category, label, message, language) rows; a fourth column is the language (default "en")."""
     rows = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
-        if len(parts) != 3:
-            raise SystemExit(f"{path}:{n}: expected CATEGORY<TAB>LABEL<TAB>MESSAGE")
-        rows.append((parts[0].strip(), parts[1].strip(), parts[2].strip()))
+        if len(parts) not in (3, 4) or parts[1].strip() not in LABELS or not parts[2].strip():
+            raise SystemExit(f"{path}:{n}: expected CATEGORY<TAB>LABEL<TAB>MESSAGE[<TAB>LANG]")
+        lang = parts[3].strip() if len(parts) == 4 else "en"
+        rows.append((parts[0].strip(), parts[1].strip(), parts[2].strip(), lang or "en"))
+    return rows
+
+
+def training_files() -> list[Path]:
+    return [DATA / EXAMPLES, *sorted((REPO / "training" / "safety").glob("*.tsv"))]
+
+
+def patient_questions() -> list[tuple[str, str, str, str]]:
+    """The retrieval training questions, as ordinary benign traffic (category FAQ-R)."""
+    out = []
+    for path in sorted((REPO / "training" / "retrieval").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                out.append(("FAQ-R", "benign", json.loads(line)["question"], "en"))
+    return out
+
+
+def all_rows() -> list[tuple[str, str, str, str]]:
+    seen: set[str] = set()
+    rows = []
+    for row in [r for f in training_files() for r in load_examples(f)] + patient_questions():
+        key = row[2].lower()
+        if key not in seen:  # one message, one label: the first file that has it wins
+            seen.add(key)
+            rows.append(row)
     return rows
 
 
@@ -134,79 +174,239 @@ def threshold_for(scores: np.ndarray, target: float) -> float:
     return float(min(0.5, s[k])) if len(s) else 0.5
 
 
-def cross_validate(rows: list[tuple[str, str, str]]) -> dict[str, object]:
-    messages = [m for _, _, m in rows]
-    y = np.asarray([CLASSES.index(class_of(c, lab)) for c, lab, _ in rows])
+HEAD_L2 = 1e-4
+STACK_L2 = 1e-4
+NEWTON_STEPS = 25
+PANEL_RECALL = 0.93  # of the examples' emergencies, on the joined score (the rules catch more besides)
+LINE_RECALL = 0.995  # the panel or the crisis line
+ALONE_PANEL_RECALL = 0.90  # the n-gram model alone (no vector, or not English): a stricter bar
+ALONE_LINE_RECALL = 0.98
+
+
+def group_of(category: str, label: str) -> str:
+    """The groups that weigh the same within the non-emergency half."""
+    if label == "emergency":
+        return "emergency"
+    if label in ("advice", "smalltalk"):
+        return label
+    if category[:1] == "B" and category[1:2].isdigit():
+        return "alarming"
+    return "OFF" if category == "OFF" else "ordinary"
+
+
+def head_weights(groups: list[str]) -> np.ndarray:
+    g = np.asarray(groups)
+    w = np.zeros(len(g))
+    em = g == "emergency"
+    w[em] = 0.5 / max(em.sum(), 1)
+    others = sorted(set(g[~em].tolist()))
+    for name in others:
+        sel = g == name
+        w[sel] = 0.5 / len(others) / sel.sum()
+    return w
+
+
+def newton_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> np.ndarray:
+    """Weighted, L2-regularised logistic regression by Newton's method from zero (the last column of
+    ``x`` is the intercept, not regularised): deterministic, a few steps."""
+    beta = np.zeros(x.shape[1])
+    reg = np.full(x.shape[1], l2)
+    reg[-1] = 0.0
+    for _ in range(NEWTON_STEPS):
+        z = np.clip(x @ beta, -40, 40)
+        p = 1.0 / (1.0 + np.exp(-z))
+        grad = x.T @ (w * (p - y)) + reg * beta
+        hess = (x * (w * p * (1 - p))[:, None]).T @ x + np.diag(reg) + 1e-9 * np.eye(x.shape[1])
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-10:
+            break
+    return beta
+
+
+def with_intercept(x: np.ndarray) -> np.ndarray:
+    return np.hstack([x, np.ones((len(x), 1))])
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def embed(texts: list[str]) -> tuple[np.ndarray, str]:
+    from chatbot.retrieval.semantic import load_model
+
+    model = load_model()
+    out = [np.asarray(model.encode(texts[i:i + 64]), dtype=np.float64) for i in range(0, len(texts), 64)]
+    return np.vstack(out), model.checksum
+
+
+def stack_features(p: np.ndarray, q: np.ndarray, m: np.ndarray) -> np.ndarray:
+    return np.column_stack([logit(p), logit(q), m, np.ones(len(p))])
+
+
+def margins(queries: np.ndarray, bank: np.ndarray, emergency: np.ndarray) -> np.ndarray:
+    """SecondOpinion.margin for many queries at once (the same float16 bank, the same arithmetic)."""
+    from chatbot.safety.second import NEIGHBOURS as k
+
+    out = np.zeros(len(queries))
+    b16 = bank.astype(np.float16)
+    for i in range(0, len(queries), 512):
+        sims = queries[i:i + 512].astype(np.float16) @ b16.T
+        em, other = sims[:, emergency], sims[:, ~emergency]
+        out[i:i + 512] = (np.partition(em, -k, axis=1)[:, -k:].astype(np.float32).mean(1)
+                          - np.partition(other, -k, axis=1)[:, -k:].astype(np.float32).mean(1))
+    return out
+
+
+def at_recall(scores: np.ndarray, target: float) -> float:
+    """The highest threshold that keeps at least ``target`` of these positive scores at or above it."""
+    s = np.sort(scores)
+    return float(s[int(np.floor((1 - target) * len(s)))])
+
+
+def points(score: np.ndarray, is_em: np.ndarray, panel_recall: float, line_recall: float) -> dict[str, float]:
+    panel = min(0.99, at_recall(score[is_em], panel_recall))
+    line = min(panel, at_recall(score[is_em], line_recall))
+    return {"panel": round(panel, 6), "line": round(line, 6)}
+
+
+def rates(score: np.ndarray, pts: dict[str, float], cats: np.ndarray, groups: np.ndarray) -> dict[str, object]:
+    panel, line = score >= pts["panel"], score >= pts["line"]
+    em = groups == "emergency"
+    out: dict[str, object] = {
+        "recall_panel": round(float(panel[em].mean()), 4),
+        "recall_panel_or_line": round(float(line[em].mean()), 4),
+    }
+    for g in sorted(set(groups[~em].tolist())):
+        sel = groups == g
+        out[f"panel_{g}"] = round(float(panel[sel].mean()), 4)
+        out[f"line_{g}"] = round(float((line & ~panel)[sel].mean()), 4)
+    out["per_category_panel"] = {c: round(float(panel[cats == c].mean()), 3) for c in sorted(set(cats.tolist()))}
+    return out
+
+
+def cross_validate(rows: list[tuple[str, str, str, str]], vectors: np.ndarray) -> dict[str, object]:
+    messages = [r[2] for r in rows]
+    y = np.asarray([CLASSES.index(class_of(c, lab)) for c, lab, _, _ in rows])
+    cats = np.asarray([c for c, _, _, _ in rows])
+    groups = np.asarray([group_of(c, lab) for c, lab, _, _ in rows])
+    english = np.asarray([lang == "en" for *_, lang in rows])
     fold = np.asarray([zlib.crc32(m.lower().encode()) % FOLDS for m in messages])
+    is_em = groups == "emergency"
     scores = np.zeros((len(rows), 3))
+    head = np.zeros(len(rows))
+    margin = np.zeros(len(rows))
+    xh = with_intercept(vectors)
     for f in range(FOLDS):
         train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
-        x = matrix([messages[i] for i in train])
-        w, b = fit(x, y[train], len(CLASSES))
+        w, b = fit(matrix([messages[i] for i in train]), y[train], len(CLASSES))
         scores[test] = probabilities(w, b, [messages[i] for i in test])
-    is_em = np.isin(y, [CLASSES.index(c) for c in EMERGENCY_CLASSES])
+        tr_en = train[english[train]]
+        beta = newton_logistic(xh[tr_en], is_em[tr_en].astype(float), head_weights(groups[tr_en].tolist()), HEAD_L2)
+        head[test] = sigmoid(xh[test] @ beta)
+        margin[test] = margins(vectors[test], vectors[tr_en], is_em[tr_en])
+    p = scores[:, 0]
+    en = np.flatnonzero(english)
+    stack = newton_logistic(stack_features(p[en], head[en], margin[en]), is_em[en].astype(float),
+                            head_weights(groups[en].tolist()), STACK_L2)
+    joined = sigmoid(stack_features(p, head, margin) @ stack)
+    pts_joined = points(joined[en], is_em[en], PANEL_RECALL, LINE_RECALL)
+    pts_alone = points(p, is_em, ALONE_PANEL_RECALL, ALONE_LINE_RECALL)
     is_adv, is_small = y == CLASSES.index("advice"), y == CLASSES.index("smalltalk")
-    t_em = threshold_for(scores[is_em, 0], TARGET_RECALL)
     t_adv = threshold_for(scores[is_adv, 1], ADVICE_TARGET)
     t_small = max(0.5, threshold_for(scores[is_small, 2], SMALL_TARGET))
-    cats = np.asarray([c for c, _, _ in rows])
-    flagged = scores[:, 0] >= t_em
-    report: dict[str, object] = {
-        "folds": FOLDS,
-        "n": len(rows),
-        "emergency_recall": round(float(flagged[is_em].mean()), 4),
-        "false_alarm_hard_benign": round(float(flagged[np.char.startswith(cats.astype(str), "B")].mean()), 4),
-        "false_alarm_off_topic": round(float(flagged[cats == "OFF"].mean()), 4) if (cats == "OFF").any() else None,
-        "false_alarm_faq": round(float(flagged[cats == "FAQ"].mean()), 4),
-        "false_alarm_advice": round(float(flagged[is_adv].mean()), 4),
-        "false_alarm_smalltalk": round(float(flagged[is_small].mean()), 4),
-        "advice_recall": round(float((scores[is_adv, 1] >= t_adv).mean()), 4),
-        "advice_false_positive_other": round(float((scores[~is_adv, 1] >= t_adv).mean()), 4),
-        "smalltalk_recall": round(float((scores[is_small, 2] >= t_small).mean()), 4),
-        "per_category_recall": {c: round(float(flagged[cats == c].mean()), 3)
-                                for c in sorted(set(cats[is_em].tolist()))},
-        "per_category_false_alarm": {c: round(float(flagged[cats == c].mean()), 3)
-                                     for c in sorted(set(cats[~is_em].tolist()))},
+    curve = []
+    for t in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95):
+        fired = joined[en] >= t
+        ordinary = np.isin(groups[en], ["ordinary", "OFF", "advice", "smalltalk"])
+        curve.append({"threshold": t, "recall": round(float(fired[is_em[en]].mean()), 4),
+                      "panel_ordinary": round(float(fired[ordinary].mean()), 4),
+                      "panel_alarming": round(float(fired[groups[en] == "alarming"].mean()), 4)})
+    not_en = ~english
+    return {
+        "thresholds": {"emergency": pts_alone["line"], "advice": round(t_adv, 6), "smalltalk": round(t_small, 6)},
+        "second": {"stack": [round(float(v), 6) for v in stack], "joined": pts_joined, "alone": pts_alone},
+        "cross_validation": {
+            "folds": FOLDS, "n": len(rows), "n_english": int(english.sum()),
+            "joined_english": rates(joined[en], pts_joined, cats[en], groups[en]),
+            "ngram_alone_all": rates(p, pts_alone, cats, groups),
+            "ngram_alone_other_languages": rates(p[not_en], pts_alone, cats[not_en], groups[not_en]) if not_en.any() else None,
+            "joined_curve_english": curve,
+            "advice_recall": round(float((scores[is_adv, 1] >= t_adv).mean()), 4),
+            "advice_false_positive_other": round(float((scores[~is_adv, 1] >= t_adv).mean()), 4),
+            "smalltalk_recall": round(float((scores[is_small, 2] >= t_small).mean()), 4),
+        },
     }
-    return {"thresholds": {"emergency": round(t_em, 6), "advice": round(t_adv, 6), "smalltalk": round(t_small, 6)},
-            "cross_validation": report}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=DATA, help="folder for the weights and the card")
+    ap.add_argument("--out", type=Path, default=DATA, help="folder for the weights and the cards")
     ap.add_argument("--cv-only", action="store_true", help="print the cross-validated figures and stop")
     ap.add_argument("--no-cv", action="store_true",
-                    help="fit only, keeping the shipped card's thresholds and figures (the reproduction test)")
+                    help="fit only, keeping the shipped cards' thresholds and figures (the reproduction test)")
     args = ap.parse_args()
-    examples = DATA / EXAMPLES
-    rows = load_examples(examples)
+    rows = all_rows()
+    vectors, model_sha = embed([r[2] for r in rows])
     if args.no_cv:
         shipped = json.loads((DATA / CARD).read_text(encoding="utf-8"))
-        cv = {"thresholds": shipped["thresholds"], "cross_validation": shipped["cross_validation"]}
+        shipped_head = json.loads((DATA / HEAD).read_text(encoding="utf-8"))
+        cv = {"thresholds": shipped["thresholds"], "cross_validation": shipped["cross_validation"],
+              "second": {"stack": shipped_head["stack"], **shipped_head["thresholds"]}}
     else:
-        cv = cross_validate(rows)
+        cv = cross_validate(rows, vectors)
         print(json.dumps(cv, indent=1))
     if args.cv_only:
         return 0
-    y = np.asarray([CLASSES.index(class_of(c, lab)) for c, lab, _ in rows])
-    w, b = fit(matrix([m for _, _, m in rows]), y, len(CLASSES))
+    y = np.asarray([CLASSES.index(class_of(c, lab)) for c, lab, _, _ in rows])
+    w, b = fit(matrix([r[2] for r in rows]), y, len(CLASSES))
+    groups = [group_of(c, lab) for c, lab, _, _ in rows]
+    en = np.asarray([r[3] == "en" for r in rows])
+    is_em = np.asarray([g == "emergency" for g in groups])
+    beta = newton_logistic(with_intercept(vectors)[en], is_em[en].astype(float),
+                           head_weights([g for g, e in zip(groups, en, strict=True) if e]), HEAD_L2)
     args.out.mkdir(parents=True, exist_ok=True)
     np.save(args.out / WEIGHTS, w, allow_pickle=False)
+    files = {str(f.relative_to(REPO)): hashlib.sha256(f.read_bytes()).hexdigest() for f in training_files()}
     card = {
         "model": "softmax regression over hashed word, word-pair and character 2-5-gram features",
-        "trained_on": f"chatbot/data/{EXAMPLES} ({len(rows)} reviewed example messages)",
+        "trained_on": f"chatbot/data/{EXAMPLES}, training/safety/*.tsv and training/retrieval/*.jsonl "
+                      f"({len(rows)} example messages)",
+        "training_files_sha256": files,
         "classes": CLASSES,
         "bias": [float(v) for v in b],
         "dim": DIM,
         "l2": L2,
         "steps": STEPS,
         "weights_sha256": sha256_file(args.out / WEIGHTS),
-        "examples_sha256": hashlib.sha256(examples.read_bytes()).hexdigest(),
-        **cv,
+        "examples_sha256": hashlib.sha256((DATA / EXAMPLES).read_bytes()).hexdigest(),
+        "thresholds": cv["thresholds"],
+        "cross_validation": cv["cross_validation"],
     }
     (args.out / CARD).write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {args.out / WEIGHTS} and {args.out / CARD}")
+    head_w = beta[:-1].astype(np.float32)
+    np.savez(args.out / BANK, vectors=vectors[en].astype(np.float16), emergency=is_em[en])
+    head_card = {
+        "model": "logistic regression (emergency or not) on all-MiniLM-L6-v2 sentence vectors, and the margin "
+                 "between the 3 nearest emergency and non-emergency examples, stacked with the n-gram model's "
+                 "emergency probability (logistic regression on the two log-odds and the margin)",
+        "model_sha256": model_sha,
+        "l2": HEAD_L2,
+        "weights": [float(v) for v in head_w],
+        "weights_sha256": hashlib.sha256(head_w.tobytes()).hexdigest(),
+        "bias": float(beta[-1]),
+        "bank_sha256": hashlib.sha256((args.out / BANK).read_bytes()).hexdigest(),
+        "bank_examples": int(en.sum()),
+        "stack": cv["second"]["stack"],
+        "thresholds": {"joined": cv["second"]["joined"], "alone": cv["second"]["alone"]},
+    }
+    (args.out / HEAD).write_text(json.dumps(head_card, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out / WEIGHTS}, {args.out / CARD} and {args.out / HEAD}")
     return 0
 
 

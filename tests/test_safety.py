@@ -95,7 +95,7 @@ def test_benign_look_alikes_rarely_raise_an_emergency() -> None:
 def test_mentions_get_an_info_line_but_still_an_answer(question: str, engine) -> None:
     answer = engine.ask(question)
     assert answer.status in ("answered", "no_answer")
-    assert answer.notices and answer.notices[0].kind in ("safety_info", "emergency")
+    assert answer.notices and answer.notices[0].kind in ("safety_info", "crisis_line")
 
 
 @pytest.mark.parametrize("question,kind", SMALLTALK)

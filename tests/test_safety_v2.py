@@ -15,6 +15,7 @@ from chatbot.errors import ConfigError
 from chatbot.safety import Safety
 from chatbot.safety.classifier import CARD, EXAMPLES, WEIGHTS, SafetyClassifier
 from chatbot.safety.rules import SafetyRules
+from chatbot.safety.second import BANK, HEAD
 from chatbot.safety.textnorm import normalise
 from chatbot.text.wordlist import is_english
 
@@ -83,12 +84,30 @@ def test_classifier_only_alarm_shows_the_crisis_message_first_and_still_answers(
     from chatbot.safety import Verdict
     from chatbot.safety.classifier import Prediction
 
-    # the rules see nothing; the classifier is sure: the crisis message leads and the question is answered
+    # the rules see nothing; the classifier and its second opinion are sure: the crisis message leads
+    # and the question is answered
     monkeypatch.setattr(engine.safety.rules, "check_prepared", lambda text: Verdict())
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
+    second = engine.safety.second
+    monkeypatch.setattr(second, "score", lambda p, v: (0.99, second.joined if v is not None else second.alone))
     answer = engine.ask("how long does the drip take")
     assert answer.notices[0].kind == "emergency" and "988" in answer.notices[0].text
     assert answer.status == "answered" and answer.hits
+
+
+def test_a_classifier_alarm_the_meaning_does_not_confirm_is_one_calm_line_after_the_answer(engine, monkeypatch) -> None:
+    from chatbot.safety import Verdict
+    from chatbot.safety.classifier import Prediction
+
+    monkeypatch.setattr(engine.safety.rules, "check_prepared", lambda text: Verdict())
+    monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.6, "suicide", 0.0, 0.0))
+    second = engine.safety.second
+    middle = (second.joined.line + second.joined.panel) / 2
+    monkeypatch.setattr(second, "score", lambda p, v: (middle, second.joined))
+    answer = engine.ask("how long does the drip take")
+    assert answer.status == "answered" and answer.hits
+    assert [n.kind for n in answer.notices] == ["crisis_line"] and "988" in answer.notices[0].text
+    assert "now" not in answer.notices[0].text.lower().split()
 
 
 def test_a_weak_classifier_alarm_on_an_idiom_is_not_raised(engine, monkeypatch) -> None:
@@ -169,7 +188,7 @@ def test_wrong_shape_is_refused(tmp_path: Path) -> None:
 
 def test_training_script_reproduces_the_shipped_weights(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, str(REPO / "scripts" / "train_safety.py"), "--no-cv", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     shipped = np.load(DATA_DIR / WEIGHTS).astype(np.float32)
     fresh = np.load(tmp_path / WEIGHTS).astype(np.float32)
@@ -179,7 +198,17 @@ def test_training_script_reproduces_the_shipped_weights(tmp_path: Path) -> None:
 
     a, b = json.loads((DATA_DIR / CARD).read_text()), json.loads((tmp_path / CARD).read_text())
     assert a["examples_sha256"] == b["examples_sha256"]
+    assert a["training_files_sha256"] == b["training_files_sha256"], "training data changed: run scripts/train_safety.py"
     np.testing.assert_allclose(a["bias"], b["bias"], atol=1e-4)
+    # the second opinion: the head and the bank of example vectors (the sentence model's arithmetic is
+    # fp32 on every CPU, to about 1e-6; the bank is float16)
+    ha, hb = json.loads((DATA_DIR / HEAD).read_text()), json.loads((tmp_path / HEAD).read_text())
+    assert ha["bank_examples"] == hb["bank_examples"] and ha["model_sha256"] == hb["model_sha256"]
+    np.testing.assert_allclose(ha["weights"], hb["weights"], atol=2e-3)
+    assert abs(ha["bias"] - hb["bias"]) < 2e-3
+    with np.load(DATA_DIR / BANK) as x, np.load(tmp_path / BANK) as y:
+        np.testing.assert_array_equal(x["emergency"], y["emergency"])
+        np.testing.assert_allclose(x["vectors"].astype(np.float32), y["vectors"].astype(np.float32), atol=2e-3)
 
 
 @pytest.mark.parametrize("message", ["catch you later", "lovely chatting with you", "good afternoon to you"])
@@ -224,8 +253,14 @@ def test_a_crisis_message_survives_a_failing_search(engine, monkeypatch) -> None
     monkeypatch.setattr(engine.safety.rules, "check", lambda *args: __import__("chatbot.safety", fromlist=["V"]).Verdict())
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
     monkeypatch.setattr(engine, "best_retrieval", lambda *a, **k: 1 / 0)
+    second = engine.safety.second
+    monkeypatch.setattr(second, "score", lambda p, v: (0.99, second.joined))
     answer = engine.ask("how long does the drip take")
     assert answer.notices[0].kind == "emergency" and not answer.hits
+    # the calm form survives it too
+    monkeypatch.setattr(second, "score", lambda p, v: ((second.joined.line + second.joined.panel) / 2, second.joined))
+    answer = engine.ask("how long does the drip take")
+    assert [n.kind for n in answer.notices] == ["crisis_line"] and not answer.hits
 
 
 def test_a_model_that_times_out_is_waited_for_once(settings) -> None:

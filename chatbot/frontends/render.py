@@ -38,6 +38,11 @@ NOTICE_STYLE = {
 }
 
 
+# Notices shown as one plain line after the answer instead of a panel before it: the calm crisis line
+# for a message that touches a crisis topic without being an emergency.
+AFTER_ANSWER = frozenset({"crisis_line"})
+
+
 def notice_panel(notice: Notice) -> RenderableType:
     first_style, border, title = NOTICE_STYLE.get(notice.kind, ("", "blue", notice.kind.replace("_", " ")))
     lines = notice.text.split("\n")
@@ -129,7 +134,8 @@ def answer_renderable(answer: Answer, highlighter: Highlighter | None = None, sh
     if show_question:
         parts.append(Text.assemble(("You asked: ", "dim"), Text(answer.question)))
     for notice in answer.notices:
-        parts.append(notice_panel(notice))
+        if notice.kind not in AFTER_ANSWER:
+            parts.append(notice_panel(notice))
     if hits is None:
         for hit in answer.hits[:1]:
             parts.append(passage_block(hit, first_number, answer.terms, highlighter))
@@ -146,6 +152,9 @@ def answer_renderable(answer: Answer, highlighter: Highlighter | None = None, sh
             parts.append(Text(f"There is more in the articles: {more_hint}.", style="dim"))
     if answer.message and answer.message not in {n.text for n in answer.notices}:
         parts.append(Text(answer.message))
+    for notice in answer.notices:
+        if notice.kind in AFTER_ANSWER:  # the calm form: one line after the answer, no panel
+            parts.append(Text(notice.text, style="bold"))
     title = "You could also ask:" if answer.status == "answered" else "Questions I can answer:"
     if answer.status != "emergency":
         block = suggestions_block(title, answer.suggestions if suggestions is None else suggestions, numbered)

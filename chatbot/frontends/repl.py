@@ -74,7 +74,7 @@ def emergency_line(settings: Settings) -> str:
 
 def got_emergency(answer: Answer | None) -> bool:
     """Did this answer lead with a crisis message? Such a message is never written to history."""
-    return answer is not None and (answer.status == "emergency" or any(n.kind == "emergency" for n in answer.notices))
+    return answer is not None and answer.touches_crisis
 
 
 def sources_table(engine: Engine) -> Table:

@@ -11,6 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from chatbot.articles.knowledge import KnowledgeBase
 from chatbot.config import Settings
 from chatbot.models import Hit
@@ -79,6 +81,16 @@ class Search:
             return list(scorer.scores_many(texts))
         except Exception:  # a model that fails on a text: keyword search answers this one
             return [None] * len(texts)
+
+    def vector(self, text: str) -> np.ndarray | None:
+        """The sentence model's unit vector of ``text`` (None: the model cannot be used)."""
+        scorer = self.semantic.get() if self.settings.semantic else None
+        if scorer is None or scorer.static:  # static token vectors are not the model's sentence vectors
+            return None
+        try:
+            return np.asarray(scorer.model.encode([text])[0], dtype=np.float32)
+        except Exception:  # a model that fails on a text: the caller goes without
+            return None
 
     def retrieve(self, question: str, semantic: bool = True,
                  dense: DenseScores | None | bool = True) -> Retrieval:

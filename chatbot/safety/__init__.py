@@ -1,97 +1,118 @@
-"""Safety, checked before any article is searched: two tiers over one normalisation.
+"""Safety, checked before any article is searched: two tiers over one normalisation, and a second
+opinion for the second tier.
 
 - Tier 1, ``rules``: readable patterns for every row of the category table. A hit is an emergency:
   the crisis message, nothing quoted.
 - Tier 2, ``classifier``: a model trained on reviewed example messages, the safety net for what the
-  rules' authors did not think of. A hit that the rules did not make shows the crisis message
-  first and still answers the question, so a false alarm costs one extra line, not the answer.
+  rules' authors did not think of. Its alarm is confirmed by ``second`` (a head on the sentence
+  model's vector of the same sentence) before it becomes the full crisis panel; in the middle band
+  it becomes one calm line with the crisis numbers after the answer. Either way the question is
+  still answered, so a false alarm costs a line, not the answer.
 
-``Safety.check`` combines them into one ``SafetyResult``; ``language`` says when a crisis message
-should carry a line in Spanish.
+``Safety.check`` combines them into one ``SafetyResult``; ``reading`` says which language the
+message is in (the articles and the sentence model read English; Spanish gets a crisis line in
+Spanish).
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from chatbot.safety.classifier import Prediction, SafetyClassifier
+from chatbot.safety.language import reading
 from chatbot.safety.rules import SafetyRules, Verdict
+from chatbot.safety.second import SecondOpinion
 
-__all__ = ["Safety", "SafetyResult", "SafetyRules", "SafetyClassifier", "Verdict", "Prediction"]
+__all__ = ["Safety", "SafetyResult", "SafetyRules", "SafetyClassifier", "SecondOpinion", "Verdict", "Prediction"]
 
-# Above this, a classifier alarm stands even on a message the rules read as an idiom or as history.
-CONFIDENT_ALARM = 0.85
 SMALLTALK_WORDS = 5
-_SPANISH = frozenset("""que quiero morir estoy mi me ya no aguanto dolor vida matarme suicidarme ayuda puedo
-tengo hijo hija esposo esposa mama papa pastillas tome tomé respirar pecho muerto muerta quiere nadie mas
-más para con muy por favor hacer daño sangre desmayo""".split())
-_WORDS = re.compile(r"[^\W\d_]+")
+# At or above this joined score, an alarm stands even on a sentence the rules read as an idiom or as
+# history ("my back is killing me and i want it to end" is both).
+CONFIDENT_ALARM = 0.95
+Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
 @dataclass(frozen=True)
 class SafetyResult:
     verdict: Verdict  # what the rules said
     emergency: str | None = None  # rules: crisis message only, nothing quoted
-    flagged: str | None = None  # classifier only: crisis message first, then the answer
+    flagged: str | None = None  # the models, sure: the full crisis panel first, then the answer
+    line: str | None = None  # the models, unsure; or a crisis topic told calmly: one crisis line after the answer
     advice: bool = False
     smalltalk: str | None = None
     soft_smalltalk: bool = False  # the classifier's guess only: the articles are searched first
-    language: str = "en"  # "es" when the message reads as Spanish
-    score: float = 0.0  # the classifier's emergency probability
+    language: str = "en"  # "en", or the language the message seems to be in (see safety.language)
+    score: float = 0.0  # the joined emergency score (the n-gram model's alone when there is no vector)
     smalltalk_score: float = 0.0  # the classifier's small-talk probability
 
     @property
     def crisis(self) -> str | None:
+        """The topic of the full crisis panel, if the message gets one."""
         return self.emergency or self.flagged
 
-
-def language_of(text: str) -> str:
-    """ "es" when at least two words, and a fifth of all words, are common Spanish ones."""
-    words = [w.lower() for w in _WORDS.findall(text)]
-    hits = sum(w in _SPANISH for w in words)
-    return "es" if hits >= 2 and hits * 5 >= len(words) else "en"
+    @property
+    def readable(self) -> bool:
+        """Whether the message is in a language the articles can answer (English)."""
+        return self.language == "en"
 
 
 class Safety:
-    def __init__(self, rules: SafetyRules, classifier: SafetyClassifier) -> None:
+    def __init__(self, rules: SafetyRules, classifier: SafetyClassifier, second: SecondOpinion) -> None:
         self.rules = rules
         self.classifier = classifier
+        self.second = second
 
     @classmethod
     def load(cls, rules_path: str | Path | None = None) -> Safety:
-        """Both tiers; a tier that cannot load raises ConfigError (never a silent 'no safety')."""
+        """All tiers; a tier that cannot load raises ConfigError (never a silent 'no safety')."""
         from chatbot.errors import ConfigError
         from chatbot.text.wordlist import english_words
 
         if not english_words():  # the normalisation and the classifier's features depend on it
             raise ConfigError("the English word list (package pyspellchecker) is missing or unreadable; "
                               "reinstall the chatbot")
-        return cls(SafetyRules.load(rules_path), SafetyClassifier.load())
+        return cls(SafetyRules.load(rules_path), SafetyClassifier.load(), SecondOpinion.load())
 
-    def check(self, message: str) -> SafetyResult:
+    def check(self, message: str, embed: Embed | None = None) -> SafetyResult:
+        """``embed``: the sentence model, for the second opinion on an alarm of the classifier (asked
+        only then; without it, or for a message not in English, the classifier is held to a
+        stricter bar on its own)."""
         text = self.rules.prepare(message)
         verdict = self.rules.check(message, text)
-        language = language_of(message)
+        language = reading(message, self.rules._known)
         if verdict.emergency:
             return SafetyResult(verdict, emergency=verdict.emergency, advice=verdict.advice, language=language,
                                 score=1.0)
         if verdict.smalltalk:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
-        flagged = None
-        if self.classifier.is_emergency(p):
-            # judged on the sentence that raised the alarm, not on the whole message
-            part = self.rules.prepare(p.part) if p.part and p.part != message else text
-            calm = self.rules.told_as_history(part) or self.rules.idiom(part)
-            if not calm or p.emergency >= CONFIDENT_ALARM:
-                flagged = p.topic
+        flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None)
         advice = verdict.advice or self.classifier.is_advice(p)
         smalltalk = None
-        if not flagged and not advice and not verdict.out_of_scope and len(text.split()) <= SMALLTALK_WORDS \
-                and self.classifier.is_smalltalk(p):
+        if not flagged and not line and not advice and not verdict.out_of_scope and language == "en" \
+                and len(text.split()) <= SMALLTALK_WORDS and self.classifier.is_smalltalk(p):
             smalltalk = "capabilities"
-        return SafetyResult(verdict, flagged=flagged, advice=advice, smalltalk=smalltalk,
-                            soft_smalltalk=smalltalk is not None, language=language, score=p.emergency,
+        return SafetyResult(verdict, flagged=flagged, line=line, advice=advice, smalltalk=smalltalk,
+                            soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk)
+
+    def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None) -> tuple[str | None, str | None, float]:
+        """(panel topic, crisis-line topic, score) for the classifier's reading of the message."""
+        if p.emergency < min(self.second.alone.line, self.second.joined.line):
+            return None, None, p.emergency  # nothing to confirm: the model is not asked
+        vector = embed(p.part or message) if embed is not None else None
+        if vector is not None and vector.shape != (self.second.dim,):
+            vector = None
+        score, points = self.second.score(p.emergency, vector)
+        if score >= points.panel:
+            # judged on the sentence that raised the alarm: told as history, or an idiom, it is calm
+            part = self.rules.prepare(p.part) if p.part and p.part != message else text
+            calm = self.rules.told_as_history(part) or self.rules.idiom(part)
+            return (None, p.topic, score) if calm and score < CONFIDENT_ALARM else (p.topic, None, score)
+        if score >= points.line:
+            return None, p.topic, score
+        return None, None, score

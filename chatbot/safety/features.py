@@ -4,7 +4,9 @@ The same function turns a message into features when the model is trained
 (``scripts/train_safety.py``) and when it is scored, so the two can never drift apart. Hashing
 (CRC-32 into ``2**BITS`` buckets) needs no vocabulary file: the weights are one dense array.
 Character n-grams inside each word make the model tolerant of typos it has never seen
-("suicidle", "overdosd"); word pairs catch phrases ("end it", "not wake").
+("suicidle", "overdosd"); word pairs catch phrases ("end it", "not wake"). Words are runs of letters
+of any script, so that a run of Chinese or Japanese characters (written without spaces) is read by
+its character n-grams.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from chatbot.text.wordlist import is_english
 BITS = 17
 DIM = 1 << BITS
 CHAR_NGRAMS = (2, 3, 4, 5)
-_WORD = re.compile(r"[a-z0-9']+")
+_WORD = re.compile(r"[\w']+")  # letters of any script: a message in Hindi or Chinese has features too
 
 
 def prepared(message: str) -> str:

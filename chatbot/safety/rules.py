@@ -274,7 +274,7 @@ class SafetyRules:
         clinic's own copy of the rules that lacks one is an error at start-up, never an empty or
         half-filled crisis message in front of a patient."""
         for name in (*EMERGENCY_TOPICS, *(f"mention_{t}" for t in EMERGENCY_TOPICS if t != "harm"),
-                     "personal_advice", "crisis_es", "out_of_scope", "clinic_info"):
+                     "personal_advice", "crisis_es", "out_of_scope", "clinic_info", "crisis_line", "unreadable"):
             template = self.messages.get(name, "").strip()
             if not template:
                 raise ConfigError(f"safety rules {self.origin}: the message {name!r} is missing or empty")

@@ -1,0 +1,120 @@
+"""The second opinion: a classifier head on the sentence embeddings, and the stack that joins it to
+the n-gram model into one emergency score with two operating points.
+
+The n-gram model (``classifier``) reads words and spellings, so "will it make me sleepy" can look
+like "I want to sleep forever" to it. The second opinion reads the sentence model's vector of the
+same sentence, which places meaning, not spelling, in two ways: a logistic head on the vector, and
+how much closer the sentence is to the reviewed emergency examples than to the others (the mean
+cosine of the three nearest of each, from a bank of the English examples' vectors). A small logistic
+stack joins the n-gram log-odds, the head's log-odds and that margin into one score. The head, the
+stack and the thresholds are in ``data/safety_head.json``, the bank in ``data/safety_bank.npz``; all
+are made with the n-gram weights by ``scripts/train_safety.py`` and scored here with numpy.
+
+Operating points, from cross-validation on the reviewed examples:
+- ``panel``: at or above it, the full crisis panel (an emergency);
+- ``line``: at or above it, one calm line with the crisis numbers after the answer.
+Without a vector (the sentence model is not available, or the message is not in English, which the
+sentence model does not read) the n-gram probability alone is held to its own, stricter pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from chatbot.data import DATA_DIR
+from chatbot.errors import ConfigError
+
+HEAD = "safety_head.json"
+BANK = "safety_bank.npz"
+NEIGHBOURS = 3
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _top_mean(sims: np.ndarray) -> float:
+    k = min(NEIGHBOURS, len(sims))
+    return float(np.partition(sims, -k)[-k:].astype(np.float32).mean())
+
+
+@dataclass(frozen=True)
+class Points:
+    """Two thresholds on one score: the full panel, and the calm crisis line."""
+
+    panel: float
+    line: float
+
+
+class SecondOpinion:
+    def __init__(self, weights: np.ndarray, bias: float, stack: tuple[float, ...],
+                 joined: Points, alone: Points, model_checksum: str, bank: np.ndarray, emergency: np.ndarray) -> None:
+        self.weights = weights
+        self.bias = bias
+        self.stack = stack  # (n-gram log-odds, head log-odds, neighbour margin, intercept)
+        self.bank = bank  # unit vectors of the English examples (float16)
+        self.emergency = emergency  # which of them are emergencies
+        self.joined = joined
+        self.alone = alone
+        self.model_checksum = model_checksum
+
+    @classmethod
+    def load(cls, folder: Path = DATA_DIR) -> SecondOpinion:
+        path = folder / HEAD
+        try:
+            raw = path.read_bytes()
+            card = json.loads(raw.decode("utf-8"))
+            weights = np.asarray(card["weights"], dtype=np.float32)
+            if hashlib.sha256(weights.tobytes()).hexdigest() != card["weights_sha256"]:
+                raise ValueError("the weights do not match their checksum")
+            stack = tuple(float(v) for v in card["stack"])
+            bank_path = folder / BANK
+            if hashlib.sha256(bank_path.read_bytes()).hexdigest() != card["bank_sha256"]:
+                raise ValueError(f"{BANK} does not match its checksum")
+            with np.load(bank_path, allow_pickle=False) as npz:
+                bank, emergency = npz["vectors"], npz["emergency"].astype(bool)
+            if bank.ndim != 2 or bank.shape[1] != len(weights) or emergency.shape != (len(bank),) \
+                    or emergency.all() or not emergency.any():
+                raise ValueError(f"{BANK} has the wrong shape")
+            joined = Points(float(card["thresholds"]["joined"]["panel"]), float(card["thresholds"]["joined"]["line"]))
+            alone = Points(float(card["thresholds"]["alone"]["panel"]), float(card["thresholds"]["alone"]["line"]))
+            bias = float(card["bias"])
+            if weights.ndim != 1 or len(stack) != 4 or not all(math.isfinite(v) for v in (*stack, bias)) \
+                    or not np.all(np.isfinite(weights)):
+                raise ValueError("wrong shape or values that are not finite")
+            for p in (joined, alone):
+                if not 0.0 < p.line <= p.panel < 1.0:
+                    raise ValueError(f"thresholds {p} must satisfy 0 < line <= panel < 1")
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"safety second opinion {path} is unusable: {exc}") from None
+        return cls(weights, bias, stack, joined, alone, str(card.get("model_sha256", "")), bank, emergency)
+
+    @property
+    def dim(self) -> int:
+        return len(self.weights)
+
+    def head(self, vector: np.ndarray) -> float:
+        """The head's emergency probability for one sentence vector."""
+        z = float(vector.astype(np.float32) @ self.weights) + self.bias
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def margin(self, vector: np.ndarray) -> float:
+        """How much nearer the sentence is to the emergency examples than to the others."""
+        sims = self.bank @ vector.astype(self.bank.dtype)
+        em, other = sims[self.emergency], sims[~self.emergency]
+        return _top_mean(em) - _top_mean(other)
+
+    def score(self, ngram: float, vector: np.ndarray | None) -> tuple[float, Points]:
+        """One emergency score and the operating points it is held to."""
+        if vector is None:
+            return ngram, self.alone
+        a, b, c, d = self.stack
+        z = a * logit(ngram) + b * logit(self.head(vector)) + c * self.margin(vector) + d
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))), self.joined

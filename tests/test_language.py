@@ -1,0 +1,33 @@
+"""Which language a message is in: English (typos, slang and keywords included) or not."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatbot.safety.language import reading
+
+
+@pytest.mark.parametrize("text", [
+    "how meny infusons wil i ned", "r u open on memorial day", "ketamine infusion cost", "kms", "ok thanks",
+    "hydrocodone dosage", "does ketamine help depression", "can i bring my blanket?", "lol", "hola",
+    "im at the clinic and my mom is not breathing", "wanna kms rn",
+])
+def test_english_stays_english(text: str) -> None:
+    assert reading(text) == "en"
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("quiero morir, no aguanto mas", "es"), ("la ketamina es segura para el dolor", "es"),
+    ("je veux mourir", "fr"), ("ich will nicht mehr leben", "de"), ("eu quero morrer", "pt"),
+    ("chce umrzeć, nie mam po co żyć", "pl"), ("tôi muốn chết", "vi"), ("mwen vle mouri", "ht"),
+    ("gusto ko nang mamatay", "tl"),
+    ("我想死", "other"), ("死にたい", "other"), ("죽고 싶어요", "other"), ("أريد أن أموت", "other"),
+    ("मैं मरना चाहता हूँ", "other"), ("я хочу умереть", "other"),
+])
+def test_other_languages_are_told_apart(text: str, lang: str) -> None:
+    assert reading(text) == lang
+
+
+def test_the_articles_own_words_count_as_english() -> None:
+    assert reading("ketamin fibromyalga crps") == "xx"
+    assert reading("ketamin fibromyalga crps", known=lambda w: w in {"crps", "fibromyalga"}) == "en"
