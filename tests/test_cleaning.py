@@ -127,3 +127,59 @@ def test_every_passage_is_verbatim_from_its_article() -> None:
         flat = " ".join(a.text.split())
         for p in clean_text(a.text, a.title, RULES).passages:
             assert " ".join(p.text.split()) in flat
+
+
+# -- lists (other clinics' pages are full of them) ---------------------------------------------------
+LIST_PAGE = """Spinal Injections
+
+What conditions do we offer this for?
+
+- Sciatica (nerve root irritation or compression)
+- Facet joint pain
+- Pain relief lasting weeks to months
+
+Side effects (may affect up to 1 in 10 patients):
+- Temporary numbness
+- Headache
+
+The injection aims to:
+1. Reduce inflammation around the nerve
+2. Let you move more freely
+
+- Rapid Onset of Action
+Ketamine works within hours for many patients, unlike many other drugs.
+"""
+
+
+def test_a_list_is_one_passage_with_its_lead_in_and_every_item() -> None:
+    from chatbot.articles.cleaning import clean_text, load_rules
+
+    result = clean_text(LIST_PAGE, "Spinal Injections", load_rules())
+    texts = [p.text for p in result.passages]
+    assert texts[0].splitlines() == ["- Sciatica (nerve root irritation or compression)", "- Facet joint pain",
+                                     "- Pain relief lasting weeks to months"]
+    assert texts[1].splitlines()[0] == "Side effects (may affect up to 1 in 10 patients):"
+    assert texts[2].splitlines() == ["The injection aims to:", "1. Reduce inflammation around the nerve",
+                                     "2. Let you move more freely"]
+    # a lone bullet with no lead-in is still a heading written as a bullet
+    assert result.passages[3].section == "Rapid Onset of Action"
+    # no fragment passage, no plain heading removed
+    assert not any(t.endswith(":") for t in texts)
+    assert result.passages[0].section == "What conditions do we offer this for?"
+    assert [j.reason for j in result.joined][:2] == ["a list kept whole: 3 items",
+                                                   "a list kept whole: 2 items with the line that leads into it"]
+    # every line of every passage is verbatim from the page
+    for t in texts:
+        for line in t.splitlines():
+            assert line in LIST_PAGE
+
+
+def test_a_long_list_is_cut_between_items_never_inside_one() -> None:
+    from chatbot.articles.cleaning import MAX_PASSAGE_CHARS, clean_text, load_rules
+
+    items = "\n".join(f"- Item number {i} with a few more words to make it longer than a stub" for i in range(80))
+    result = clean_text("Title\n\nThings to know:\n" + items + "\n", "Title", load_rules())
+    assert len(result.passages) > 1
+    assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in result.passages)
+    lines = [line for p in result.passages for line in p.text.splitlines()]
+    assert lines[0] == "Things to know:" and len(lines) == 81

@@ -7,7 +7,10 @@ Steps, in order, for each article:
    (boilerplate, calls to action, contact details, self-promotion);
 4. strip keyword spam glued after a paragraph's last sentence;
 5. split a paragraph longer than ``MAX_PASSAGE_CHARS`` at sentence boundaries (a text with no blank
-   lines must not become one passage of thousands of lines).
+   lines must not become one passage of thousands of lines);
+6. keep a list whole: its items ("- Sciatica", "2) Rest for a day"), with the line that leads into it
+   ("Common side effects include:"), become one passage, item lines as published. An item is never
+   dropped as "too short" and never taken for a heading; a lead-in is never a passage on its own.
 Each kept passage remembers its section heading and its paragraph number in the published article.
 """
 
@@ -25,6 +28,7 @@ _TERMINAL = ".!?"
 _CLOSERS = "\"'”’)]"
 _INLINE_HEADING = re.compile(r"\s+[-–•]\s+(?P<head>[A-Z][\w’'-]*(?:\s+[\w’'&-]+){0,7})\s*$")
 _SPAM_TAIL = re.compile(r"^(?P<body>.*[.!?][\"'”’)\]]*)\s+(?P<tail>[^.!?]+)$", re.S)
+_BULLET = re.compile(r"^(?:[-*•▪◦‣●○–]|\d{1,2}[.)]|[a-z][.)])\s+\S")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "by"}
 MAX_SPAM_WORDS = 8
 MIN_PASSAGE_WORDS = 4
@@ -58,6 +62,7 @@ class Removal:
 class CleanResult:
     passages: tuple[CleanPassage, ...]
     removals: tuple[Removal, ...]
+    joined: tuple[Removal, ...] = ()  # what was kept together, and why (lists with their lead-in)
 
 
 def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
@@ -260,17 +265,99 @@ def spam_phrases(text: str) -> set[str]:
     return found
 
 
+def is_item(block: str) -> bool:
+    """A list item: a line that starts with a bullet or an item number."""
+    return _BULLET.match(block) is not None
+
+
+def _marker(block: str) -> str:
+    """The kind of a list item's marker: a numbered list and a bulleted one are two lists."""
+    c = block.lstrip()[:1]
+    return "number" if c.isdigit() else "letter" if c.isalpha() else "bullet"
+
+
+def lists(blocks: list[tuple[int, str]]) -> dict[int, int]:
+    """Where the lists are: block index of a list's first line (its lead-in, if it has one) -> the
+    index after its last item. A list is two or more items in a row with the same kind of marker,
+    or one item after a lead-in
+    (a line ending with a colon); a lone bullet line with no lead-in stays what it was (a heading
+    written as "- Rapid Onset of Action")."""
+    out: dict[int, int] = {}
+    i = 0
+    while i < len(blocks):
+        if not is_item(blocks[i][1]):
+            i += 1
+            continue
+        j = i
+        kind = _marker(blocks[i][1])
+        while j < len(blocks) and is_item(blocks[j][1]) and _marker(blocks[j][1]) == kind:
+            j += 1
+        lead = i - 1 if i > 0 and blocks[i - 1][1].rstrip().endswith(":") and not is_item(blocks[i - 1][1]) else None
+        if j - i >= 2 or lead is not None:
+            out[lead if lead is not None else i] = j
+        i = j
+    return out
+
+
+def _list_passages(items: list[str], lead: str | None) -> list[str]:
+    """The list as passages of at most MAX_PASSAGE_CHARS: the lead-in and its items, line by line."""
+    lines = ([lead] if lead else []) + items
+    out: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        for piece in split_long(line):
+            if current and sum(len(x) + 1 for x in current) + len(piece) > MAX_PASSAGE_CHARS:
+                out.append("\n".join(current))
+                current = []
+            current.append(piece)
+    if current:
+        out.append("\n".join(current))
+    return out
+
+
 def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
     """Clean one article's text. Deterministic: the same text and rules give the same passages."""
     passages: list[CleanPassage] = []
     removals: list[Removal] = []
+    joined: list[Removal] = []
     seen: dict[str, int] = {}
     section = ""
     paragraph = 0
     at_start = True
     title_key = fold(title)
     spam_set = spam_phrases(text)
-    for line_no, block in _blocks(text):
+    blocks = _blocks(text)
+    list_at = lists(blocks)
+    skip_to = 0
+    for index, (line_no, block) in enumerate(blocks):
+        if index < skip_to:
+            continue
+        if index in list_at:
+            skip_to = list_at[index]
+            at_start = False
+            paragraph += 1
+            lead: str | None = None
+            items: list[str] = []
+            for n, line in blocks[index:skip_to]:
+                rule = _rule_for(rules, line, "paragraph")
+                if rule:
+                    removals.append(Removal(n, rule.reason, line))
+                elif is_item(line):
+                    items.append(line)
+                else:
+                    lead = line
+            if not items:
+                continue
+            key = fold("\n".join(([lead] if lead else []) + items))
+            if key in seen:
+                removals.append(Removal(line_no, f"repeats paragraph {seen[key]}", "\n".join(items)))
+                continue
+            seen[key] = paragraph
+            joined.append(Removal(line_no, f"a list kept whole: {len(items)} items"
+                                  + (" with the line that leads into it" if lead else ""), lead or items[0]))
+            for piece in _list_passages(items, lead):
+                passages.append(CleanPassage(piece, section, paragraph))
+            continue
         if is_heading(block):
             heading = _heading_text(block)
             key = fold(heading)
@@ -311,4 +398,4 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
         if next_heading:
             removals.append(Removal(line_no, "inline heading split into its own heading", next_heading))
             section = next_heading
-    return CleanResult(tuple(passages), tuple(removals))
+    return CleanResult(tuple(passages), tuple(removals), tuple(joined))

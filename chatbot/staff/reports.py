@@ -19,6 +19,7 @@ class CorpusReport:
     article: Article
     kept: int
     removals: tuple[Removal, ...]
+    joined: tuple[Removal, ...] = ()  # what was kept together, and why
 
 
 def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport], list[str]]:
@@ -28,7 +29,7 @@ def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport],
     out = []
     for article in loaded.articles:
         cleaned = clean_text(article.text, article.title, rules)
-        out.append(CorpusReport(article, len(cleaned.passages), cleaned.removals))
+        out.append(CorpusReport(article, len(cleaned.passages), cleaned.removals, cleaned.joined))
     return out, list(loaded.problems)
 
 
@@ -49,9 +50,9 @@ def print_corpus_report(console: Any, reports: list[CorpusReport], problems: lis
     console.print(table)
     for r in reports:
         console.print(Text(f"\n{r.article.path}: {r.kept} passages kept, {len(r.removals)} removals", style="bold"))
-        for rem in r.removals:
+        for rem, style in [*((x, "yellow") for x in r.removals), *((x, "green") for x in r.joined)]:
             line = Text(f"  line {rem.line:>3}  ")
-            line.append(rem.reason, style="yellow")
+            line.append(rem.reason, style=style)
             excerpt = rem.text if len(rem.text) <= 90 else rem.text[:87] + "..."
             line.append(f"\n            “{excerpt}”", style="dim")
             console.print(line)
