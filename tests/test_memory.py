@@ -77,9 +77,46 @@ def test_other_articles_are_searched_without_the_memory(tmp_path: Path, settings
     e = Engine(kb, settings, cache_folder=None)
     scorer = e.semantic.get()
     assert scorer is not None and scorer.memory is None
-    assert "bundled articles only" in e.semantic.memory_note
+    assert "about other articles" in e.semantic.memory_note
     answer = e.ask("where do i park")
     assert answer.status == "answered" and "park free" in answer.hits[0].passage.text
+
+
+def test_the_memory_survives_a_clinic_adding_an_article(tmp_path: Path, settings: Settings) -> None:
+    from chatbot.infra.locations import bundled_corpus_dir
+
+    folder = tmp_path / "articles"
+    shutil.copytree(bundled_corpus_dir(), folder)
+    (folder / "zz_parking.txt").write_text("Parking at the clinic\n\nPatients park free of charge behind the "
+                                           "clinic, in bays 1 to 20, for as long as the infusion takes.\n",
+                                           encoding="utf-8")
+    kb = open_knowledge(folder, replace(settings, cache_dir=str(tmp_path / "kbcache")))
+    e = Engine(kb, settings, cache_folder=None)
+    scorer = e.semantic.get()
+    assert scorer is not None and scorer.memory is not None, e.semantic.memory_note
+    labelled = load_labelled(DATA_DIR / MEMORY_FILE, scorer.model.checksum)
+    # every answerable label found its passage again; the unanswerable ones the new page is nearest to
+    # (parking questions) are left out, the others kept
+    assert int(scorer.memory.answerable.sum()) == sum(bool(g) for g in labelled.gold)
+    kept = [q for q, g in zip(labelled.questions, labelled.gold, strict=True) if not g]
+    assert 0 < int((~scorer.memory.answerable).sum()) < len(kept)
+    # the labels point at the same passages by content, wherever they now are
+    for k in np.flatnonzero(scorer.memory.answerable)[:50]:
+        mine = {kb.texts[p] for p in scorer.memory._p[scorer.memory._q == k]}
+        assert mine and all(any(g in norm(t) for g in labelled.gold[k]) for t in mine)
+    assert e.ask("where do i park").hits[0].passage.source.title == "Parking at the clinic"
+
+
+def test_labels_whose_passages_are_gone_are_left_out(tmp_path: Path, settings: Settings) -> None:
+    from chatbot.infra.locations import bundled_corpus_dir
+
+    folder = tmp_path / "articles"
+    shutil.copytree(bundled_corpus_dir(), folder)
+    text = (folder / "004_631d73aa5d4a67f8.txt").read_text(encoding="utf-8")
+    (folder / "004_631d73aa5d4a67f8.txt").write_text(text[: len(text) // 2], encoding="utf-8")
+    kb = open_knowledge(folder, replace(settings, cache_dir=str(tmp_path / "kbcache")))
+    memory, why = bind(kb, Engine(kb, settings, cache_folder=None).semantic.get().model.checksum)
+    assert memory is not None and "left out" in why
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a zip file", "truncate"])

@@ -59,7 +59,7 @@ class DenseScorer:
         self.vectors = vectors
         self.sentence_vectors = sentence_vectors
         self.sentence_of = sentence_of
-        self.memory = memory
+        self.memory = memory.settled(vectors) if memory is not None else None
         self.static = getattr(model, "static", False)
         if sentence_of is not None and len(sentence_of):
             self._starts = np.flatnonzero(np.r_[True, np.diff(sentence_of) != 0])

@@ -12,9 +12,13 @@ measures, by cosine similarity:
 - the share of unanswerable questions among the nearest few (weighted by closeness).
 
 The ranking code fuses the first into the passage order and gives them all to the abstention model.
-The labels are about one set of articles: the memory is used only when the knowledge base holds
-exactly the passages it was labelled on (the same text digest). A clinic's own articles are searched
-without it (hybrid search, with its own fitted coefficients), never with labels that may be wrong.
+The labels are bound to passage content, not to one library: an answerable question's passages are
+the ones holding its gold phrases, found again in whatever library is loaded. So the memory survives
+a clinic adding or editing articles: labels whose passages are gone are left out, and so is a
+question the labelled articles did not answer when a new passage is nearer to it than any of the
+labelled ones (the clinic's new article may answer it; see ``QuestionMemory.settled``). A library
+that holds too few of the labelled answers is searched without it (hybrid search with its own
+coefficients), never with labels that may be wrong.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ if TYPE_CHECKING:
 
 MEMORY_FILE = "question_memory.npz"
 MEMORY_FORMAT = 1
+MIN_FOUND = 0.8  # the share of answerable labels whose passages must be found for the memory to be used
+MAX_REBIND_PASSAGES = 20_000  # above this the gold phrases are not searched again (start-up time)
 NEAREST = 7  # how many nearest labelled questions the unanswerable share is taken over
 SHARPNESS = 10.0  # weight of a neighbour: exp(SHARPNESS * cosine)
 
@@ -81,8 +87,30 @@ class QuestionMemory:
         if len(self._p) and (self._p.min() < 0 or self._p.max() >= n_passages):
             raise ValueError("a labelled answer points outside the passages")
 
+        self.new_passages: np.ndarray | None = None  # passages that are not in the labelled articles
+
     def __len__(self) -> int:
         return len(self.vectors)
+
+    def settled(self, passage_vectors: np.ndarray) -> QuestionMemory:
+        """Without the unanswerable labels that a new passage may answer: those to which a passage
+        not in the labelled articles is nearer than any labelled passage is. (A question the bundled
+        articles did not answer, "where do I park", may be just what a clinic's new page answers.)"""
+        new = self.new_passages
+        if new is None or not new.any() or new.all() or self.answerable.all():
+            return self
+        sims = self.vectors[~self.answerable] @ np.asarray(passage_vectors, dtype=np.float32).T
+        stale = sims[:, new].max(axis=1) >= sims[:, ~new].max(axis=1)
+        if not stale.any():
+            return self
+        keep = np.ones(len(self.vectors), dtype=bool)
+        keep[np.flatnonzero(~self.answerable)[stale]] = False
+        answers: list[list[int]] = [[] for _ in range(len(self.vectors))]
+        for q, p in zip(self._q.tolist(), self._p.tolist(), strict=True):
+            answers[q].append(p)
+        out = QuestionMemory(self.vectors[keep], [a for a, k in zip(answers, keep, strict=True) if k], self.n_passages)
+        out.new_passages = new
+        return out
 
     def similarities(self, query: np.ndarray) -> np.ndarray:
         return np.asarray(self.vectors @ np.asarray(query, dtype=np.float32), dtype=np.float64)
@@ -117,6 +145,15 @@ def answering_passages(gold: list[list[str]], texts: list[str]) -> list[list[int
             for phrases in gold]
 
 
+def labelled_passages(texts: list[str]) -> np.ndarray:
+    """Which passages are text of the articles the questions were labelled on (the bundled ones)."""
+    from chatbot.infra.locations import bundled_corpus_dir
+
+    folder = bundled_corpus_dir()
+    raw = norm(" ".join(f.read_text(encoding="utf-8", errors="replace") for f in sorted(folder.glob("*.txt"))))
+    return np.asarray([norm(t) in raw for t in texts], dtype=bool)
+
+
 def load_labelled(path: Path | None = None, model_checksum: str = "") -> LabelledQuestions:
     from chatbot.infra import store
 
@@ -133,17 +170,34 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
         labelled = load_labelled(path, model_checksum)
     except StoreError as exc:
         return None, f"labelled questions unusable ({exc})"
-    if labelled.corpus_digest != texts_digest(kb.texts, kb.sections):
-        return None, "labelled questions are for the bundled articles only"
     v = labelled.vectors
     n = len(labelled.questions)
     if v.ndim != 2 or len(v) != n or len(labelled.gold) != n or len(labelled.answers) != n or not np.all(np.isfinite(v)):
         return None, "labelled questions unusable (shape)"
+    answers = labelled.answers
+    note = ""
+    if labelled.corpus_digest != texts_digest(kb.texts, kb.sections):
+        # another library: find each answerable label's passages again by its gold phrases
+        if len(kb.texts) > MAX_REBIND_PASSAGES:
+            return None, "labelled questions not used above 20,000 passages"
+        answers = answering_passages(labelled.gold, kb.texts)
+        answerable = [k for k, g in enumerate(labelled.gold) if g]
+        found = sum(bool(answers[k]) for k in answerable)
+        if not answerable or found < MIN_FOUND * len(answerable):
+            return None, "labelled questions are about other articles"
+        keep = np.asarray([not g or bool(a) for g, a in zip(labelled.gold, answers, strict=True)])
+        v, answers = v[keep], [a for a, k in zip(answers, keep, strict=True) if k]
+        note = f" ({int((~keep).sum()):,} whose passages are gone left out)" if (~keep).any() else ""
+        new = ~labelled_passages(kb.texts)
+        n = len(v)
     # the passages were found by their gold phrases when the file was written, for exactly these
     # passages (the digest above): nothing to search again at start-up
-    if any(bool(g) != bool(a) for g, a in zip(labelled.gold, labelled.answers, strict=True)):
+    elif any(bool(g) != bool(a) for g, a in zip(labelled.gold, labelled.answers, strict=True)):
         return None, "labelled questions unusable (an answerable one without its passages)"
     try:
-        return QuestionMemory(v, labelled.answers, len(kb.texts)), f"{n:,} labelled questions"
+        memory = QuestionMemory(v, answers, len(kb.texts))
+        if labelled.corpus_digest != texts_digest(kb.texts, kb.sections):
+            memory.new_passages = new
+        return memory, f"{n:,} labelled questions{note}"
     except ValueError as exc:
         return None, f"labelled questions unusable ({exc})"
