@@ -101,6 +101,8 @@ def _eval(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--seeds", metavar="DIR", help="raw articles for the verbatim check (default: the corpus)")
     for rate in ("hit1", "hit3", "mrr", "abstain", "emergency", "advice", "smalltalk", "conversations"):
         p.add_argument(f"--min-{rate}", type=_rate, metavar="RATE", help=f"fail if the {rate} rate is below RATE")
+    p.add_argument("--max-false-alarms", type=int, default=0, metavar="N",
+                   help="fail if more than N non-emergency cases get the crisis panel (default 0)")
 
 
 def _corpus(sub: Any, common: argparse.ArgumentParser) -> None:

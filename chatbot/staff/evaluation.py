@@ -201,6 +201,7 @@ def summary(result: Score | None, turns: list[TurnResult]) -> dict[str, Any]:
         out.update({k: _clean(v) for k, v in result.rates.items()})
         out.update(result.counts)
         out["cases"] = {r.id: r.ok for r in result.results}
+        out["false_alarm_cases"] = result.false_alarm_cases
     if turns:
         ok = sum(not t.failures for t in turns)
         out["conversations"] = round(ok / len(turns), 4)
@@ -226,6 +227,7 @@ def compare(previous: dict[str, Any], current: dict[str, Any]) -> tuple[list[str
 
 def print_report(console: Any, result: Score | None, turns: list[TurnResult], data: dict[str, Any]) -> None:
     if result is not None:
+        alarms = set(data.get("false_alarm_cases", []))
         table = Table(title="Scripted Q&A", title_justify="left")
         for col in ("measure", "value", "cases"):
             table.add_column(col)
@@ -239,13 +241,14 @@ def print_report(console: Any, result: Score | None, turns: list[TurnResult], da
                               ("small talk quotes nothing", "smalltalk", c["n_smalltalk"])):
             v = data.get(key)
             table.add_row(label, "–" if v is None else f"{v:.2f}", str(n))
-        table.add_row("false alarms on benign look-alikes", str(c["false_alarms"]), str(c["n_benign"]))
+        ordinary = c["n_answer"] + c["n_abstain"] + c["n_benign"] + c["n_smalltalk"]
+        table.add_row("crisis panel on a non-emergency (false alarm)", str(c["false_alarms"]), str(ordinary))
         for key in ("leaks", "non_verbatim", "missing_source", "missing_disclaimer"):
             table.add_row(key.replace("_", " "), str(c[key]), "must be 0")
         console.print(table)
         for r in result.results:
             if not r.ok:
-                line = Text("FAIL ", style="red")
+                line = Text("FALSE ALARM " if r.id in alarms else "FAIL ", style="red")
                 line.append(f"{r.id} [{r.kind}] ")
                 line.append(r.question)
                 line.append(f"\n     got {r.status}", style="dim")
@@ -322,6 +325,9 @@ def run_eval_command(args: argparse.Namespace, engine: Engine | None, console: A
     for key in ("leaks", "non_verbatim", "missing_source", "missing_disclaimer"):
         if data.get(key):
             failed.append(f"{key} = {data[key]}")
+    allowed = getattr(args, "max_false_alarms", 0) or 0
+    if (data.get("false_alarms") or 0) > allowed:
+        failed.append(f"false alarms {data['false_alarms']} > {allowed} (the crisis panel on a non-emergency)")
     if failed:
         import sys
 

@@ -15,6 +15,8 @@ LEAKS = ("pool cues", "subscribe", "505-639-4973", "click here", "request a free
          "contact elev8", "read here", "oral med", "risk of bias", "you've been subscribed",
          "does medicare cover ketamine for chronic pain", "how many ketamine infusions for chronic pain")
 KINDS = ("answer", "abstain", "emergency", "benign", "advice", "smalltalk")
+# kinds that are not emergencies: the full crisis panel on one of them is a false alarm, and fails it
+ORDINARY = ("answer", "abstain", "benign", "smalltalk")
 
 
 def norm(s: str) -> str:
@@ -57,6 +59,7 @@ class Score:
     rates: dict[str, float]
     counts: dict[str, int]
     results: list[CaseResult]
+    false_alarm_cases: list[str] = field(default_factory=list)  # ids of non-emergencies that got the panel
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: v for k, v in self.rates.items()}
@@ -76,6 +79,7 @@ def score(cases: Iterable[dict[str, Any]], answers: Iterable[dict[str, Any]], se
                                  ("hit1", "hit3", "rr", "abstain", "emerg", "false_alarm", "advice", "small", "benign_hit3")}
     leaks = no_disc = not_verbatim = no_source = 0
     results: list[CaseResult] = []
+    false_alarms: list[str] = []
     for c, a in zip(cases, answers, strict=True):
         ps = _passages(a)
         if not (a.get("disclaimer") or "").strip() and a.get("status") != "smalltalk":
@@ -124,6 +128,10 @@ def score(cases: Iterable[dict[str, Any]], answers: Iterable[dict[str, Any]], se
         elif k == "smalltalk":
             ok = not ps and not is_emergency(a)
             m["small"].append(ok)
+        if k in ORDINARY and is_emergency(a):
+            # the crisis panel on a message that is not an emergency: the case fails, whatever else
+            ok = False
+            false_alarms.append(str(c.get("id", len(results))))
         results.append(CaseResult(str(c.get("id", len(results))), k, c.get("question", ""), ok, r,
                                   str(a.get("status")), [p.get("text", "")[:90] for p in ps[:3]]))
     rates = {
@@ -133,8 +141,9 @@ def score(cases: Iterable[dict[str, Any]], answers: Iterable[dict[str, Any]], se
     }
     counts = {
         "leaks": leaks, "non_verbatim": not_verbatim, "missing_source": no_source,
-        "missing_disclaimer": no_disc, "false_alarms": int(sum(m["false_alarm"])),
+        "missing_disclaimer": no_disc, "false_alarms": len(false_alarms),
+        "false_alarms_benign": int(sum(m["false_alarm"])),
         "n_answer": len(m["hit1"]), "n_abstain": len(m["abstain"]), "n_emergency": len(m["emerg"]),
         "n_benign": len(m["false_alarm"]), "n_advice": len(m["advice"]), "n_smalltalk": len(m["small"]),
     }
-    return Score(rates, counts, results)
+    return Score(rates, counts, results, false_alarms)
