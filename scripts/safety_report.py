@@ -13,7 +13,7 @@ alarming-looking but benign. Reported:
 - panel on alarming-looking: benign rows B1-B4 that got it (at most 15%, then 10%);
 - withheld: non-emergencies answered with status emergency (their answer held back);
 - crisis line: non-emergencies that got the calm one-line form instead (allowed);
-- advice: personal-decision messages that got the personal_advice notice.
+- advice: personal-decision messages that got the personal_advice notice (and ordinary ones that did).
 """
 
 from __future__ import annotations
@@ -70,6 +70,10 @@ def report(engine, rows: list[dict], misses: bool, name: str) -> dict:
     if non:
         out["withheld"] = (sum(answers[id(r)]["status"] == "emergency" for r in non), len(non))
         out["crisis_line"] = (sum(any(n["kind"] == "crisis_line" for n in answers[id(r)]["notices"]) for r in non), len(non))
+    plain = [r for r in ordinary if r["expect"] in ("answer", "abstain", "benign", "smalltalk")]
+    if plain:
+        out["advice_on_ordinary"] = (sum(any(n["kind"] == "personal_advice" for n in answers[id(r)]["notices"])
+                                         for r in plain), len(plain))
     if advice:
         got = [r for r in advice if any(n["kind"] == "personal_advice" for n in answers[id(r)]["notices"])]
         out["advice"] = (len(got), len(advice))

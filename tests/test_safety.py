@@ -140,3 +140,11 @@ def test_emergency_numbers_come_from_settings(settings) -> None:
 def test_overdose_message_names_poison_control(engine) -> None:
     text = engine.ask("my child swallowed my pills").notices[0].text
     assert "1-800-222-1222" in text and "911" in text
+
+
+@pytest.mark.parametrize("question", ["how many infusons will i need", "Is Ketamine the Right Option for You?",
+                                      "can I drive home after", "how long does it take to start working"])
+def test_questions_that_are_not_personal_decisions_get_no_advice_box(question: str) -> None:
+    from chatbot.safety import Safety
+
+    assert not Safety.load().check(question).advice

@@ -16,6 +16,7 @@ Spanish).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from chatbot.safety.second import SecondOpinion
 __all__ = ["Safety", "SafetyResult", "SafetyRules", "SafetyClassifier", "SecondOpinion", "Verdict", "Prediction"]
 
 SMALLTALK_WORDS = 5
+_FIRST_PERSON = re.compile(r"\b(i|im|i'm|me|my|mine|myself|we|us|our|ours)\b")
 # At or above this joined score, an alarm stands even on a sentence the rules read as an idiom or as
 # history ("my back is killing me and i want it to end" is both).
 CONFIDENT_ALARM = 0.95
@@ -91,7 +93,10 @@ class Safety:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None)
-        advice = verdict.advice or self.classifier.is_advice(p)
+        # the classifier's reading of a personal decision counts only for a message about oneself: "Is
+        # ketamine the right option for you?" (an article's heading) is a general question
+        advice = verdict.advice or (self.classifier.is_advice(p)
+                                    and (language != "en" or _FIRST_PERSON.search(text) is not None))
         smalltalk = None
         if not flagged and not line and not advice and not verdict.out_of_scope and language == "en" \
                 and len(text.split()) <= SMALLTALK_WORDS and self.classifier.is_smalltalk(p):
