@@ -11,6 +11,7 @@ Importing this module is cheap: numpy, onnxruntime and tokenizers are imported b
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,6 +206,7 @@ def _verify(path: Path, spec: PackagedFile, what: str) -> bytes:
 
 
 def _import_runtime() -> tuple[Any, Any, Any]:
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before the first import: no telemetry, no device id on disk
     try:
         import numpy
         import onnxruntime
@@ -212,6 +214,12 @@ def _import_runtime() -> tuple[Any, Any, Any]:
     except Exception as exc:  # ImportError, or a broken native library
         missing = getattr(exc, "name", None) or type(exc).__name__
         raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} needs {missing}, which cannot be imported")) from None
+    off = getattr(onnxruntime, "disable_telemetry_events", None)
+    if off is not None:  # the environment variable (chatbot/__init__.py) already stops it; twice is safer
+        try:
+            off()
+        except Exception:
+            pass
     return numpy, onnxruntime, tokenizers
 
 
