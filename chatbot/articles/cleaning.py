@@ -28,7 +28,7 @@ _TERMINAL = ".!?"
 _CLOSERS = "\"'”’)]"
 _INLINE_HEADING = re.compile(r"\s+[-–•]\s+(?P<head>[A-Z][\w’'-]*(?:\s+[\w’'&-]+){0,7})\s*$")
 _SPAM_TAIL = re.compile(r"^(?P<body>.*[.!?][\"'”’)\]]*)\s+(?P<tail>[^.!?]+)$", re.S)
-_BULLET = re.compile(r"^(?:[-*•▪◦‣●○–]|\d{1,2}[.)]|[a-z][.)])\s+\S")
+_BULLET = re.compile(r"^(?:[-*•>▪◦‣●○–➢►▸▹✓✔◆◇■□·→]|\d{1,2}[.)]|[a-z][.)])\s+\S")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "for", "in", "of", "on", "or", "the", "to", "vs", "with", "by"}
 MAX_SPAM_WORDS = 8
 MIN_PASSAGE_WORDS = 4
@@ -139,7 +139,7 @@ def _blocks(text: str) -> list[tuple[int, str]]:
             blocks.append((number, []))
             continue
         if blocks and blocks[-1][1] and stripped[0].islower() and not _ends_sentence(blocks[-1][1][-1]) \
-                and not _heading_lines(blocks[-1][1]):
+                and (is_item(blocks[-1][1][0]) or not _heading_lines(blocks[-1][1])):  # a wrapped list item too
             blocks[-1][1].append(stripped)
         else:
             blocks.append((number, [stripped]))
@@ -254,6 +254,41 @@ def _split_keyword_sentences(body: str, spam: set[str]) -> tuple[list[str], list
     return runs, removed
 
 
+SENTENCE_RULES = ("contact-details", "call-to-action")  # rules that may take out one sentence only
+
+
+def _without_rule_sentences(body: str, rules: tuple[Rule, ...]) -> tuple[list[str], list[tuple[str, str]]] | None:
+    """A paragraph of three or more sentences of which at most a third match a contact or
+    call-to-action rule (and no other rule): the runs of the other sentences, and what was dropped.
+    None when the whole paragraph goes."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(body):
+        spans.append((start, m.start() + len(m.group(0).rstrip())))
+        start = m.end()
+    spans.append((start, len(body)))
+    if len(spans) < 3:
+        return None
+    verdicts = [_rule_for(rules, body[lo:hi], "paragraph") for lo, hi in spans]
+    bad = [v for v in verdicts if v is not None]
+    if not bad or len(bad) * 3 > len(spans) or any(v.name not in SENTENCE_RULES for v in bad):
+        return None
+    runs: list[str] = []
+    dropped: list[tuple[str, str]] = []
+    run: tuple[int, int] | None = None
+    for (lo, hi), v in zip(spans, verdicts, strict=True):
+        if v is None:
+            run = (run[0], hi) if run else (lo, hi)
+            continue
+        dropped.append((body[lo:hi], v.reason))
+        if run:
+            runs.append(body[run[0]:run[1]])
+        run = None
+    if run:
+        runs.append(body[run[0]:run[1]])
+    return runs, dropped
+
+
 def spam_phrases(text: str) -> set[str]:
     """Keyword phrases glued as spam after paragraphs anywhere in the article."""
     found = set()
@@ -276,23 +311,36 @@ def _marker(block: str) -> str:
     return "number" if c.isdigit() else "letter" if c.isalpha() else "bullet"
 
 
+def _lead_in(block: str) -> bool:
+    return block.rstrip().endswith(":") and not is_item(block)
+
+
 def lists(blocks: list[tuple[int, str]]) -> dict[int, int]:
     """Where the lists are: block index of a list's first line (its lead-in, if it has one) -> the
     index after its last item. A list is two or more items in a row with the same kind of marker,
-    or one item after a lead-in
-    (a line ending with a colon); a lone bullet line with no lead-in stays what it was (a heading
-    written as "- Rapid Onset of Action")."""
+    or what follows a lead-in (a line ending with a colon): its marked items, or else the short lines
+    after it (items written without markers), or else the one paragraph after it. A lone bullet
+    line with no lead-in stays what it was (a heading written as "- Rapid Onset of Action")."""
     out: dict[int, int] = {}
     i = 0
     while i < len(blocks):
-        if not is_item(blocks[i][1]):
+        text = blocks[i][1]
+        if _lead_in(text) and i + 1 < len(blocks) and not is_item(blocks[i + 1][1]):
+            j = i + 1
+            while j < len(blocks) and j - i <= 25 and len(blocks[j][1].split()) <= 15 \
+                    and not _lead_in(blocks[j][1]) and not is_item(blocks[j][1]):
+                j += 1
+            out[i] = j if j > i + 1 else i + 2  # short unmarked items, or the one paragraph after it
+            i = out[i]
+            continue
+        if not is_item(text):
             i += 1
             continue
         j = i
-        kind = _marker(blocks[i][1])
+        kind = _marker(text)
         while j < len(blocks) and is_item(blocks[j][1]) and _marker(blocks[j][1]) == kind:
             j += 1
-        lead = i - 1 if i > 0 and blocks[i - 1][1].rstrip().endswith(":") and not is_item(blocks[i - 1][1]) else None
+        lead = i - 1 if i > 0 and _lead_in(blocks[i - 1][1]) else None
         if j - i >= 2 or lead is not None:
             out[lead if lead is not None else i] = j
         i = j
@@ -338,14 +386,14 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             paragraph += 1
             lead: str | None = None
             items: list[str] = []
-            for n, line in blocks[index:skip_to]:
+            for k, (n, line) in enumerate(blocks[index:skip_to]):
                 rule = _rule_for(rules, line, "paragraph")
                 if rule:
                     removals.append(Removal(n, rule.reason, line))
-                elif is_item(line):
-                    items.append(line)
-                else:
+                elif k == 0 and _lead_in(line):
                     lead = line
+                else:
+                    items.append(line)
             if not items:
                 continue
             key = fold("\n".join(([lead] if lead else []) + items))
@@ -378,7 +426,22 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
         body, spam = strip_spam_tail(body)
         rule = _rule_for(rules, body, "paragraph")
         key = fold(body)
-        if rule:
+        kept_runs = _without_rule_sentences(body, rules) if rule else None
+        if rule and kept_runs is not None:
+            # an instruction with a phone number or a "contact us" in one sentence: only that
+            # sentence goes ("go to the ER ... or call 555-…" keeps "go to the ER")
+            runs, dropped = kept_runs
+            for sentence, reason in dropped:
+                removals.append(Removal(line_no, reason + " (that sentence only)", sentence))
+            paragraph_kept = False
+            for run in runs:
+                for piece in split_long(run):
+                    if len(piece.split()) >= MIN_PASSAGE_WORDS:
+                        passages.append(CleanPassage(piece, section, paragraph))
+                        paragraph_kept = True
+            if paragraph_kept:
+                seen[key] = paragraph
+        elif rule:
             removals.append(Removal(line_no, rule.reason, block))
         elif key in seen:
             removals.append(Removal(line_no, f"repeats paragraph {seen[key]}", body))
