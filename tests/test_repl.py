@@ -122,3 +122,15 @@ def test_history_is_private_and_keeps_no_emergency(engine, settings, tmp_path) -
     text = path.read_text()
     assert "what is ketamine" in text and "/quit" in text
     assert "kill myself" not in text and "suicidal" not in text  # an emergency answer or notice: not kept
+
+
+@pytest.mark.parametrize("goodbye", ["bye", "ok bye", "thanks bye", "Goodbye!"])
+def test_a_goodbye_in_words_ends_the_chat_politely(engine, settings, goodbye: str) -> None:
+    console = Console(file=io.StringIO(), width=80, color_system=None)
+    with create_pipe_input() as pipe:
+        # nothing after the goodbye is read: the question typed after it is never answered
+        pipe.send_text(f"{goodbye}\rhow long does an infusion take\r")
+        run_chat(engine, settings, console, history=False, input=pipe, output=DummyOutput())
+    out = console.file.getvalue()
+    assert "Take care" in out
+    assert "40 minutes" not in out

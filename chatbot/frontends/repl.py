@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,9 @@ HELP = """Type a question in your own words and press Enter.
 
 MORE_WORDS = {"/more", "more", "tell me more", "more please", "show more", "anything else", "go on"}
 QUIT_WORDS = {"/quit", "/exit", "/bye", "/q"}
+# a goodbye in words ("bye", "ok bye", "thanks bye") ends the chat politely, after its answer
+GOODBYE = re.compile(r"^(?:(?:ok|okay|thanks|thank you|thx|cool|great|alright|all right)[ ,]+)*"
+                     r"(?:bye|bye bye|goodbye|good bye|see you|see ya|take care|good night|goodnight|cya)$")
 PAGE = MORE_PAGE
 
 
@@ -134,7 +138,9 @@ def handle_line(line: str, engine: Engine, settings: Settings, console: Console,
     picked = state.rotation.pick(answer) if answer.status in ("answered", "no_answer") else None
     console.print(answer_renderable(answer, engine.highlights, suggestions=picked,
                                     disclaimer=settings.disclaimer_short))
-    if answer.status == "no_answer" and record is not None:
+    if answer.status == "smalltalk" and not answer.notices and GOODBYE.match(command):
+        return False  # the goodbye has been answered: the chat ends
+    if answer.status == "no_answer" and record is not None and not answer.touches_crisis:
         record(answer.question)
     return True
 
