@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import unicodedata
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,24 @@ class CrisisLine:
     note: str = ""  # e.g. "free, 24 hours"
 
 
+# Characters that draw nothing: a setting made only of these would show a patient an empty line.
+_BLANKS = frozenset("\u2800\u3164\u115f\u1160\uffa0\u180e\u2028\u2029")
+_DIAL = re.compile(r"\+?[0-9][0-9 ().-]*")
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` shows something: a character that is not a space, a format or control
+    character, a combining mark or a blank filler (U+2800, U+3164 …)."""
+    return any(not ch.isspace() and ch not in _BLANKS and unicodedata.category(ch)[0] not in "CZM" for ch in text)
+
+
+def dialable(number: str) -> bool:
+    """Whether ``number`` is something a person can dial or text: digits (2 to 20 of them), with only
+    spaces, brackets, hyphens, dots and a leading + between them ("911", "116 123", "1-800-222-1222")."""
+    digits = sum(ch.isdigit() for ch in number)
+    return _DIAL.fullmatch(number.strip()) is not None and 2 <= digits <= 20 and number.isascii()
+
+
 def parse_crisis_lines(value: Any, where: object) -> tuple[CrisisLine, ...]:
     """The ``[[crisis_lines]]`` tables of a settings file; one clear error per problem."""
     if not isinstance(value, list) or not value:
@@ -58,8 +78,18 @@ def parse_crisis_lines(value: Any, where: object) -> tuple[CrisisLine, ...]:
             raise ConfigError(f"{label}: role must be one of {', '.join(LINE_ROLES)}")
         if reach not in LINE_REACH:
             raise ConfigError(f"{label}: reach must be call, text or both")
-        if not item.get("name", "").strip() or not item.get("number", "").strip():
+        if not visible(item.get("name", "")) or not item.get("number", "").strip():
             raise ConfigError(f"{label}: name and number must not be empty")
+        if not dialable(item["number"]):
+            raise ConfigError(f"{label}: number {item['number']!r} is not a number a person can dial or text "
+                              "(digits, with spaces, brackets, hyphens or a leading + only)")
+        from chatbot.infra.sanitise import clean_line
+
+        for key in ("name", "keyword", "note"):
+            if item.get(key) and clean_line(item[key]) != item[key]:
+                raise ConfigError(f"{label}: {key} must not hold control characters or escape sequences")
+        if item.get("keyword") and not visible(item["keyword"]):
+            raise ConfigError(f"{label}: keyword must be visible text")
         lines.append(CrisisLine(role, item["name"].strip(), item["number"].strip(), reach,
                                 item.get("keyword", "").strip(), item.get("note", "").strip()))
     if not any(line.role == "emergency" for line in lines):
@@ -137,8 +167,9 @@ RANGES: dict[str, tuple[float, float]] = {
     "kiosk_countdown": (0.0, 3_600.0),
 }
 # Text that a patient relies on: the crisis reply must never read "call or text now ()".
-REQUIRED_TEXT = ("clinic_name", "disclaimer", "emergency_number", "crisis_line", "crisis_line_name",
-                 "poison_control", "staff_hint", "kiosk_admin_command")
+REQUIRED_TEXT = ("clinic_name", "disclaimer", "disclaimer_short", "emergency_number", "crisis_line",
+                 "crisis_line_name", "poison_control", "staff_hint", "kiosk_admin_command")
+NUMBERS = ("emergency_number", "crisis_line", "poison_control")
 MULTILINE_TEXT = ("disclaimer", "staff_hint")
 
 
@@ -170,8 +201,10 @@ def problems(settings: Settings) -> list[str]:
             if problem:
                 out.append(problem)
         elif isinstance(value, str):
-            if f.name in REQUIRED_TEXT and not value.strip():
-                out.append(f"setting {f.name!r} must not be empty")
+            if f.name in REQUIRED_TEXT and not visible(value):
+                out.append(f"setting {f.name!r} must not be empty (or made only of invisible characters)")
+            elif f.name in NUMBERS and not dialable(value):
+                out.append(f"setting {f.name!r} must be a number a person can dial or text, not {value!r}")
             safe = clean_text(value) if f.name in MULTILINE_TEXT else clean_line(value)
             if safe != value:
                 out.append(f"setting {f.name!r} must not hold control characters or escape sequences")

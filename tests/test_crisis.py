@@ -82,12 +82,20 @@ def test_us_defaults_are_unchanged_in_substance(engine) -> None:
 
 
 @pytest.mark.parametrize("body, problem", [
-    ('[[crisis_lines]]\nrole = "crisis"\nname = "X"\nnumber = "1"\n', 'role = "emergency"'),
+    ('[[crisis_lines]]\nrole = "crisis"\nname = "X"\nnumber = "112"\n', 'role = "emergency"'),
     ('[[crisis_lines]]\nrole = "emergency"\nname = "X"\nnumber = ""\n', "must not be empty"),
-    ('[[crisis_lines]]\nrole = "emergency"\nname = "X"\nnumber = "1"\nreach = "fax"\n', "call, text or both"),
-    ('[[crisis_lines]]\nrole = "boss"\nname = "X"\nnumber = "1"\n', "role must be"),
-    ('[[crisis_lines]]\nrole = "emergency"\nname = "X"\nnumber = "1"\nphone = "2"\n', "unknown key 'phone'"),
+    ('[[crisis_lines]]\nrole = "emergency"\nname = "X"\nnumber = "112"\nreach = "fax"\n', "call, text or both"),
+    ('[[crisis_lines]]\nrole = "boss"\nname = "X"\nnumber = "112"\n', "role must be"),
+    ('[[crisis_lines]]\nrole = "emergency"\nname = "X"\nnumber = "112"\nphone = "2"\n', "unknown key 'phone'"),
     ('crisis_lines = "999"\n', "list of [[crisis_lines]]"),
+    ('[[crisis_lines]]\nrole = "emergency"\nname = "X"\nnumber = "\u200b\u2800\u3164"\n', "is not a number a person can dial"),
+    ('[[crisis_lines]]\nrole = "emergency"\nname = "X"\nnumber = "call us"\n', "is not a number a person can dial"),
+    ('[[crisis_lines]]\nrole = "emergency"\nname = "\u2800"\nnumber = "999"\n', "must not be empty"),
+    ('[[crisis_lines]]\nrole = "emergency"\nname = "X\\u001b]52;c;aGk=\\u0007"\nnumber = "999"\n', "escape sequences"),
+    ('emergency_number = "\u200b"\n', "must not be empty"),
+    ('crisis_line = "9 8 8 x"\n', "must be a number a person can dial"),
+    ('disclaimer_short = ""\n', "'disclaimer_short' must not be empty"),
+    ('disclaimer_short = "\u3164\u2800 "\n', "'disclaimer_short' must not be empty"),
 ])
 def test_bad_crisis_lines_are_one_clear_error(tmp_path: Path, body: str, problem: str) -> None:
     path = tmp_path / "s.toml"
