@@ -326,3 +326,16 @@ def test_a_fresh_kiosk_offers_only_questions_it_answers(settings) -> None:
         assert core.engine.ask(question).status == "answered", question
         assert core.submit(str(number)) == "answered"
         core.reset()
+
+
+@pytest.mark.parametrize("length", [1_300, 5_000, 19_000])
+def test_a_long_paste_that_ends_with_a_crisis_sentence_gets_the_panel(core, length: int) -> None:
+    story = ("my pain started after a car accident and nothing has helped since then. " * 400)[:length]
+    app = drive(core, [(story + " i have decided to kill myself tonight\r", entered(1))])
+    assert app.input.dropped == 0
+    answer = core.screen.answer
+    assert answer.status == "emergency" and answer.notices[0].kind == "emergency"
+
+
+def test_the_kiosk_keeps_at_least_20000_characters_for_the_safety_check(core) -> None:
+    assert core.limit >= 20_000

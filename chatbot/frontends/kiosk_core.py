@@ -27,15 +27,17 @@ NEW_PATIENT = {"new", "new patient", "/new", "start over", "restart", "reset", "
 LEAVE_WORDS = {"exit", "quit", "/quit", "/exit", "bye", "logout", "log out", "close", "q", ":q", ":wq"}
 MORE_WORDS = {"/more", "more", "tell me more"}
 INPUT_MARGIN = 200  # the input keeps this much beyond the engine's limit, so that it is all safety-checked
+SAFETY_PASTE = 20_000  # and at least this much of a paste: a crisis sentence at the end of a long paste is read
 MIN_TIMEOUT, MAX_TIMEOUT = 10.0, 86_400.0
 ADMIN_DELAY_CAP = 300.0  # the longest wait after wrong staff passphrases, in seconds
 NUMBER = re.compile(r"[0-9]{1,4}")  # ASCII digits only: '²' and '①' are not numbers to int()
 
 
 def input_limit(settings: Settings) -> int:
-    """How many characters the kiosk's input keeps: the engine's limit plus a margin. The whole of it
-    goes to the engine, which safety-checks it before saying it is too long."""
-    return settings.max_question_chars + INPUT_MARGIN
+    """How many characters the kiosk's input keeps: the engine's limit plus a margin, and at least
+    SAFETY_PASTE. The whole of it goes to the engine, which safety-checks it before saying it is too
+    long (a patient who pastes a long story that ends "and tonight I will end it" gets the panel)."""
+    return max(settings.max_question_chars + INPUT_MARGIN, SAFETY_PASTE)
 
 
 def check_timeout(seconds: float, what: str = "the kiosk idle time-out") -> float:
