@@ -177,3 +177,12 @@ def test_package_shape() -> None:
     top = [p.name for p in PACKAGE.glob("*.py")]
     assert len(top) <= 8, top
     assert len([p for p in PACKAGE.iterdir() if (p / "__init__.py").exists() and p.name != "data"]) >= 5
+
+
+def test_no_class_is_over_200_lines() -> None:
+    big = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and (node.end_lineno or 0) - node.lineno + 1 > 200:
+                big.append(f"{path.name}:{node.name}")
+    assert big == []

@@ -13,35 +13,28 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import io
-import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 from prompt_toolkit.application import Application
 from prompt_toolkit.buffer import Buffer
-from prompt_toolkit.formatted_text import ANSI, FormattedText
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.keys import Keys
 from prompt_toolkit.layout import HSplit, Layout, VSplit, Window
 from prompt_toolkit.layout.controls import BufferControl, FormattedTextControl
 from prompt_toolkit.layout.processors import PasswordProcessor
-from rich.console import Console
-from rich.text import Text
 
 from chatbot.config import Settings
 from chatbot.engine import Engine
 from chatbot.errors import UsageError
 from chatbot.frontends.keyinput import CoalescingInput
 from chatbot.frontends.kiosk_core import KioskCore, check_timeout
-from chatbot.frontends.render import answer_renderable, welcome_renderable
-from chatbot.safety.crisis import banner
+from chatbot.frontends.kiosk_view import KioskView
 
 WIPE = "\x1b[3J\x1b[2J\x1b[H"  # erase scrollback, erase screen, cursor home
 SWALLOWED_KEYS = ("c-c", "c-d", "c-z", "c-\\", "escape", "c-q", "c-s", "c-v", "c-x", "c-y", "f1", "f10")
-MORE_HINT = "type more to read them"
 
 
 def guarded(method: Callable[..., None]) -> Callable[..., None]:
@@ -58,7 +51,7 @@ def guarded(method: Callable[..., None]) -> Callable[..., None]:
     return run
 
 
-class KioskApp:
+class KioskApp(KioskView):
     def __init__(self, core: KioskCore, input: Any = None, output: Any = None) -> None:
         self.core = core
         self.offset = 0
@@ -115,19 +108,6 @@ class KioskApp:
             ConditionalContainer(self.secret_window, filter=admin),
         ])
 
-    def size(self) -> tuple[int, int]:
-        try:
-            s = self.app.output.get_size()
-            return max(s.rows, 5), max(s.columns, 10)
-        except Exception:
-            return 24, 80
-
-    def page(self) -> int:
-        return max(1, self.size()[0] - 3)
-
-    def scroll(self, delta: int) -> None:
-        self.offset = max(0, min(self.offset + delta, max(0, len(self.lines) - self.page())))
-
     @guarded
     def _page_up(self, event: Any) -> None:
         self.scroll(-self.page())
@@ -143,95 +123,6 @@ class KioskApp:
     @guarded
     def _line_down(self, event: Any) -> None:
         self.scroll(1)
-
-    def header_text(self, width: int) -> str:
-        """The clinic's name and how to start over, shortened to fit ``width``."""
-        name = self.core.settings.clinic_name
-        for text in (f" {name} · ketamine for chronic pain · type 'new' to start over",
-                     f" {name} · type 'new' to start over", f" {name}"):
-            if len(text) <= width:
-                return text
-        return text[:max(1, width - 1)] + "…"
-
-    def _header(self) -> FormattedText:
-        return FormattedText([("bold", self.header_text(self.size()[1]))])
-
-    def _prompt_label(self) -> FormattedText:
-        return FormattedText([("bold", "Your question › ")])
-
-    def _body(self) -> ANSI:
-        if self.size() != self.drawn_for:  # the terminal was resized: draw again for its new size
-            offset = self.offset
-            self.redraw()
-            self.offset = offset
-            self.scroll(0)
-        return ANSI("\n".join(self.lines[self.offset:self.offset + self.page()]))
-
-    def pending(self) -> bool:
-        """Unsent text, or a paste that has begun: the idle time-out clears these too."""
-        return bool(self.buffer.text or self.secret.text) or self.input.paste_pending()
-
-    def status_text(self, width: int) -> str:
-        """One status line that fits ``width``: the countdown, hint or notice first, then paging;
-        each in a shorter form when the long one does not fit."""
-        first: list[str] = []
-        remaining = self.core.idle_remaining()
-        if (not self.core.at_rest() or self.pending()) and remaining <= self.core.countdown:
-            n = max(0, int(remaining + 0.999))
-            first = [f"Starting over for the next patient in {n} s - press any key to stay",
-                     f"Starting over in {n} s - press a key to stay", f"Starting over in {n} s"]
-        elif self.core.hint:
-            first = [self.core.hint]
-        elif self.notice:
-            first = [self.notice]
-        paging: list[str] = []
-        if len(self.lines) > self.page():
-            a, b, n = self.offset + 1, min(len(self.lines), self.offset + self.page()), len(self.lines)
-            paging = [f"lines {a}-{b} of {n}: PgUp/PgDn or ↑/↓ to scroll", f"lines {a}-{b} of {n}: PgUp/PgDn",
-                      f"{a}-{b}/{n} PgUp/PgDn"]
-        elif not first and self.core.screen.choices:
-            first = ["Type a question and press Enter, or a number to ask a suggested question.",
-                     "Type a question, or a number, and press Enter.", "Type a question, then Enter."]
-        elif not first:
-            first = ["Type a question and press Enter, or 'new' to start over.", "Type a question, then Enter."]
-        for f in first or [""]:
-            for pg in paging or [""]:
-                text = " " + "  |  ".join(x for x in (f, pg) if x)
-                if len(text) <= width:
-                    return text
-        return " " + (first or paging)[-1][:max(1, width - 1)]
-
-    def _status(self) -> FormattedText:
-        return FormattedText([("", self.status_text(self.size()[1]))])
-
-    # -- drawing -----------------------------------------------------------------------------
-    def redraw(self) -> None:
-        rows, cols = self.size()
-        color: Literal["standard"] | None = None if os.environ.get("NO_COLOR") else "standard"
-        console = Console(file=io.StringIO(), width=cols, force_terminal=color is not None,
-                          color_system=color, highlight=False, markup=False, emoji=False)
-        core, screen = self.core, self.core.screen
-        s = core.settings
-        if screen.kind == "welcome":
-            console.print(welcome_renderable(s.clinic_name, s.disclaimer, screen.choices, banner(s),
-                                             numbered=True, boxed=False))
-        elif screen.kind == "answer" and screen.answer is not None:
-            console.print(answer_renderable(screen.answer, core.engine.highlights, show_question=True,
-                                            suggestions=screen.choices, numbered=True,
-                                            disclaimer=s.disclaimer_short, more_hint=MORE_HINT))
-        elif screen.kind == "more" and screen.answer is not None:
-            console.print(answer_renderable(screen.answer, core.engine.highlights, show_question=True,
-                                            hits=screen.hits, first_number=screen.first_number, suggestions=(),
-                                            disclaimer=s.disclaimer_short, more_hint=MORE_HINT,
-                                            more_left=screen.more_left))
-        elif screen.kind == "admin":
-            console.print(Text("Staff exit: type the passphrase and press Enter."))
-        else:
-            console.print(Text(screen.text))
-        self.lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
-        self.drawn_for = (rows, cols)
-        self.offset = 0
-        self.redraws += 1
 
     def wipe(self) -> None:
         """Clear the screen, the terminal's scrollback, unsent text and any pending paste; draw afresh."""
