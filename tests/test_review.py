@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
+import pytest
 from prompt_toolkit.input import create_pipe_input
 from prompt_toolkit.output import DummyOutput
 from rich.console import Console
@@ -37,3 +38,23 @@ def test_chat_records_only_when_switched_on_and_lists_most_frequent(engine, sett
     assert main(["unanswered"]) == 0
     assert "drive home" in capsys.readouterr().out
     assert main(["unanswered", "--clear"]) == 0 and not path.exists()
+
+
+@pytest.mark.parametrize("unit", ["a", "é", "1", "my name is jane, call 555 123 4567, jane@x.com "])
+def test_masking_time_grows_linearly_with_the_question(unit: str) -> None:
+    """A 30,000-character question took 16-50 s to mask (the e-mail pattern was quadratic on a long
+    word); measured as a ratio, never as a wall-clock bound: ten times the text, at most 30 times the
+    time (quadratic would be about 100)."""
+    import time
+
+    def cost(n: int) -> float:
+        text = (unit * n)[:n]
+        best = float("inf")
+        for _ in range(3):
+            t = time.perf_counter()
+            anonymise(text)
+            best = min(best, time.perf_counter() - t)
+        return best
+
+    small, large = cost(3_000), cost(30_000)
+    assert large <= 30 * max(small, 1e-4), (small, large)

@@ -49,7 +49,7 @@ for of by as too much more less all both only""".split())
 
 _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     # e-mail addresses, written or spelled out ("jane dot roe at gmail dot com", "jane [at] x [dot] org")
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", _I), "[email]"),
+    (re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]+(?:\.[\w-]+)+", _I), "[email]"),
     (re.compile(rf"\b[\w+-]+(?:{_DOT}[\w+-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}"
                 r"(?:com|org|net|edu|gov|co|uk|us|ca|au|info|io|me|mail)\b", _I), "[email]"),
     # record, chart, member, policy numbers: the label and what follows it
