@@ -339,3 +339,19 @@ def test_a_long_paste_that_ends_with_a_crisis_sentence_gets_the_panel(core, leng
 
 def test_the_kiosk_keeps_at_least_20000_characters_for_the_safety_check(core) -> None:
     assert core.limit >= 20_000
+
+
+def test_a_passphrase_typed_during_the_wait_is_never_searched_or_shown(core, monkeypatch) -> None:
+    asked = []
+    real = core.engine.ask
+    monkeypatch.setattr(core.engine, "ask", lambda text: asked.append(text) or real(text))
+    for guess in ("guess1", "guess2", "guess3"):  # a patient tries
+        core.submit("/staff-exit")
+        core.submit(guess)
+    core.clock.now += 1  # staff arrive while the delay still runs
+    assert core.submit("/staff-exit") == "admin_wait" and core.screen.kind == "admin"
+    assert core.submit("correct horse") == "admin_wait" and not core.exit_requested
+    assert asked == [] and "correct horse" not in core.screen.text
+    core.clock.now += 3600
+    assert core.submit("correct horse") == "admin_exit" and core.exit_requested
+    assert asked == []

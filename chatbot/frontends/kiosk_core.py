@@ -149,13 +149,7 @@ class KioskCore:
             if not self.settings.kiosk_admin_hash:
                 self.screen = Screen("message", text="Staff exit is not configured on this terminal.")
                 return "admin_unavailable"
-            wait = self.admin_locked_until - self.clock()
-            if wait > 0:
-                self.screen = Screen("message", text=f"Staff exit: please wait {math.ceil(wait)} s before "
-                                                     "trying the passphrase again.")
-                return "admin_wait"
-            self.screen = Screen("admin")
-            return "admin_prompt"
+            return self._admin_prompt()
         if command in LEAVE_WORDS:
             self.screen = Screen("message", text="This terminal stays on for the next patient. "
                                                  "Type 'new' to start over, or ask a question.")
@@ -195,7 +189,22 @@ class KioskCore:
                              more_left=self._more_shown < len(further))
         return "more"
 
+    def _admin_prompt(self) -> str:
+        """The masked passphrase prompt; while a wrong try's delay runs, the prompt says how long to
+        wait, so that what staff type next is still read as a passphrase (masked, never searched,
+        never shown), not as a patient's question."""
+        wait = self.admin_locked_until - self.clock()
+        if wait > 0:
+            self.screen = Screen("admin", text=f"Staff exit: please wait {math.ceil(wait)} s before "
+                                               "trying the passphrase again.")
+            return "admin_wait"
+        self.screen = Screen("admin")
+        return "admin_prompt"
+
     def _passphrase(self, line: str) -> str:
+        command = " ".join(line.lower().split())
+        if command == self.settings.kiosk_admin_command.lower() or self.clock() < self.admin_locked_until:
+            return self._admin_prompt()  # typed again, or too soon: not a try, and nothing is shown
         if check(line, self.settings.kiosk_admin_hash):
             self.exit_requested = True
             self.screen = Screen("message", text="Staff exit.")

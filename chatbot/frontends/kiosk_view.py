@@ -130,7 +130,7 @@ class KioskView:
                                             disclaimer=s.disclaimer_short, more_hint=MORE_HINT,
                                             more_left=screen.more_left))
         elif screen.kind == "admin":
-            console.print(Text("Staff exit: type the passphrase and press Enter."))
+            console.print(Text(screen.text or "Staff exit: type the passphrase and press Enter."))
         else:
             console.print(Text(screen.text))
         self.lines = console.file.getvalue().splitlines()  # type: ignore[attr-defined]
