@@ -72,3 +72,23 @@ def test_the_parser_of_one_command_reads_it_as_the_full_parser_does(argv: list[s
 @pytest.mark.parametrize("argv", [[], ["--corpus", "x"], ["akk", "x"], ["--debug"]])
 def test_no_command_or_an_unknown_one_gets_the_full_grammar(argv: list[str]) -> None:
     assert named_command(argv) is None
+
+
+def test_ask_with_a_hung_model_answers_a_crisis_and_exits_without_waiting_for_it(tmp_path) -> None:
+    """A model that never finishes loading: the crisis answer comes from the rules at once, and the
+    process ends when it is written (it used to wait 30 s per loading thread at exit)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "hung.py"
+    script.write_text(
+        "import threading, sys\n"
+        "import chatbot.retrieval.semantic as s\n"
+        "forever = threading.Event()\n"
+        "s.try_load_model = lambda threads=1: forever.wait() or (None, 'hung')\n"
+        "from chatbot.cli import main\n"
+        "sys.exit(main(['--no-cache', 'ask', '--json', 'I want to kill myself']))\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=25,
+                          env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr[-1000:]
+    assert json.loads(proc.stdout)["status"] == "emergency"
