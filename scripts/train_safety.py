@@ -181,6 +181,7 @@ PANEL_RECALL = 0.93  # of the examples' emergencies, on the joined score (the ru
 LINE_RECALL = 0.995  # the panel or the crisis line
 ALONE_PANEL_RECALL = 0.90  # the n-gram model alone (no vector, or not English): a stricter bar
 ALONE_LINE_RECALL = 0.98
+FOREIGN_FALSE_PANEL = 0.05  # other languages: the panel on at most this share of ordinary examples
 
 
 def group_of(category: str, label: str) -> str:
@@ -317,6 +318,14 @@ def cross_validate(rows: list[tuple[str, str, str, str]], vectors: np.ndarray) -
     joined = sigmoid(stack_features(p, head, margin) @ stack)
     pts_joined = points(joined[en], is_em[en], PANEL_RECALL, LINE_RECALL)
     pts_alone = points(p, is_em, ALONE_PANEL_RECALL, ALONE_LINE_RECALL)
+    # other languages: the n-gram model alone, with few examples a language; every message the
+    # articles cannot read gets the crisis line anyway, so the panel point is held at or above the
+    # score of all but FOREIGN_FALSE_PANEL of the ordinary ones
+    foreign_ordinary = p[~english & ~is_em]
+    pts_foreign = dict(pts_alone)
+    if len(foreign_ordinary):
+        pts_foreign["panel"] = round(max(pts_alone["panel"], min(0.99, float(np.quantile(
+            foreign_ordinary, 1 - FOREIGN_FALSE_PANEL)) + 1e-6)), 6)
     is_adv, is_small = y == CLASSES.index("advice"), y == CLASSES.index("smalltalk")
     t_adv = threshold_for(scores[is_adv, 1], ADVICE_TARGET)
     t_small = max(0.5, threshold_for(scores[is_small, 2], SMALL_TARGET))
@@ -330,12 +339,13 @@ def cross_validate(rows: list[tuple[str, str, str, str]], vectors: np.ndarray) -
     not_en = ~english
     return {
         "thresholds": {"emergency": pts_alone["line"], "advice": round(t_adv, 6), "smalltalk": round(t_small, 6)},
-        "second": {"stack": [round(float(v), 6) for v in stack], "joined": pts_joined, "alone": pts_alone},
+        "second": {"stack": [round(float(v), 6) for v in stack], "joined": pts_joined, "alone": pts_alone,
+                   "foreign": pts_foreign},
         "cross_validation": {
             "folds": FOLDS, "n": len(rows), "n_english": int(english.sum()),
             "joined_english": rates(joined[en], pts_joined, cats[en], groups[en]),
             "ngram_alone_all": rates(p, pts_alone, cats, groups),
-            "ngram_alone_other_languages": rates(p[not_en], pts_alone, cats[not_en], groups[not_en]) if not_en.any() else None,
+            "ngram_other_languages": rates(p[not_en], pts_foreign, cats[not_en], groups[not_en]) if not_en.any() else None,
             "joined_curve_english": curve,
             "advice_recall": round(float((scores[is_adv, 1] >= t_adv).mean()), 4),
             "advice_false_positive_other": round(float((scores[~is_adv, 1] >= t_adv).mean()), 4),
@@ -403,7 +413,8 @@ def main() -> int:
         "bank_sha256": hashlib.sha256((args.out / BANK).read_bytes()).hexdigest(),
         "bank_examples": int(en.sum()),
         "stack": cv["second"]["stack"],
-        "thresholds": {"joined": cv["second"]["joined"], "alone": cv["second"]["alone"]},
+        "thresholds": {"joined": cv["second"]["joined"], "alone": cv["second"]["alone"],
+                       "foreign": cv["second"]["foreign"]},
     }
     (args.out / HEAD).write_text(json.dumps(head_card, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.out / WEIGHTS}, {args.out / CARD} and {args.out / HEAD}")

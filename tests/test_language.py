@@ -31,3 +31,20 @@ def test_other_languages_are_told_apart(text: str, lang: str) -> None:
 def test_the_articles_own_words_count_as_english() -> None:
     assert reading("ketamin fibromyalga crps") == "xx"
     assert reading("ketamin fibromyalga crps", known=lambda w: w in {"crps", "fibromyalga"}) == "en"
+
+
+@pytest.mark.parametrize("message", ["où se trouve la clinique", "cuántas sesiones necesito", "需要预约吗",
+                                     "сколько сеансов нужно", "예약은 어떻게 하나요"])
+def test_an_ordinary_question_in_another_language_gets_the_crisis_line_and_a_reply_never_the_panel(engine, message: str) -> None:
+    answer = engine.ask(message)
+    kinds = [n.kind for n in answer.notices]
+    assert answer.status == "no_answer" and "emergency" not in kinds and "crisis_line" in kinds
+    assert "only answer questions written in English" in answer.message
+
+
+@pytest.mark.parametrize("message", ["quiero quitarme la vida", "je n'ai plus envie de vivre", "我想结束自己的生命",
+                                     "мне незачем жить", "死んでしまいたい、もう限界"])
+def test_a_crisis_in_another_language_is_never_small_talk_and_always_shows_the_numbers(engine, message: str) -> None:
+    answer = engine.ask(message)
+    assert answer.status != "smalltalk"
+    assert any(n.kind in ("emergency", "crisis_line") and "988" in n.text for n in answer.notices)

@@ -92,7 +92,7 @@ class Safety:
         if verdict.smalltalk:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
-        flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None)
+        flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
         # the classifier's reading of a personal decision counts only for a message about oneself: "Is
         # ketamine the right option for you?" (an article's heading) is a general question
         advice = verdict.advice or (self.classifier.is_advice(p)
@@ -105,14 +105,15 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk)
 
-    def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None) -> tuple[str | None, str | None, float]:
+    def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
+               english: bool = True) -> tuple[str | None, str | None, float]:
         """(panel topic, crisis-line topic, score) for the classifier's reading of the message."""
         if p.emergency < min(self.second.alone.line, self.second.joined.line):
             return None, None, p.emergency  # nothing to confirm: the model is not asked
         vector = embed(p.part or message) if embed is not None else None
         if vector is not None and vector.shape != (self.second.dim,):
             vector = None
-        score, points = self.second.score(p.emergency, vector)
+        score, points = self.second.score(p.emergency, vector, english=english)
         if score >= points.panel:
             # judged on the sentence that raised the alarm: told as history, or an idiom, it is calm
             part = self.rules.prepare(p.part) if p.part and p.part != message else text

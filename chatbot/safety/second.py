@@ -14,7 +14,9 @@ Operating points, from cross-validation on the reviewed examples:
 - ``panel``: at or above it, the full crisis panel (an emergency);
 - ``line``: at or above it, one calm line with the crisis numbers after the answer.
 Without a vector (the sentence model is not available, or the message is not in English, which the
-sentence model does not read) the n-gram probability alone is held to its own, stricter pair.
+sentence model does not read) the n-gram probability alone is held to its own, stricter pair; in
+another language, where every message gets the crisis line anyway, to a third pair whose panel point
+keeps the panel off all but 5% of the ordinary examples.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class SecondOpinion:
         self.weights = weights
         self.bias = bias
         self.stack = stack  # (n-gram log-odds, head log-odds, neighbour margin, intercept)
+        self.foreign = alone  # the n-gram model alone on a message in another language
         self.bank = bank  # unit vectors of the English examples (float16)
         self.emergency = emergency  # which of them are emergencies
         self.joined = joined
@@ -85,16 +88,20 @@ class SecondOpinion:
                 raise ValueError(f"{BANK} has the wrong shape")
             joined = Points(float(card["thresholds"]["joined"]["panel"]), float(card["thresholds"]["joined"]["line"]))
             alone = Points(float(card["thresholds"]["alone"]["panel"]), float(card["thresholds"]["alone"]["line"]))
+            f = card["thresholds"].get("foreign", card["thresholds"]["alone"])
+            foreign = Points(float(f["panel"]), float(f["line"]))
             bias = float(card["bias"])
             if weights.ndim != 1 or len(stack) != 4 or not all(math.isfinite(v) for v in (*stack, bias)) \
                     or not np.all(np.isfinite(weights)):
                 raise ValueError("wrong shape or values that are not finite")
-            for p in (joined, alone):
+            for p in (joined, alone, foreign):
                 if not 0.0 < p.line <= p.panel < 1.0:
                     raise ValueError(f"thresholds {p} must satisfy 0 < line <= panel < 1")
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"safety second opinion {path} is unusable: {exc}") from None
-        return cls(weights, bias, stack, joined, alone, str(card.get("model_sha256", "")), bank, emergency)
+        out = cls(weights, bias, stack, joined, alone, str(card.get("model_sha256", "")), bank, emergency)
+        out.foreign = foreign
+        return out
 
     @property
     def dim(self) -> int:
@@ -111,10 +118,10 @@ class SecondOpinion:
         em, other = sims[self.emergency], sims[~self.emergency]
         return _top_mean(em) - _top_mean(other)
 
-    def score(self, ngram: float, vector: np.ndarray | None) -> tuple[float, Points]:
+    def score(self, ngram: float, vector: np.ndarray | None, english: bool = True) -> tuple[float, Points]:
         """One emergency score and the operating points it is held to."""
         if vector is None:
-            return ngram, self.alone
+            return ngram, self.alone if english else self.foreign
         a, b, c, d = self.stack
         z = a * logit(ngram) + b * logit(self.head(vector)) + c * self.margin(vector) + d
         return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0))), self.joined
