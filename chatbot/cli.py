@@ -420,6 +420,9 @@ def _leave_now_if_the_model_is_busy(code: int) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line. Called without ``argv`` (as the `chatbot` program), a one-shot command may
+    end the process once its answer is written; called with ``argv`` (from Python), it never does."""
+    entry_point = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if not _prepare_streams():
         sys.stderr.write("chatbot: standard output is closed; nothing can be shown\n")
@@ -435,7 +438,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings_for(args)
         code = COMMANDS[command](args, settings)
         sys.stdout.flush()  # a closed pipe is found here, inside the handlers, not at exit
-        if command in ONE_SHOT:
+        if command in ONE_SHOT and entry_point:
             _leave_now_if_the_model_is_busy(code)
         return code
     except ChatbotError as exc:

@@ -87,8 +87,23 @@ def test_ask_with_a_hung_model_answers_a_crisis_and_exits_without_waiting_for_it
         "forever = threading.Event()\n"
         "s.try_load_model = lambda threads=1: forever.wait() or (None, 'hung')\n"
         "from chatbot.cli import main\n"
-        "sys.exit(main(['--no-cache', 'ask', '--json', 'I want to kill myself']))\n", encoding="utf-8")
+        "sys.argv = ['chatbot', '--no-cache', 'ask', '--json', 'I want to kill myself']\n"
+        "sys.exit(main())\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=25,
                           env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr[-1000:]
     assert json.loads(proc.stdout)["status"] == "emergency"
+
+
+def test_main_called_from_python_never_ends_the_process() -> None:
+    """The early exit is for the program only: a test or a script that calls main() carries on."""
+    import threading
+
+    busy = threading.Event()
+    thread = threading.Thread(target=busy.wait, name="semantic-model-test", daemon=True)
+    thread.start()
+    try:
+        assert main(["ask", "--json", "what is ketamine"]) == 0
+    finally:
+        busy.set()
+        thread.join()
