@@ -89,7 +89,7 @@ def test_classifier_only_alarm_shows_the_crisis_message_first_and_still_answers(
     monkeypatch.setattr(engine.safety.rules, "check_prepared", lambda text: Verdict())
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
     second = engine.safety.second
-    monkeypatch.setattr(second, "score", lambda p, v: (0.99, second.joined if v is not None else second.alone))
+    monkeypatch.setattr(second, "score", lambda p, v, english=True: (0.99, second.joined if v is not None else second.alone))
     answer = engine.ask("how long does the drip take")
     assert answer.notices[0].kind == "emergency" and "988" in answer.notices[0].text
     assert answer.status == "answered" and answer.hits
@@ -103,7 +103,7 @@ def test_a_classifier_alarm_the_meaning_does_not_confirm_is_one_calm_line_after_
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.6, "suicide", 0.0, 0.0))
     second = engine.safety.second
     middle = (second.joined.line + second.joined.panel) / 2
-    monkeypatch.setattr(second, "score", lambda p, v: (middle, second.joined))
+    monkeypatch.setattr(second, "score", lambda p, v, english=True: (middle, second.joined))
     answer = engine.ask("how long does the drip take")
     assert answer.status == "answered" and answer.hits
     assert [n.kind for n in answer.notices] == ["crisis_line"] and "988" in answer.notices[0].text
@@ -254,11 +254,11 @@ def test_a_crisis_message_survives_a_failing_search(engine, monkeypatch) -> None
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
     monkeypatch.setattr(engine, "best_retrieval", lambda *a, **k: 1 / 0)
     second = engine.safety.second
-    monkeypatch.setattr(second, "score", lambda p, v: (0.99, second.joined))
+    monkeypatch.setattr(second, "score", lambda p, v, english=True: (0.99, second.joined))
     answer = engine.ask("how long does the drip take")
     assert answer.notices[0].kind == "emergency" and not answer.hits
     # the calm form survives it too
-    monkeypatch.setattr(second, "score", lambda p, v: ((second.joined.line + second.joined.panel) / 2, second.joined))
+    monkeypatch.setattr(second, "score", lambda p, v, english=True: ((second.joined.line + second.joined.panel) / 2, second.joined))
     answer = engine.ask("how long does the drip take")
     assert [n.kind for n in answer.notices] == ["crisis_line"] and not answer.hits
 
