@@ -258,7 +258,8 @@ def test_a_crisis_message_survives_a_failing_search(engine, monkeypatch) -> None
     answer = engine.ask("how long does the drip take")
     assert answer.notices[0].kind == "emergency" and not answer.hits
     # the calm form survives it too
-    monkeypatch.setattr(second, "score", lambda p, v, english=True: ((second.joined.line + second.joined.panel) / 2, second.joined))
+    middle = (second.joined.line + second.joined.panel) / 2
+    monkeypatch.setattr(second, "score", lambda p, v, english=True: (middle, second.joined))
     answer = engine.ask("how long does the drip take")
     assert [n.kind for n in answer.notices] == ["crisis_line"] and not answer.hits
 
