@@ -62,6 +62,7 @@ def test_crisis_questions_are_emergencies_through_the_api(client: TestClient) ->
     (b'{"question": 5}', '"question" string'),
     (b'["what is ketamine"]', '"question" string'),
     (b"\xff\xfe", "must be JSON"),
+    (b"[" * 30_000 + b"]" * 30_000, "must be JSON"),
 ])
 def test_a_bad_body_is_400_with_a_clear_message(client: TestClient, body: bytes, why: str) -> None:
     response = client.post("/api/ask", content=body, headers={"content-type": "application/json"})

@@ -136,7 +136,7 @@ class WebApp:
             body = await self._body(request)
             try:
                 data = json.loads(body)
-            except ValueError:  # not UTF-8, not JSON
+            except (ValueError, RecursionError):  # not UTF-8, not JSON, nested past any question's shape
                 raise Refused(400, 'The body must be JSON: {"question": "..."}') from None
             if not isinstance(data, dict) or not isinstance(data.get("question"), str):
                 raise Refused(400, 'The body must be JSON with a "question" string: {"question": "..."}')
