@@ -370,8 +370,10 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.frontends.web.server import check_port, limit_threads, serve
+
+    limit_threads()  # before anything imports numpy, here and in the workers
     from chatbot.articles.knowledge import open_knowledge
-    from chatbot.frontends.web.server import check_port, serve
 
     check_port(args.host, args.port)
     # the articles are read (and their index cached) once here, so that a bad folder is one clear line

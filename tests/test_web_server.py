@@ -80,6 +80,8 @@ def test_two_workers_serve_and_stop_together() -> None:
         workers = [pid for pid in children(server.proc.pid) if "spawn" in _cmdline(pid)]
         assert len(workers) >= 2
         assert all(server.ask("what is ketamine")[1]["status"] == "answered" for _ in range(6))
+        for pid in workers:  # one BLAS thread each: more only spin on a machine the workers keep busy
+            assert b"OPENBLAS_NUM_THREADS=1\0" in Path(f"/proc/{pid}/environ").read_bytes()
     finally:
         code = server.stop()
     assert code in SIGTERM_CODES and not any(alive(pid) for pid in workers)
