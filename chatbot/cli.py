@@ -370,12 +370,13 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from chatbot.frontends.web.server import check_port, limit_threads, serve
+    from chatbot.frontends.web.server import check_port, check_tls, limit_threads, serve
 
     limit_threads()  # before anything imports numpy, here and in the workers
     from chatbot.articles.knowledge import open_knowledge
 
     check_port(args.host, args.port)
+    check_tls(args.tls_cert, args.tls_key)
     # the articles are read (and their index cached) once here, so that a bad folder is one clear line
     # now rather than an error in every worker, and the workers start from the prepared index
     open_knowledge(args.corpus or settings.corpus or None, settings, use_cache=not args.no_cache)

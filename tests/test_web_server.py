@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -92,3 +93,20 @@ def _cmdline(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed (to make a test certificate)")
+def test_https_with_the_clinics_certificate(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True, timeout=60)
+    server = Server("--tls-cert", str(cert), "--tls-key", str(key), scheme="https", ca=cert).start()
+    try:
+        status, data = server.ask("what is ketamine")
+        assert status == 200 and data["status"] == "answered"
+    finally:
+        server.stop()
+    proc = subprocess.run([sys.executable, "-m", "chatbot", "serve", "--tls-cert", str(cert)], capture_output=True,
+                          text=True, cwd=REPO, timeout=60)
+    assert proc.returncode == 2 and proc.stderr.strip() == "chatbot: --tls-cert and --tls-key go together"

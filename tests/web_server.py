@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -45,8 +46,11 @@ def alive(pid: int) -> bool:
 
 
 class Server:
-    def __init__(self, *options: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, *options: str, env: dict[str, str] | None = None, scheme: str = "http",
+                 ca: Path | None = None) -> None:
         self.options = options
+        self.scheme = scheme
+        self.context = ssl.create_default_context(cafile=str(ca)) if ca else None
         self.env = {**os.environ, **(env or {})}
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
@@ -54,7 +58,7 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
+        return f"{self.scheme}://{HOST}:{self.port}"
 
     def start(self, timeout: float = 60.0) -> Server:
         self.port = free_port()
@@ -94,7 +98,7 @@ class Server:
                 headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
         req = urllib.request.Request(self.url + path, data=body, method=method, headers=headers or {})
         try:
-            with urllib.request.urlopen(req, timeout=30) as r:
+            with urllib.request.urlopen(req, timeout=30, context=self.context) as r:
                 return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
         except urllib.error.HTTPError as err:
             return err.code, {k.lower(): v for k, v in err.headers.items()}, err.read()

@@ -205,7 +205,4 @@ def create_app(build: Callable[[], Engine], settings: Settings, options: WebOpti
         Route("/static/chat.js", web.static, methods=["GET"]),
     ]
     app: Any = SecurityHeaders(Starlette(routes=routes, lifespan=web.lifespan), options.frame_ancestors)
-    if options.access_log:
-        app = AccessLog(app, ROUTES)
-    app.web = web  # for tests and the server's log of start-up problems
-    return app
+    return AccessLog(app, ROUTES) if options.access_log else app

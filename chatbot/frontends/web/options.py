@@ -89,6 +89,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit-concurrency", type=_bounded("--limit-concurrency", 1, 100_000),
                    default=DEFAULT_LIMIT_CONCURRENCY, metavar="N",
                    help=f"open connections per worker before new ones get 503 (default {DEFAULT_LIMIT_CONCURRENCY})")
+    p.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (PEM; with --tls-key); "
+                   "usually the clinic's reverse proxy does this instead")
+    p.add_argument("--tls-key", metavar="FILE", help="the certificate's private key (PEM)")
     p.add_argument("--no-access-log", action="store_true", default=s,
                    help="do not log requests (the log never holds question text either way)")
 

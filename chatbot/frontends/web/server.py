@@ -104,17 +104,34 @@ def check_port(host: str, port: int) -> None:
             raise UsageError(f"cannot listen on {host} port {port}: {exc.strerror}") from None
 
 
+def check_tls(cert: str | None, key: str | None) -> None:
+    """Both or neither, and a pair that loads: one clear line now, not a traceback in each worker."""
+    if not cert and not key:
+        return
+    if not (cert and key):
+        raise UsageError("--tls-cert and --tls-key go together")
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(cert, key)
+    except FileNotFoundError as exc:
+        raise UsageError(f"TLS file not found: {exc.filename}") from None
+    except (ssl.SSLError, OSError) as exc:
+        raise UsageError(f"cannot use --tls-cert {cert} with --tls-key {key}: {exc}") from None
+
+
 def serve(args: argparse.Namespace, factory: str) -> int:
     """Run uvicorn with ``factory`` (``module:function``) in ``args.workers`` processes until stopped."""
     import uvicorn
 
     os.environ[ENV] = json.dumps({name: getattr(args, name, None) for name in PASSED})
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
+    if args.host not in ("127.0.0.1", "localhost", "::1") and not args.tls_cert:
         sys.stderr.write(f"chatbot: serving on {args.host}: the server speaks plain HTTP; put it behind the "
                          "clinic's HTTPS reverse proxy\n")
     access = not getattr(args, "no_access_log", False)
     uvicorn.run(factory, factory=True, host=args.host, port=args.port, workers=args.workers,
                 log_config=log_config(access), access_log=False, server_header=False,
                 proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips,
-                limit_concurrency=args.limit_concurrency, timeout_keep_alive=5, timeout_graceful_shutdown=10)
+                limit_concurrency=args.limit_concurrency, timeout_keep_alive=5, timeout_graceful_shutdown=10,
+                ssl_certfile=args.tls_cert, ssl_keyfile=args.tls_key)
     return 0
