@@ -4,8 +4,8 @@ keyboard path, 360 px and 200% zoom, and the form without JavaScript.
 
 Nothing is downloaded: the system's chromium and chromedriver are named explicitly (so Selenium
 Manager never runs), and the browser is started with its networking extras off. The tests skip,
-saying why, when either is missing (`apt-get install chromium chromium-driver`). Set
-CHATBOT_SCREENSHOTS=DIR to keep the screenshots.
+saying why, when either is missing (`apt-get install chromium chromium-driver`). CHATBOT_CHROMIUM
+and CHATBOT_CHROMEDRIVER name other paths; CHATBOT_SCREENSHOTS=DIR keeps the screenshots.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import pytest
 
 from tests.web_server import Server
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM = os.environ.get("CHATBOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+DRIVER = os.environ.get("CHATBOT_CHROMEDRIVER") or shutil.which("chromedriver") or "/usr/bin/chromedriver"
 MISSING = [p for p in (CHROMIUM, DRIVER) if not os.access(p, os.X_OK)]
 pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"chromium or chromedriver is not installed ({', '.join(MISSING)}); "
                                                       "apt-get install chromium chromium-driver")
