@@ -15,7 +15,9 @@ Two phases, each `--duration` seconds with `--clients` keep-alive connections:
 Reported for each: requests a second, p50/p95/p99 latency, errors (anything but a 200, a dropped
 connection, or a 10 s time-out), and the peak memory of the server (all its processes together).
 Baseline: the same questions through `chatbot batch --json` in one process (its start-up taken
-out), as questions a second and ms a question, and the server's figures as ratios to it.
+out), as questions a second and ms a question, and the server's figures as ratios to it. The ratios
+are to `batch` with one BLAS thread, as `serve` gives each worker; `batch` with the default threads
+is reported too.
 
 Only 127.0.0.1 is ever contacted; the run is bounded in time (at most 5 minutes a phase) and in
 clients (at most 500), and the server is stopped at the end. The rate limit is turned off for the
@@ -204,23 +206,23 @@ async def phase(port: int, qs: list[str], clients: int, duration: float, think: 
 
 
 # -- the baseline ----------------------------------------------------------------------------------
-def batch_seconds(qs: list[str]) -> float:
+def batch_seconds(qs: list[str], env: dict[str, str]) -> float:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as fh:
         fh.write("\n".join(qs) + "\n")
         path = fh.name
     try:
         start = time.perf_counter()
-        subprocess.run([*chatbot_cmd(), "batch", "--json", path], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([*chatbot_cmd(), "batch", "--json", path], check=True, stdout=subprocess.DEVNULL, env=env)
         return time.perf_counter() - start
     finally:
         os.unlink(path)
 
 
-def baseline(qs: list[str], n: int, seed: int) -> dict[str, float]:
+def baseline(qs: list[str], n: int, seed: int, env: dict[str, str]) -> dict[str, float]:
     rng = random.Random(seed)
     many = [rng.choice(qs) for _ in range(n)]
-    startup = min(batch_seconds(many[:1]) for _ in range(2))
-    total = batch_seconds(many)
+    startup = min(batch_seconds(many[:1], env) for _ in range(2))
+    total = batch_seconds(many, env)
     per = (total - startup) / (n - 1)
     return {"questions": n, "startup_s": startup, "ms_per_question": per * 1000, "questions_per_s": 1 / per}
 
@@ -243,10 +245,15 @@ def main() -> int:
                               "cores": os.cpu_count(), "questions": len(qs), "load_before": os.getloadavg()}
     print(f"machine: {os.cpu_count()} cores, load average {result['load_before'][0]:.2f} before the run "
           "(other work on the machine slows every figure)", flush=True)
-    print(f"baseline: `chatbot batch --json` on {args.baseline_questions} questions ...", flush=True)
-    result["batch"] = base = baseline(qs, args.baseline_questions, 7)
-    print(f"  {base['questions_per_s']:.1f} questions/s, {base['ms_per_question']:.1f} ms a question "
-          f"(start-up {base['startup_s']:.2f} s, not counted)", flush=True)
+    # the ratios are to `batch` with one BLAS thread, as `serve` gives each worker (like for like);
+    # `batch` as it runs by default is measured too
+    one_thread = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    for key, env, what in (("batch_default", dict(os.environ), "as it runs by default"),
+                           ("batch", one_thread, "with one BLAS thread, as each server worker")):
+        print(f"baseline: `chatbot batch --json` on {args.baseline_questions} questions, {what} ...", flush=True)
+        result[key] = base = baseline(qs, args.baseline_questions, 7, env)
+        print(f"  {base['questions_per_s']:.1f} questions/s, {base['ms_per_question']:.1f} ms a question "
+              f"(start-up {base['startup_s']:.2f} s, not counted)", flush=True)
     port = free_port()
     log = Path(tempfile.mkstemp(prefix="chatbot-load-", suffix=".log")[1])
     proc = start_server(args.workers, port, log)
