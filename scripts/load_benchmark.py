@@ -255,7 +255,9 @@ def main() -> int:
         print(f"  {base['questions_per_s']:.1f} questions/s, {base['ms_per_question']:.1f} ms a question "
               f"(start-up {base['startup_s']:.2f} s, not counted)", flush=True)
     port = free_port()
-    log = Path(tempfile.mkstemp(prefix="chatbot-load-", suffix=".log")[1])
+    fd, name = tempfile.mkstemp(prefix="chatbot-load-", suffix=".log")
+    os.close(fd)
+    log = Path(name)
     proc = start_server(args.workers, port, log)
     memory = Memory(proc.pid)
     try:
@@ -278,6 +280,7 @@ def main() -> int:
               + ", ".join(f"{mb:.0f}" for mb in result["worker_peak_rss_mb"]), flush=True)
     finally:
         stop_server(proc)
+        log.unlink(missing_ok=True)
     result["load_after"] = os.getloadavg()
     print(f"load average after the run: {result['load_after'][0]:.2f}")
     if args.json:

@@ -54,7 +54,9 @@ class Server:
         self.env = {**os.environ, **(env or {})}
         self.port = 0
         self.proc: subprocess.Popen[bytes] | None = None
-        self.log = Path(tempfile.mkstemp(prefix="chatbot-serve-", suffix=".log")[1])
+        fd, name = tempfile.mkstemp(prefix="chatbot-serve-", suffix=".log")
+        os.close(fd)
+        self.log = Path(name)
 
     @property
     def url(self) -> str:
@@ -70,26 +72,33 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"chatbot serve exited with {self.proc.returncode}:\n{self.output()}")
+                output = self.output()
+                self.log.unlink(missing_ok=True)
+                raise RuntimeError(f"chatbot serve exited with {self.proc.returncode}:\n{output}")
             try:
                 if self.get("/readyz")[0] == 200:
                     return self
             except OSError:
                 pass  # not listening yet
             time.sleep(0.05)
+        output = self.output()
         self.stop()
-        raise RuntimeError(f"chatbot serve was not ready within {timeout:.0f} s:\n{self.output()}")
+        raise RuntimeError(f"chatbot serve was not ready within {timeout:.0f} s:\n{output}")
 
     def stop(self) -> int | None:
-        """SIGTERM (uvicorn's graceful stop), then SIGKILL to the whole group if it will not go."""
-        if self.proc is None or self.proc.poll() is not None:
-            return self.proc.returncode if self.proc else None
-        self.proc.send_signal(signal.SIGTERM)
+        """SIGTERM (uvicorn's graceful stop), then SIGKILL to the whole group if it will not go; the
+        log file goes too."""
         try:
-            return self.proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            return self.proc.wait(5)
+            if self.proc is None or self.proc.poll() is not None:
+                return self.proc.returncode if self.proc else None
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                return self.proc.wait(5)
+        finally:
+            self.log.unlink(missing_ok=True)
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
