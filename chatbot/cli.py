@@ -117,8 +117,15 @@ def _unanswered(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--clear", action="store_true", help="delete the recorded questions")
 
 
+def _serve(sub: Any, common: argparse.ArgumentParser) -> None:
+    from chatbot.frontends.web.options import add_arguments
+
+    add_arguments(sub.add_parser("serve", parents=[common],
+                                 help="the HTTP API and the chat page for the clinic's website"))
+
+
 SUBCOMMANDS = {"chat": _chat, "ask": _ask, "batch": _batch, "kiosk": _kiosk, "admin-hash": _admin_hash,
-               "eval": _eval, "corpus": _corpus, "unanswered": _unanswered}
+               "eval": _eval, "corpus": _corpus, "unanswered": _unanswered, "serve": _serve}
 _VALUED = ("--corpus", "--config")
 
 
@@ -364,9 +371,30 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     return print_unanswered(make_console(), settings, top=args.top, clear=args.clear)
 
 
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.frontends.web.server import check_port, check_tls, limit_threads, serve
+
+    limit_threads()  # before anything imports numpy, here and in the workers
+    from chatbot.articles.knowledge import open_knowledge
+
+    check_port(args.host, args.port)
+    check_tls(args.tls_cert, args.tls_key)
+    # the articles are read (and their index cached) once here, so that a bad folder is one clear line
+    # now rather than an error in every worker, and the workers start from the prepared index
+    open_knowledge(args.corpus or settings.corpus or None, settings, use_cache=not args.no_cache)
+    return serve(args, "chatbot.cli:web_app")
+
+
+def web_app() -> Any:
+    """The ASGI app of one `chatbot serve` worker: uvicorn calls this in each worker process."""
+    from chatbot.frontends.web.server import worker_app
+
+    return worker_app(load_settings_for, make_engine)
+
+
 COMMANDS = {
     "ask": cmd_ask, "batch": cmd_batch, "corpus": cmd_corpus, "chat": cmd_chat, "kiosk": cmd_kiosk,
-    "eval": cmd_eval, "unanswered": cmd_unanswered, "admin-hash": cmd_admin_hash,
+    "eval": cmd_eval, "unanswered": cmd_unanswered, "admin-hash": cmd_admin_hash, "serve": cmd_serve,
 }
 
 
