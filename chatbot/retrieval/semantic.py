@@ -204,7 +204,18 @@ def _verify(path: Path, spec: PackagedFile, what: str) -> bytes:
     return data
 
 
+def no_telemetry() -> None:
+    """onnxruntime's official Linux wheels send usage events to Microsoft over HTTPS (after about 9 s)
+    and write a device id and an event queue under ~/.cache/Microsoft, unless ORT_DISABLE_TELEMETRY=1
+    is set before onnxruntime is imported (setting it later, or the API alone, is too late for the
+    files). Every import of onnxruntime goes through ``_import_runtime``, which calls this first."""
+    import os
+
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+
 def _import_runtime() -> tuple[Any, Any, Any]:
+    no_telemetry()
     try:
         import numpy
         import onnxruntime
@@ -212,6 +223,12 @@ def _import_runtime() -> tuple[Any, Any, Any]:
     except Exception as exc:  # ImportError, or a broken native library
         missing = getattr(exc, "name", None) or type(exc).__name__
         raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} needs {missing}, which cannot be imported")) from None
+    disable = getattr(onnxruntime, "disable_telemetry_events", None)
+    if callable(disable):  # and the events API too, where the wheel has it
+        try:
+            disable()
+        except Exception:
+            pass
     return numpy, onnxruntime, tokenizers
 
 
