@@ -163,14 +163,16 @@ def load_settings_for(args: argparse.Namespace) -> Settings:
 def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
     from chatbot.articles.knowledge import open_knowledge
     from chatbot.engine import Engine
+    from chatbot.retrieval.background import discard_preload, preload_model
 
     if settings.semantic:
-        from chatbot.retrieval.background import preload_model
-
-        preload_model()  # on a thread, while the articles and the safety rules load
-    folder = args.corpus or settings.corpus or None
-    kb = open_knowledge(folder, settings, use_cache=not args.no_cache)
-    return Engine(kb, settings)
+        preload_model()  # in its own process, while the articles and the safety rules load
+    try:
+        folder = args.corpus or settings.corpus or None
+        kb = open_knowledge(folder, settings, use_cache=not args.no_cache)
+        return Engine(kb, settings)
+    finally:
+        discard_preload()  # if no engine took it (the articles could not be read)
 
 
 def make_console(file: TextIO | None = None) -> Any:
