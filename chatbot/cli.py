@@ -115,8 +115,13 @@ def _unanswered(sub: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--clear", action="store_true", help="delete the recorded questions")
 
 
+def _index(sub: Any, common: argparse.ArgumentParser) -> None:
+    sub.add_parser("index", parents=[common],
+                   help="build the index and the sentence vectors of the articles now, with progress (resumable)")
+
+
 SUBCOMMANDS = {"chat": _chat, "ask": _ask, "batch": _batch, "kiosk": _kiosk, "admin-hash": _admin_hash,
-               "eval": _eval, "corpus": _corpus, "unanswered": _unanswered}
+               "eval": _eval, "corpus": _corpus, "unanswered": _unanswered, "index": _index}
 _VALUED = ("--corpus", "--config")
 
 
@@ -209,6 +214,8 @@ def _search_warning(engine: Engine) -> None:
     """One line on standard error when the sentence model could not be used (keyword search only)."""
     if engine.semantic.ready() and engine.search_problem:
         sys.stderr.write(f"chatbot: warning: {engine.search_problem}\n")
+    elif engine.semantic.ready() and getattr(engine.semantic, "note", None):
+        sys.stderr.write(f"chatbot: note: {engine.semantic.note}\n")
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -358,6 +365,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_eval_command(args, engine, make_console(), corpus_dir)
 
 
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.staff.indexing import run_index
+
+    if args.no_cache:
+        raise UsageError("index builds the cache; it cannot be used with --no-cache")
+    return run_index(args.corpus or settings.corpus or None, settings, make_console(sys.stderr), sys.stdout)
+
+
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.staff.review import print_unanswered
 
@@ -366,7 +381,7 @@ def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
 
 COMMANDS = {
     "ask": cmd_ask, "batch": cmd_batch, "corpus": cmd_corpus, "chat": cmd_chat, "kiosk": cmd_kiosk,
-    "eval": cmd_eval, "unanswered": cmd_unanswered, "admin-hash": cmd_admin_hash,
+    "eval": cmd_eval, "unanswered": cmd_unanswered, "admin-hash": cmd_admin_hash, "index": cmd_index,
 }
 
 
