@@ -5,7 +5,7 @@ import os as _os
 
 __version__ = "0.1.0"
 
-# No network, ever: onnxruntime's telemetry is on by default on Linux (it opens HTTPS connections to
-# its collector and writes a device id under ~/.cache/Microsoft). Turned off here, before any
-# entry point can import onnxruntime; chatbot/retrieval/semantic.py also turns its events off.
+# No network: onnxruntime's wheels phone home (and write ~/.cache/Microsoft) unless this is set
+# before onnxruntime is imported. Set here, for every entry point into the package, as well as in
+# chatbot.retrieval.semantic (the one place that imports onnxruntime) and the model's own process.
 _os.environ["ORT_DISABLE_TELEMETRY"] = "1"

@@ -124,8 +124,13 @@ def _serve(sub: Any, common: argparse.ArgumentParser) -> None:
                                  help="the HTTP API and the chat page for the clinic's website"))
 
 
+def _index(sub: Any, common: argparse.ArgumentParser) -> None:
+    sub.add_parser("index", parents=[common],
+                   help="build the index and the sentence vectors of the articles now, with progress (resumable)")
+
+
 SUBCOMMANDS = {"chat": _chat, "ask": _ask, "batch": _batch, "kiosk": _kiosk, "admin-hash": _admin_hash,
-               "eval": _eval, "corpus": _corpus, "unanswered": _unanswered, "serve": _serve}
+               "eval": _eval, "corpus": _corpus, "unanswered": _unanswered, "serve": _serve, "index": _index}
 _VALUED = ("--corpus", "--config")
 
 
@@ -172,14 +177,16 @@ def load_settings_for(args: argparse.Namespace) -> Settings:
 def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
     from chatbot.articles.knowledge import open_knowledge
     from chatbot.engine import Engine
+    from chatbot.retrieval.background import discard_preload, preload_model
 
     if settings.semantic:
-        from chatbot.retrieval.background import preload_model
-
-        preload_model()  # on a thread, while the articles and the safety rules load
-    folder = args.corpus or settings.corpus or None
-    kb = open_knowledge(folder, settings, use_cache=not args.no_cache)
-    return Engine(kb, settings)
+        preload_model()  # in its own process, while the articles and the safety rules load
+    try:
+        folder = args.corpus or settings.corpus or None
+        kb = open_knowledge(folder, settings, use_cache=not args.no_cache)
+        return Engine(kb, settings)
+    finally:
+        discard_preload()  # if no engine took it (the articles could not be read)
 
 
 def make_console(file: TextIO | None = None) -> Any:
@@ -216,6 +223,8 @@ def _search_warning(engine: Engine) -> None:
     """One line on standard error when the sentence model could not be used (keyword search only)."""
     if engine.semantic.ready() and engine.search_problem:
         sys.stderr.write(f"chatbot: warning: {engine.search_problem}\n")
+    elif engine.semantic.ready() and getattr(engine.semantic, "note", None):
+        sys.stderr.write(f"chatbot: note: {engine.semantic.note}\n")
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -365,6 +374,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     return run_eval_command(args, engine, make_console(), corpus_dir)
 
 
+def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from chatbot.staff.indexing import run_index
+
+    if args.no_cache:
+        raise UsageError("index builds the cache; it cannot be used with --no-cache")
+    return run_index(args.corpus or settings.corpus or None, settings, make_console(sys.stderr), sys.stdout)
+
+
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.staff.review import print_unanswered
 
@@ -395,6 +412,7 @@ def web_app() -> Any:
 COMMANDS = {
     "ask": cmd_ask, "batch": cmd_batch, "corpus": cmd_corpus, "chat": cmd_chat, "kiosk": cmd_kiosk,
     "eval": cmd_eval, "unanswered": cmd_unanswered, "admin-hash": cmd_admin_hash, "serve": cmd_serve,
+    "index": cmd_index,
 }
 
 

@@ -84,15 +84,18 @@ def test_hybrid_search_is_used_and_said(engine) -> None:
 
 
 def test_without_the_model_the_chatbot_answers_with_keywords_and_says_so(settings, monkeypatch) -> None:
-    import chatbot.retrieval.semantic as semantic
+    from chatbot.retrieval import background
+    from chatbot.retrieval.encoder import IsolatedModel
 
-    monkeypatch.setattr(semantic, "load_model", lambda threads=1: (_ for _ in ()).throw(
-        semantic.SemanticModelUnavailable("semantic model package x is not installed; answering with keyword search only")))
+    # the model's process says, as load_model would, that the model cannot be used
+    says = ("import os; from chatbot.retrieval.encoder import _frame; os.write(1, b''.join(_frame({'op': 'failed', "
+            "'reason': 'semantic model package x is not installed; answering with keyword search only'})))")
+    monkeypatch.setattr(background, "start_model", lambda threads=1: IsolatedModel(command=[sys.executable, "-c", says]))
     kb = open_knowledge(None, settings)
     e = Engine(kb, settings, semantic=Background(kb, None))
     answer = e.ask("how long does the drip take")
     assert answer.status == "answered" and answer.search == "keyword"
-    assert e.search_problem and "keyword search only" in e.search_problem
+    assert e.search_problem == "semantic model package x is not installed; answering with keyword search only"
 
 
 def test_emergencies_and_smalltalk_do_not_wait_for_the_model(settings) -> None:

@@ -1,68 +1,94 @@
 """Loading the sentence model and the passage vectors off the key path.
 
-``Background`` loads them on a thread, so that an emergency or a greeting is answered at once while
-the model is still loading; only a question that needs the articles waits. ``preload_model`` starts
-the model's own loading even earlier, before the articles and the safety rules are read.
+The model runs in a process of its own (``chatbot.retrieval.encoder``): a crash or a hang in its
+native runtime costs the semantic scores, never the chatbot. ``Background`` starts it and gets the
+passage vectors ready on a thread, so that an emergency or a greeting is answered at once; a
+question that needs the articles waits for them only while they make progress: after ``STALL``
+seconds without any, it is answered with keyword search and the one line saying why, and so is
+every question after it until the model is ready (if ever). ``preload_model`` starts the child even
+earlier, before the articles and the safety rules are read.
+
+Which vectors: the full model's when they are cached (or shipped, for the bundled articles) or quick
+to make; over ``semantic_max_passages`` passages, static token vectors (chatbot/retrieval/static.py);
+in between, for a library whose full vectors are not built yet, the static ones at once (a few
+seconds) and a note saying so, while a long-lived process (chat, kiosk, batch) builds the full ones
+in the background, resumably, and switches to them when they are done. ``chatbot index`` builds
+them ahead of time.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from chatbot.retrieval.dense import DenseScorer, passage_vectors
+from chatbot.retrieval.dense import DenseScorer, cached_passage_vectors, passage_vectors, texts_to_encode
+from chatbot.retrieval.semantic import SemanticModelUnavailable
 
 if TYPE_CHECKING:
     from chatbot.articles.knowledge import KnowledgeBase
-    from chatbot.retrieval.semantic import SemanticModel
+    from chatbot.retrieval.encoder import IsolatedModel
 
-LOAD_TIMEOUT = 120.0
-EXIT_WAIT = 30.0
+LOAD_TIMEOUT = 120.0  # the longest a question waits for vectors being built (while they make progress)
+STALL = 5.0  # a question waits at most this long without any progress: then keyword search
+#: full vectors are made at once (in a question's wait) when there are at most this many characters
+#: to encode (about 10 s here); a bigger library gets static vectors first
+INLINE_CHARS = 160_000
+#: seconds after the static vectors are ready before a long-lived process starts building the full
+#: ones (a one-question `ask` has long finished by then)
+UPGRADE_DELAY = 10.0
+_FALLBACK = "answering with keyword search only"
 
-_PRELOAD: dict[str, object] = {}
+_PRELOAD: dict[str, Any] = {}
 _PRELOAD_LOCK = threading.Lock()
 
 
+def start_model(threads: int = 1) -> IsolatedModel:
+    """A new child process loading the model (returns at once)."""
+    from chatbot.retrieval.encoder import IsolatedModel
+
+    try:
+        return IsolatedModel(threads)
+    except OSError as exc:
+        raise SemanticModelUnavailable(f"semantic model process could not be started ({type(exc).__name__}); "
+                                       f"{_FALLBACK}") from None
+
+
 def preload_model() -> None:
-    """Start loading the sentence model now, on a thread, before the articles and the safety rules
-    are read (they do not need it): a one-question process then waits for it far less."""
+    """Start the model's process now, before the articles and the safety rules are read (they do
+    not need it): a one-question process then waits for it far less."""
     with _PRELOAD_LOCK:
-        if "done" in _PRELOAD:
+        if _PRELOAD:
             return
-        done = threading.Event()
-
-        def load() -> None:
-            try:
-                from chatbot.retrieval.semantic import try_load_model
-
-                _PRELOAD["result"] = try_load_model()
-            except Exception as exc:  # never a traceback: keyword search still answers
-                _PRELOAD["result"] = (None, f"semantic model could not be loaded ({type(exc).__name__}); "
-                                            "answering with keyword search only")
-            finally:
-                done.set()
-
-        thread = threading.Thread(target=load, name="semantic-preload", daemon=True)
-        _PRELOAD["thread"], _PRELOAD["done"] = thread, done
-        thread.start()
-        import atexit
-
-        atexit.register(thread.join, EXIT_WAIT)
+        try:
+            _PRELOAD["model"] = start_model()
+        except SemanticModelUnavailable as exc:
+            _PRELOAD["problem"] = str(exc)
 
 
-def _model() -> tuple[SemanticModel | None, str | None]:
-    """The preloaded model, once, if a preload was started (waiting for it); else a fresh load."""
+def _take_preload() -> tuple[IsolatedModel | None, str | None]:
+    """The preloaded model's process (or why it could not start), once, if one was started."""
     with _PRELOAD_LOCK:
-        done = _PRELOAD.pop("done", None)
-    if isinstance(done, threading.Event):
-        done.wait(LOAD_TIMEOUT)
-        result = _PRELOAD.pop("result", None)
-        if isinstance(result, tuple):
-            return result
-    from chatbot.retrieval.semantic import try_load_model
+        return _PRELOAD.pop("model", None), _PRELOAD.pop("problem", None)
 
-    return try_load_model()
+
+def discard_preload() -> None:
+    """Stop a preloaded model that no engine took (the start-up failed before one was made)."""
+    model, _ = _take_preload()
+    if model is not None:
+        model.close()
+
+
+def full_vectors_chars(kb: KnowledgeBase) -> int:
+    """How many characters the full model must read for this library (passages and sentences)."""
+    texts, many = texts_to_encode(kb)
+    return sum(map(len, texts)) + sum(len(s) for _, s in many)
+
+
+def static_note(n: int) -> str:
+    return (f"the sentence vectors of these {n:,} passages are not built yet: searching with the model's "
+            f"static token vectors meanwhile (`chatbot index` builds them once)")
 
 
 class Background:
@@ -76,61 +102,150 @@ class Background:
         self.problem: str | None = None if enabled else why_not
         self.memory_note = "not loaded"  # the labelled question memory: how many, or why not used
         self.static = static
+        self.note: str | None = None  # one line when the vectors in use are not the best for this library
+        self.model: IsolatedModel | None = None
         self._done = threading.Event()
         self._gave_up = False
+        self._late = False  # the problem is only that the model was late (cleared when it arrives)
+        self._cv = threading.Condition()
+        self._progress = time.monotonic()
         if not enabled:
             self._done.set()
             return
+        self._preloaded = _take_preload()  # taken now: a preload is for the engine made right after it
         self._thread = threading.Thread(target=self._load, args=(kb, cache_folder), name="semantic-model", daemon=True)
         self._thread.start()
-        # a process that ends while onnxruntime is still starting up on this thread would abort in
-        # its C++ code: let the loading finish first (the answer has been printed already)
-        import atexit
 
-        atexit.register(self._thread.join, EXIT_WAIT)
+    # -- progress and failure, from the model's process --------------------------------------------
+    def _heard(self) -> None:
+        with self._cv:
+            self._progress = time.monotonic()
+            self._cv.notify_all()
 
+    def _failed(self, line: str) -> None:
+        """The model's process crashed, hung or cannot be used: keyword search from now on."""
+        with self._cv:
+            self.scorer = None
+            if self.problem is None or self._late:
+                self.problem, self._late = line, False
+            self._done.set()
+            self._cv.notify_all()
+
+    def _use(self, scorer: DenseScorer, model: IsolatedModel) -> None:
+        with self._cv:
+            if model.problem is not None:  # it failed meanwhile: _failed has said why
+                raise SemanticModelUnavailable(model.problem)
+            self.scorer = scorer
+            if self._late:
+                self.problem, self._late = None, False
+
+    # -- loading -------------------------------------------------------------------------------
     def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
+        upgrade = False
+        model: IsolatedModel | None = None
         try:
             from chatbot.retrieval.memory import bind
             from chatbot.retrieval.semantic import WEIGHTS
 
-            # read while the model is still loading on the preload thread: the labelled questions are
+            # read while the model is still loading in its process: the labelled questions are
             # stamped with the pinned weights' checksum (read again below for a model of another one)
             early = None if self.static else bind(kb, WEIGHTS.sha256)
-            model, problem = _model()
-            if model is None:
-                self.problem = problem
-                return
-            if self.static:
-                from chatbot.retrieval.static import static_scorer_parts
-
-                fast, vectors = static_scorer_parts(kb, model, cache_folder)
-                self.memory_note = "not used with static token vectors"
-                self.scorer = DenseScorer(fast, vectors)
-                return
-            v = passage_vectors(kb, model, cache_folder)
-            memory, self.memory_note = (early if early is not None and model.checksum == WEIGHTS.sha256
-                                        else bind(kb, model.checksum))
-            self.scorer = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory)
+            preloaded, problem = self._preloaded
+            self._preloaded = (None, None)
+            if problem:
+                raise SemanticModelUnavailable(problem)
+            model = preloaded if preloaded is not None else start_model()
+            self.model = model
+            model.on_progress(self._heard)
+            model.on_failure(self._failed)
+            model.wait_loaded()
+            if not self.static:
+                v = cached_passage_vectors(kb, model, cache_folder)
+                if v is None and full_vectors_chars(kb) <= INLINE_CHARS:
+                    v = passage_vectors(kb, model, cache_folder, progress=lambda done, total: self._heard())
+                if v is not None:
+                    memory, self.memory_note = (early if early is not None and model.checksum == WEIGHTS.sha256
+                                                else bind(kb, model.checksum))
+                    self._use(DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory), model)
+                    return
+                # too big to encode while a question waits: static vectors now, the full ones later
+                self.static, self.note, upgrade = True, static_note(len(kb.texts)), True
+            self._use(self._static_scorer(kb, model, cache_folder), model)
+            self.memory_note = "not used with static token vectors"
+        except SemanticModelUnavailable as exc:
+            upgrade = False
+            if self.problem is None or self._late:
+                self.problem, self._late = str(exc), False
+            self.scorer = None
         except Exception as exc:  # never a traceback: keyword search still answers
-            self.problem = f"semantic search could not start ({type(exc).__name__}); answering with keyword search only"
+            upgrade = False
+            if self.problem is None or self._late:
+                self.problem = (f"semantic search could not start ({type(exc).__name__}); {_FALLBACK}")
+                self._late = False
             self.scorer = None
         finally:
-            self._done.set()
+            with self._cv:
+                self._done.set()
+                self._cv.notify_all()
+        if upgrade and model is not None:
+            self._upgrade(kb, model, cache_folder)
+
+    def _static_scorer(self, kb: KnowledgeBase, model: IsolatedModel, cache_folder: Path | None) -> DenseScorer:
+        from chatbot.retrieval.static import static_scorer_parts
+
+        fast, vectors = static_scorer_parts(kb, model, cache_folder, lambda step, done, total: self._heard())
+        return DenseScorer(fast, vectors)
+
+    def _upgrade(self, kb: KnowledgeBase, model: IsolatedModel, cache_folder: Path | None) -> None:
+        """In a process that lives on (chat, kiosk, batch): build the full vectors in the background,
+        in small requests that questions go before, checkpointed, then use them."""
+        if threading.Event().wait(UPGRADE_DELAY) or model.problem is not None:
+            return
+        try:
+            from chatbot.retrieval.memory import bind
+
+            v = passage_vectors(kb, model, cache_folder)
+            memory, note = bind(kb, model.checksum)
+            scorer = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory)
+            self._use(scorer, model)
+            self.memory_note, self.static, self.note = note, False, None
+        except Exception:
+            pass  # the static vectors go on answering; the checkpoints are kept for the next run
+
+    # -- waiting -------------------------------------------------------------------------------
+    def _wait(self, timeout: float) -> bool:
+        """Wait for the loading to end: at most ``timeout`` seconds, and at most ``STALL`` seconds
+        without progress from the model. True if it has ended."""
+        deadline = time.monotonic() + timeout
+        with self._cv:
+            while not self._done.is_set():
+                now = time.monotonic()
+                limit = min(deadline, self._progress + STALL)
+                if now >= limit:
+                    break
+                self._cv.wait(limit - now)
+            return self._done.is_set()
 
     def ready(self) -> bool:
         return self._done.is_set() or self._gave_up
 
     def wait_ready(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for the loading to end, without giving up on it after."""
-        return self._gave_up or self._done.wait(timeout)
+        """Wait up to ``timeout`` seconds for the loading to end (less if the model makes no
+        progress), without giving up on it after."""
+        return self._gave_up or self._wait(timeout)
 
     def get(self, timeout: float = LOAD_TIMEOUT) -> DenseScorer | None:
-        """The scorer, waiting for it once at most: after one time-out, keyword search from then on."""
+        """The scorer, waiting for it once at most: after one time-out, no more waiting (keyword
+        search until the model is ready, if it ever is)."""
+        if self._done.is_set():
+            return self.scorer
         if self._gave_up:
             return None
-        if not self._done.wait(timeout):
+        if self._wait(timeout):
+            return self.scorer
+        with self._cv:
+            if self._done.is_set():
+                return self.scorer
             self._gave_up = True
-            self.problem = "semantic model took too long to load; answering with keyword search only"
-            return None
-        return self.scorer
+            self.problem, self._late = f"semantic model took too long to load; {_FALLBACK}", True
+        return None

@@ -10,6 +10,7 @@ The model and the vectors are loaded off the key path by ``chatbot.retrieval.bac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -104,18 +105,21 @@ def _valid(v: PassageVectors, kb: KnowledgeBase, model: SemanticModel, digest: s
                 and (not len(so) or (so.min() >= 0 and so.max() < len(kb.texts) and np.all(np.diff(so) >= 0))))
 
 
-def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None,
-                    shipped: bool = True) -> PassageVectors:
-    """The passages' (and their sentences') vectors, from the cache when it is for this knowledge
-    base and this model."""
-    from chatbot.articles.knowledge import passage_texts, texts_digest
+def _vectors_path(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None, digest: str) -> Path | None:
+    return cache_folder / f"vec-{digest[:32]}-{model.checksum[:16]}.npz" if cache_folder is not None else None
+
+
+def cached_passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None,
+                           shipped: bool = True) -> PassageVectors | None:
+    """The passages' vectors if the user's cache (or, for the bundled articles, the package) holds
+    them for this knowledge base and this model; else None (nothing is computed)."""
+    from chatbot.articles.knowledge import texts_digest
     from chatbot.infra import store
 
     digest = texts_digest(kb.texts, kb.sections)
     stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum}
-    path = cache_folder / f"vec-{digest[:32]}-{model.checksum[:16]}.npz" if cache_folder is not None else None
     # the user's cache first, then the vectors shipped for the bundled articles
-    for candidate in (path, DATA_DIR / BUNDLED if shipped else None):
+    for candidate in (_vectors_path(kb, model, cache_folder, digest), DATA_DIR / BUNDLED if shipped else None):
         if candidate is None:
             continue
         try:
@@ -124,18 +128,121 @@ def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path 
                 return cached
         except Exception:  # missing, corrupt, tampered or foreign: try the next, or compute afresh
             pass
-    from chatbot.articles.cleaning import sentences
+    return None
 
-    texts = passage_texts(kb)
+
+def texts_to_encode(kb: KnowledgeBase) -> tuple[list[str], list[tuple[int, str]]]:
+    """What the model must encode for a knowledge base: each passage (with its heading), and each
+    sentence of four words or more of a passage that has several (with its passage)."""
+    from chatbot.articles.cleaning import sentences
+    from chatbot.articles.knowledge import passage_texts
+
     split = [sentences(t) for t in kb.texts]
     many = [(i, s) for i, parts in enumerate(split) if len(parts) > 1 for s in parts if len(s.split()) >= 4]
-    vectors = model.encode(texts).astype(np.float32)
-    sentence_vectors = model.encode([s for _, s in many]).astype(np.float32)
+    return passage_texts(kb), many
+
+
+@dataclass
+class PartialVectors:
+    """A checkpoint of a build: the vectors of ``texts[start:start + len(vectors)]`` of one build."""
+
+    build_digest: str  # of the model and of every text of the build, in order
+    chunk_digest: str  # of this chunk's texts
+    start: int
+    vectors: np.ndarray
+
+
+CHUNK = 512  # texts a checkpoint holds (about 20 s of work here)
+
+
+def _digest(*parts: str) -> str:
+    from chatbot.infra.digest import blake2b
+
+    h = blake2b(digest_size=20)
+    for p in parts:
+        h.update(p.encode("utf-8", "surrogatepass"))
+        h.update(b"\0")
+    return str(h.hexdigest())
+
+
+def encode_resumable(model: SemanticModel, texts: list[str], folder: Path | None,
+                     progress: Callable[[int, int], None] | None = None) -> np.ndarray:
+    """``model.encode(texts)``, checkpointed: every ``CHUNK`` texts are saved (atomically, data only)
+    under ``folder``, so that a build that is stopped (the process killed, the machine turned off)
+    goes on from its last checkpoint the next time, never from nothing. ``progress(done, total)``."""
+    from chatbot.infra import store
+
+    build = _digest(model.checksum, str(len(texts)), *texts)
+    stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum, "build": build}
+    out = np.zeros((len(texts), model.dim), dtype=np.float32)
+    done = 0
+    for start in range(0, len(texts), CHUNK):
+        chunk = texts[start : start + CHUNK]
+        chunk_digest = _digest(*chunk)
+        path = folder / f"part-{start // CHUNK:05d}.npz" if folder is not None else None
+        vectors = None
+        if path is not None:
+            try:
+                part = store.load(path, PartialVectors, stamps)
+                v = part.vectors
+                if (part.build_digest == build and part.chunk_digest == chunk_digest and part.start == start
+                        and v.dtype == np.float32 and v.shape == (len(chunk), model.dim) and np.all(np.isfinite(v))
+                        and np.all(np.abs(np.linalg.norm(v, axis=1) - 1.0) < 1e-3)):
+                    vectors = v
+            except Exception:  # not there yet, or damaged: encoded (again)
+                pass
+        if vectors is None:
+            vectors = np.asarray(model.encode(chunk), dtype=np.float32)
+            if path is not None:
+                try:
+                    from chatbot.infra.safefile import private_folder
+
+                    private_folder(folder)  # type: ignore[arg-type]
+                    store.save(path, PartialVectors(build, chunk_digest, start, vectors), stamps)
+                except Exception:
+                    pass  # a read-only cache: this build cannot be resumed, but it still finishes
+        out[start : start + len(chunk)] = vectors
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(texts))
+    return out
+
+
+def checkpoint_folder(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None) -> Path | None:
+    """Where the checkpoints of this library's build under this model are kept."""
+    from chatbot.articles.knowledge import texts_digest
+
+    if cache_folder is None:
+        return None
+    return cache_folder / f"vecparts-{texts_digest(kb.texts, kb.sections)[:32]}-{model.checksum[:16]}"
+
+
+def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None,
+                    shipped: bool = True, progress: Callable[[int, int], None] | None = None) -> PassageVectors:
+    """The passages' (and their sentences') vectors, from the cache when it is for this knowledge
+    base and this model; else computed (resumably: see ``encode_resumable``) and cached."""
+    import shutil
+
+    from chatbot.articles.knowledge import texts_digest
+    from chatbot.infra import store
+
+    found = cached_passage_vectors(kb, model, cache_folder, shipped)
+    if found is not None:
+        return found
+    digest = texts_digest(kb.texts, kb.sections)
+    stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum}
+    path = _vectors_path(kb, model, cache_folder, digest)
+    parts = checkpoint_folder(kb, model, cache_folder)
+    texts, many = texts_to_encode(kb)
+    everything = encode_resumable(model, texts + [s for _, s in many], parts, progress)
+    vectors, sentence_vectors = everything[: len(texts)], everything[len(texts):]
     sentence_of = np.asarray([i for i, _ in many], dtype=np.int32)
     result = PassageVectors(kb.key, model.checksum, vectors, digest, sentence_vectors, sentence_of)
     if path is not None:
         try:
             store.save(path, result, stamps)
+            if parts is not None:
+                shutil.rmtree(parts, ignore_errors=True)  # the checkpoints are in the finished file now
         except Exception:
             pass  # a read-only cache still answers; only the next start is slower
     return result

@@ -11,7 +11,6 @@ Importing this module is cheap: numpy, onnxruntime and tokenizers are imported b
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,8 +204,18 @@ def _verify(path: Path, spec: PackagedFile, what: str) -> bytes:
     return data
 
 
+def no_telemetry() -> None:
+    """onnxruntime's official Linux wheels send usage events to Microsoft over HTTPS (after about 9 s)
+    and write a device id and an event queue under ~/.cache/Microsoft, unless ORT_DISABLE_TELEMETRY=1
+    is set before onnxruntime is imported (setting it later, or the API alone, is too late for the
+    files). Every import of onnxruntime goes through ``_import_runtime``, which calls this first."""
+    import os
+
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+
 def _import_runtime() -> tuple[Any, Any, Any]:
-    os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before the first import: no telemetry, no device id on disk
+    no_telemetry()
     try:
         import numpy
         import onnxruntime
@@ -214,10 +223,10 @@ def _import_runtime() -> tuple[Any, Any, Any]:
     except Exception as exc:  # ImportError, or a broken native library
         missing = getattr(exc, "name", None) or type(exc).__name__
         raise SemanticModelUnavailable(_reason(f"{BASE_MODEL} needs {missing}, which cannot be imported")) from None
-    off = getattr(onnxruntime, "disable_telemetry_events", None)
-    if off is not None:  # the environment variable (chatbot/__init__.py) already stops it; twice is safer
+    disable = getattr(onnxruntime, "disable_telemetry_events", None)
+    if callable(disable):  # and the events API too, where the wheel has it
         try:
-            off()
+            disable()
         except Exception:
             pass
     return numpy, onnxruntime, tokenizers

@@ -10,12 +10,18 @@ count for little in a ketamine library), scaled to unit length. This is the idea
 (Tulkens and van Dongen, 2024), without its extra training. It understands far less than the model
 run in full (the ranking model has coefficients of its own for it, "static"), but far more than no
 model at all: "can i get behind the wheel" still finds the paragraph about driving.
+
+A token's row depends on that token alone, so rows are derived when first needed: those of the
+library's own tokens when its vectors are built (a few thousand, a few seconds), a question's other
+tokens when it is asked (a handful, a few milliseconds). The table in the cache keeps every row
+derived so far and which ones they are.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,34 +29,48 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-TABLE_FORMAT = 1
+TABLE_FORMAT = 2
 T = TypeVar("T")
 BATCH = 1024
+Progress = Callable[[int, int], None]  # (done, total)
 
 
 @dataclass
 class TokenTable:
-    """What the cache holds: one vector per token id (float16)."""
+    """What the cache holds: one vector per token id (float16); rows not derived yet are zero."""
 
     model_checksum: str
     vectors: np.ndarray
+    known: np.ndarray | None = None  # uint8 per token: 1 where the row is derived (None: every row)
 
 
-def derive_table(model: Any) -> np.ndarray:
-    """Every token of the model's vocabulary run through it alone, its output at its own position:
-    (vocabulary size, dim) float16. (Its output at its own position finds passages better than the
-    pooled output of [CLS] token [SEP]: hit@3 0.52 against 0.46 on our labelled questions.)"""
-    tokenizer = model._tokenizer
-    size = tokenizer.get_vocab_size()
+def _special(tokenizer: Any) -> tuple[int, int]:
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     if cls_id is None or sep_id is None:
         raise ValueError("the tokenizer has no [CLS] or [SEP] token")
-    out = np.zeros((size, model.dim), dtype=np.float32)
-    for start in range(0, size, BATCH):
-        ids = np.arange(start, min(size, start + BATCH), dtype=np.int64)
-        x = np.stack([np.full(len(ids), cls_id), ids, np.full(len(ids), sep_id)], axis=1)
-        out[start : start + len(ids)] = model.hidden(x, np.ones_like(x))[:, 1]
+    return int(cls_id), int(sep_id)
+
+
+def derive_rows(model: Any, ids: np.ndarray, progress: Progress | None = None,
+                special: tuple[int, int] | None = None) -> np.ndarray:
+    """The rows of the token table for ``ids``: each token run through the model alone, its output
+    at its own position, float16. (Its output at its own position finds passages better than the
+    pooled output of [CLS] token [SEP]: hit@3 0.52 against 0.46 on our labelled questions.)"""
+    cls_id, sep_id = special or _special(model._tokenizer)
+    ids = np.asarray(ids, dtype=np.int64)
+    out = np.zeros((len(ids), model.dim), dtype=np.float32)
+    for start in range(0, len(ids), BATCH):
+        part = ids[start : start + BATCH]
+        x = np.stack([np.full(len(part), cls_id), part, np.full(len(part), sep_id)], axis=1)
+        out[start : start + len(part)] = model.hidden(x, np.ones_like(x))[:, 1]
+        if progress is not None:
+            progress(start + len(part), len(ids))
     return out.astype(np.float16)
+
+
+def derive_table(model: Any) -> np.ndarray:
+    """Every token of the model's vocabulary: (vocabulary size, dim) float16."""
+    return derive_rows(model, np.arange(model._tokenizer.get_vocab_size(), dtype=np.int64))
 
 
 def _cached(path: Path | None, cls: type[T], stamps: dict[str, str], valid: Callable[[T], bool],
@@ -75,15 +95,52 @@ def _cached(path: Path | None, cls: type[T], stamps: dict[str, str], valid: Call
     return made
 
 
+def _table_path(model: Any, cache_folder: Path | None) -> Path | None:
+    return cache_folder / f"tokens-{model.checksum[:16]}.npz" if cache_folder is not None else None
+
+
+def partial_table(model: Any, cache_folder: Path | None, ids: np.ndarray | None = None,
+                  progress: Progress | None = None) -> TokenTable:
+    """The token table with (at least) the rows of ``ids`` derived (None: every row): the rows
+    cached for this model, and the missing ones derived now and added to the cache."""
+    from chatbot.infra import store
+
+    size = model._tokenizer.get_vocab_size()
+    shape = (size, model.dim)
+    path = _table_path(model, cache_folder)
+    stamps = {"format": str(TABLE_FORMAT), "model": model.checksum}
+    table: TokenTable | None = None
+    if path is not None:
+        try:
+            found = store.load(path, TokenTable, stamps)
+            known = found.known
+            if (found.model_checksum == model.checksum and found.vectors.dtype == np.float16
+                    and found.vectors.shape == shape and bool(np.all(np.isfinite(found.vectors)))
+                    and (known is None or (known.shape == (size,) and known.dtype == np.uint8))):
+                table = found
+        except Exception:  # missing, damaged or foreign: derived afresh
+            pass
+    if table is None:
+        table = TokenTable(model.checksum, np.zeros(shape, dtype=np.float16), np.zeros(size, dtype=np.uint8))
+    wanted = np.arange(size, dtype=np.int64) if ids is None else np.unique(np.asarray(ids, dtype=np.int64))
+    missing = wanted[:0] if table.known is None else wanted[table.known[wanted] == 0]  # None: every row is there
+    if len(missing):
+        vectors = np.array(table.vectors)  # writable: a loaded array may not be
+        vectors[missing] = derive_rows(model, missing, progress)
+        known = np.ones(size, dtype=np.uint8) if table.known is None else np.array(table.known)
+        known[missing] = 1
+        table = TokenTable(model.checksum, vectors, None if known.all() else known)
+        if path is not None:
+            try:
+                store.save(path, table, stamps)
+            except Exception:
+                pass  # a read-only cache still answers; only the next start is slower
+    return table
+
+
 def token_table(model: Any, cache_folder: Path | None) -> np.ndarray:
-    """The token table, from the cache when it was made by this model; else derived (and cached)."""
-    shape = (model._tokenizer.get_vocab_size(), model.dim)
-    path = cache_folder / f"tokens-{model.checksum[:16]}.npz" if cache_folder is not None else None
-    table = _cached(path, TokenTable, {"format": str(TABLE_FORMAT), "model": model.checksum},
-                    lambda t: (t.model_checksum == model.checksum and t.vectors.dtype == np.float16
-                               and t.vectors.shape == shape and bool(np.all(np.isfinite(t.vectors)))),
-                    lambda: TokenTable(model.checksum, derive_table(model)))
-    return table.vectors
+    """The whole token table, from the cache when it was made by this model; else derived (and cached)."""
+    return partial_table(model, cache_folder).vectors
 
 
 def _token_ids(tokenizer: Any, texts: Sequence[str], chunk: int = 2_000) -> Iterator[np.ndarray]:
@@ -99,12 +156,19 @@ class StaticModel:
 
     static = True  # the ranking model's "static" coefficients apply
 
-    def __init__(self, model: Any, table: np.ndarray, idf: np.ndarray) -> None:
-        """``idf``: each token's weight, from the library's passages (``token_idf``)."""
-        if table.ndim != 2 or idf.shape != (len(table),) or not np.all(np.isfinite(idf)):
+    def __init__(self, model: Any, table: np.ndarray, idf: np.ndarray, known: np.ndarray | None = None) -> None:
+        """``idf``: each token's weight, from the library's passages (``token_idf``). ``known``: which
+        rows of ``table`` are derived (None: all); the others are derived through ``model`` when a
+        text first uses them."""
+        if table.ndim != 2 or idf.shape != (len(table),) or not np.all(np.isfinite(idf)) \
+                or (known is not None and known.shape != (len(table),)):
             raise ValueError("token weights do not fit the token table")
+        self._model = model
         self._tokenizer = model._tokenizer
         self._table = table.astype(np.float32)
+        self._known = None if known is None or known.all() else known.astype(bool)
+        self._lock = threading.Lock()
+        self._special: tuple[int, int] | None = None
         self._idf = idf.astype(np.float64)
         self._dim = int(model.dim)
         self._checksum = hashlib.sha256(model.checksum.encode() + b"\0static1\0").hexdigest()
@@ -142,11 +206,25 @@ class StaticModel:
         for row, ids in enumerate(_token_ids(self._tokenizer, texts)):
             if not len(ids):
                 continue
+            if self._known is not None:
+                self._derive(ids)
             v = self._idf[ids] @ self._table[ids]
             norm = float(np.linalg.norm(v))
             if norm > 0 and math.isfinite(norm):
                 out[row] = v / norm
         return out
+
+    def _derive(self, ids: np.ndarray) -> None:
+        """Derive the rows of ``ids`` that are not yet in the table (a question's rare words)."""
+        known = self._known
+        if known is None or known[ids].all():
+            return
+        with self._lock:
+            missing = np.unique(ids[~known[ids]])
+            if len(missing):
+                self._special = self._special or _special(self._tokenizer)
+                self._table[missing] = derive_rows(self._model, missing, special=self._special).astype(np.float32)
+                known[missing] = True
 
     def encode_query(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
@@ -162,23 +240,48 @@ class StaticVectors:
     vectors: np.ndarray
 
 
-def static_scorer_parts(kb: Any, model: Any, cache_folder: Path | None) -> tuple[StaticModel, np.ndarray]:
+def static_path(kb: Any, model: Any, cache_folder: Path | None) -> Path | None:
+    """The cache file of a library's static vectors under a model."""
+    from chatbot.articles.knowledge import texts_digest
+
+    if cache_folder is None:
+        return None
+    return cache_folder / f"static-{texts_digest(kb.texts, kb.sections)[:32]}-{model.checksum[:16]}.npz"
+
+
+def static_scorer_parts(kb: Any, model: Any, cache_folder: Path | None,
+                        progress: Callable[[str, int, int], None] | None = None) -> tuple[StaticModel, np.ndarray]:
     """The static model for this library and its passages' vectors, from the cache when it is for
-    these passages and this model (no pass over the library at a warm start)."""
+    these passages and this model (no pass over the library at a warm start). ``progress(step, done,
+    total)`` is told how the build goes: "tokens" (rows of the token table), "passages"."""
     from chatbot.articles.knowledge import passage_texts, texts_digest
 
-    table = token_table(model, cache_folder)
+    size = model._tokenizer.get_vocab_size()
     digest = texts_digest(kb.texts, kb.sections)
-    path = cache_folder / f"static-{digest[:32]}-{model.checksum[:16]}.npz" if cache_folder is not None else None
+    path = static_path(kb, model, cache_folder)
+
+    def tell(step: str) -> Progress | None:
+        return None if progress is None else (lambda done, total: progress(step, done, total))
 
     def make() -> StaticVectors:
         texts = passage_texts(kb)
         idf = StaticModel.token_idf(model, texts)
-        return StaticVectors(digest, model.checksum, idf, StaticModel(model, table, idf).encode(texts))
+        used = np.flatnonzero(idf < idf.max())  # the tokens the passages use (the others weigh most)
+        table = partial_table(model, cache_folder, used, tell("tokens"))
+        static = StaticModel(model, table.vectors, idf, table.known)
+        vectors = np.zeros((len(texts), model.dim), dtype=np.float32)
+        step = 2_000
+        for start in range(0, len(texts), step):
+            vectors[start : start + step] = static.encode(texts[start : start + step])
+            if progress is not None:
+                progress("passages", min(len(texts), start + step), len(texts))
+        return StaticVectors(digest, model.checksum, idf, vectors)
 
     found = _cached(path, StaticVectors, {"format": str(TABLE_FORMAT), "model": model.checksum},
                     lambda v: (v.texts_digest == digest and v.model_checksum == model.checksum
                                and v.vectors.dtype == np.float32 and v.vectors.shape == (len(kb.texts), model.dim)
-                               and v.idf.shape == (len(table),) and bool(np.all(np.isfinite(v.vectors)))),
+                               and v.idf.shape == (size,) and bool(np.all(np.isfinite(v.vectors)))),
                     make)
-    return StaticModel(model, table, found.idf), found.vectors
+    used = np.flatnonzero(found.idf < found.idf.max())
+    table = partial_table(model, cache_folder, used, tell("tokens"))  # from the cache: derived with the vectors
+    return StaticModel(model, table.vectors, found.idf, table.known), found.vectors

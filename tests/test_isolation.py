@@ -1,0 +1,194 @@
+"""Issue 24, items 2 and 3: the sentence model runs in a process of its own, so that a model that
+hangs (on load, or on a question) costs a few seconds on one question, and a native crash of its
+runtime (SIGSEGV, SIGBUS, abort, a damaged onnxruntime) costs the semantic scores, never an answer.
+Crisis messages never wait for it, and `ask` ends as soon as its answer is out.
+
+The faults are injected where a real model would fail: inside the model's process
+(``CHATBOT_MODEL_FAULT``, honoured by chatbot/retrieval/encoder.py), and for the damaged install by a
+truncated copy of onnxruntime's native library put first on the child's path. Every wait is on a
+condition; the time limits are generous upper bounds for a busy two-core machine.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from chatbot.articles.knowledge import KnowledgeBase, open_knowledge
+from chatbot.config import Settings
+from chatbot.engine import Engine
+from chatbot.retrieval.background import STALL, Background
+from chatbot.retrieval.encoder import FAULT_ENV, LOAD_LIMIT, REQUEST_WAIT
+from tests.conftest import REPO
+
+CRISIS = "I want to kill myself"
+QUESTION = "how long does an infusion take"
+PROMPT = 3.0  # a crisis answer needs no model: milliseconds; this is the issue's limit for the crisis panel
+SLACK = 5.0  # on top of a watchdog's own limit, for a busy machine
+
+
+@pytest.fixture(scope="module")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    return open_knowledge(None, Settings(cache_dir=str(tmp_path_factory.mktemp("kb"))))
+
+
+def timed(engine: Engine, question: str) -> tuple[str, str, float]:
+    start = time.monotonic()
+    answer = engine.ask(question)
+    return answer.status, answer.search, time.monotonic() - start
+
+
+def fresh(kb: KnowledgeBase) -> Engine:
+    return Engine(kb, Settings(), semantic=Background(kb, None))
+
+
+def gone(engine: Engine) -> bool:
+    model = engine.semantic.model
+    return model is not None and model._proc.poll() is not None
+
+
+def test_a_model_that_hangs_while_loading_costs_one_wait_and_the_kiosk_starts(kb, monkeypatch) -> None:
+    from chatbot.frontends.kiosk_core import KioskCore
+
+    monkeypatch.setenv(FAULT_ENV, "hang-load")
+    engine = fresh(kb)
+    status, _, seconds = timed(engine, CRISIS)
+    assert status == "emergency" and seconds < PROMPT
+    # the kiosk's first welcome waits for the model only while it makes progress (it was 20 s)
+    start = time.monotonic()
+    core = KioskCore(engine, Settings(), idle_timeout=60)
+    assert time.monotonic() - start < STALL + SLACK and core.screen.kind == "welcome"
+    status, search, seconds = timed(engine, QUESTION)
+    assert (status, search) == ("answered", "keyword") and seconds < STALL + SLACK
+    assert engine.search_problem and "took too long to load" in engine.search_problem
+    status, search, seconds = timed(engine, "is ketamine addictive")  # no second wait
+    assert search == "keyword" and seconds < PROMPT
+    assert timed(engine, CRISIS)[0] == "emergency"
+    engine.semantic.model.close()  # type: ignore[union-attr]
+    assert gone(engine)
+
+
+def test_a_model_that_hangs_on_a_question_is_stopped_and_keyword_search_answers(kb, monkeypatch) -> None:
+    monkeypatch.setenv(FAULT_ENV, "hang-encode")
+    engine = fresh(kb)
+    assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is not None  # it loaded well
+    status, _, seconds = timed(engine, CRISIS)
+    assert status == "emergency" and seconds < PROMPT
+    status, search, seconds = timed(engine, QUESTION)  # its words go to the model, which never answers
+    assert (status, search) == ("answered", "keyword") and seconds < REQUEST_WAIT + SLACK
+    assert engine.search_problem and "stopped responding" in engine.search_problem
+    assert gone(engine)  # the watchdog killed it
+    status, search, seconds = timed(engine, "is ketamine addictive")
+    assert search == "keyword" and seconds < PROMPT
+    assert timed(engine, CRISIS)[0] == "emergency"
+
+
+@pytest.mark.parametrize("sig", ["SIGSEGV", "SIGBUS", "SIGABRT"])
+def test_a_runtime_that_crashes_on_a_question_costs_the_semantic_scores_only(kb, monkeypatch, sig: str) -> None:
+    monkeypatch.setenv(FAULT_ENV, f"crash-encode:{sig}")
+    engine = fresh(kb)
+    assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is not None
+    status, search, seconds = timed(engine, QUESTION)
+    assert (status, search) == ("answered", "keyword") and seconds < PROMPT
+    assert engine.search_problem == (f"semantic model all-MiniLM-L6-v2 crashed in its runtime ({sig}); "
+                                     "answering with keyword search only")
+    status, _, seconds = timed(engine, CRISIS)
+    assert status == "emergency" and seconds < PROMPT
+    assert timed(engine, "is ketamine addictive")[1] == "keyword"
+
+
+def test_a_runtime_that_crashes_while_loading_costs_the_semantic_scores_only(kb, monkeypatch) -> None:
+    monkeypatch.setenv(FAULT_ENV, "crash-load:SIGSEGV")
+    engine = fresh(kb)
+    assert timed(engine, CRISIS)[0] == "emergency"
+    status, search, seconds = timed(engine, QUESTION)
+    assert (status, search) == ("answered", "keyword") and seconds < STALL + SLACK
+    assert "crashed in its runtime (SIGSEGV)" in (engine.search_problem or "")
+
+
+# -- the command line, as a patient's terminal runs it ----------------------------------------------
+def run(argv: list[str], env: dict[str, str] | None = None,
+        timeout: float = 60) -> tuple[subprocess.CompletedProcess[str], float]:
+    start = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "chatbot", *argv], capture_output=True, text=True, cwd=REPO,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+    return proc, time.monotonic() - start
+
+
+def alive_with(tag: str) -> list[int]:
+    """The processes (still running) whose environment holds ``tag``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if tag.encode() in (entry / "environ").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def damaged_onnxruntime(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the installed onnxruntime whose native library is cut in half, as a failed upgrade
+    or a bad disk leaves it: loading it dies of SIGBUS (the red team's reproducer)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("onnxruntime")
+    assert spec is not None and spec.submodule_search_locations
+    real = Path(list(spec.submodule_search_locations)[0])
+    root = tmp_path_factory.mktemp("damaged")
+    for path in real.rglob("*"):
+        target = root / "onnxruntime" / path.relative_to(real)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif "onnxruntime_pybind11_state" in path.name:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            data = path.read_bytes()
+            target.write_bytes(data[: len(data) // 2])
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    return root
+
+
+def test_a_damaged_onnxruntime_still_answers_crisis_messages_and_questions(damaged_onnxruntime: Path) -> None:
+    env = {"PYTHONPATH": str(damaged_onnxruntime)}
+    proc, seconds = run(["ask", CRISIS], env)
+    assert proc.returncode == 0 and "988" in proc.stdout and seconds < 30, proc.stderr
+    proc, _ = run(["ask", "--json", QUESTION], env)
+    assert proc.returncode == 0, proc.stderr
+    answer = json.loads(proc.stdout)
+    assert answer["status"] == "answered" and answer["search"] == "keyword"
+    assert re.fullmatch(r"chatbot: warning: semantic model all-MiniLM-L6-v2 crashed in its runtime \(SIG(BUS|SEGV)\); "
+                        r"answering with keyword search only\n", proc.stderr), proc.stderr
+
+
+def test_ask_with_a_hung_model_ends_promptly_and_leaves_no_process(tmp_path: Path) -> None:
+    tag = f"CHATBOT_TEST_TAG={uuid.uuid4().hex}"
+    key, value = tag.split("=")
+    for fault in ("hang-load", "hang-encode"):
+        proc, seconds = run(["ask", "--json", QUESTION], {FAULT_ENV: fault, key: value})
+        assert proc.returncode == 0 and json.loads(proc.stdout)["search"] == "keyword", proc.stderr
+        # start-up, one watchdog wait, and out: no 30 s joins at exit, no native abort
+        assert seconds < max(STALL, REQUEST_WAIT) + 3 * SLACK, seconds
+        assert "terminate called" not in proc.stderr and "Traceback" not in proc.stderr
+        assert alive_with(tag) == []  # the model's process was killed, not left behind
+
+
+def test_the_chatbots_own_process_never_loads_the_native_runtime() -> None:
+    code = ("import sys, contextlib, io; from chatbot.cli import main\n"
+            "out = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out): main(['ask', '--json', 'what if it doesnt work for me'])\n"
+            "print(out.getvalue().strip()); print(sorted(m for m in ('onnxruntime', 'tokenizers') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
+    answer, modules = proc.stdout.strip().splitlines()
+    assert json.loads(answer)["search"] == "hybrid" and modules == "[]", proc.stderr
