@@ -447,28 +447,7 @@ def _silence_stdout() -> None:
         pass
 
 
-ONE_SHOT = ("ask", "batch", "eval", "corpus", "unanswered")
-
-
-def _leave_now_if_the_model_is_busy(code: int) -> None:
-    """A one-shot command whose answer is written does not wait for a sentence model that is still
-    loading (or hung): waiting for it at exit took 30-180 s, and an interpreter that shuts down while
-    onnxruntime is still starting aborts in its C++ code. The process ends here at once instead
-    (``os._exit`` runs no more Python and no native destructors); a cache it was writing is a
-    temporary file, removed by the next run."""
-    import threading
-
-    busy = [t for t in threading.enumerate() if t.name.startswith("semantic") and t.is_alive()]
-    if busy:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    """The command line. Called without ``argv`` (as the `chatbot` program), a one-shot command may
-    end the process once its answer is written; called with ``argv`` (from Python), it never does."""
-    entry_point = argv is None
     argv = list(sys.argv[1:] if argv is None else argv)
     if not _prepare_streams():
         sys.stderr.write("chatbot: standard output is closed; nothing can be shown\n")
@@ -484,8 +463,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings_for(args)
         code = COMMANDS[command](args, settings)
         sys.stdout.flush()  # a closed pipe is found here, inside the handlers, not at exit
-        if command in ONE_SHOT and entry_point:
-            _leave_now_if_the_model_is_busy(code)
         return code
     except ChatbotError as exc:
         sys.stderr.write(_error_lines(str(exc)))

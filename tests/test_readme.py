@@ -41,7 +41,7 @@ def test_each_readme_example_runs_in_a_new_shell(command: str, tmp_path: Path) -
     shutil.copytree(bundled_corpus_dir(), corpus)
     shutil.copy(REPO / "examples" / "settings-uk.toml", tmp_path / "settings.toml")
     script = command.replace(".venv/bin/chatbot", str(CHATBOT)).replace(" DIR", f" {corpus}")
-    if script.rstrip().endswith(("chatbot", "chatbot kiosk")) or " kiosk" in script:
+    if script.rstrip().endswith(("chatbot", "chatbot kiosk")) or " kiosk" in script or " serve" in script:
         pytest.skip("interactive: driven under tmux by tests/test_e2e_tmux.py")
     (tmp_path / "questions.txt").write_text("what is ketamine\n", encoding="utf-8")
     script = script.replace(" FILE", " questions.txt")

@@ -175,7 +175,155 @@ def _kill(proc: subprocess.Popen[bytes]) -> None:
             pass
 
 
-class IsolatedModel:
+class _Wire:
+    """The pipe half of ``IsolatedModel``: taking turns, sending a request, reading the answer within
+    a deadline, and noting that the child has failed."""
+
+    _cv: threading.Condition
+    _busy: bool
+    _waiting: int
+    _dead: str | None
+    _proc: subprocess.Popen[bytes]
+    _in: int
+    _out: int
+    _listeners: list[Callable[[], None]]
+    _failure_listeners: list[Callable[[str], None]]
+    _finalizer: weakref.finalize
+    _loaded: threading.Event
+    _info: dict[str, Any]
+
+    def wait_loaded(self, timeout: float = LOAD_LIMIT) -> None:
+        raise NotImplementedError
+
+    # -- one request at a time, questions first --------------------------------------------------
+    @contextmanager
+    def _turn(self, bulk: bool) -> Iterator[None]:
+        with self._cv:
+            if not bulk:
+                self._waiting += 1
+            try:
+                while self._busy or (bulk and self._waiting):
+                    self._cv.wait()
+            finally:
+                if not bulk:
+                    self._waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._cv:
+                self._busy = False
+                self._cv.notify_all()
+
+
+    def _ended(self) -> str:
+        """Why the child's pipe closed: its exit status, a signal's name for a crash."""
+        try:
+            code = self._proc.wait(timeout=2.0)
+        except subprocess.TimeoutExpired:
+            return _reason(f"{BASE_MODEL} stopped answering")
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            return _reason(f"{BASE_MODEL} crashed in its runtime ({name})")
+        return _reason(f"{BASE_MODEL} stopped unexpectedly (exit status {code})")
+
+    def _fail(self, line: str) -> None:
+        if self._dead is None or self._dead == _reason("was stopped"):
+            self._dead = line
+        self._finalizer()
+        listeners, self._failure_listeners = self._failure_listeners, []
+        for listener in listeners:
+            try:
+                listener(line)
+            except Exception:
+                pass
+
+    def _heard(self) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener()
+            except Exception:
+                pass
+
+    def _call(self, header: dict[str, Any], arrays: Sequence[np.ndarray] = (), work: float = 0.0,
+              texts: int = 0) -> tuple[dict[str, Any], list[np.ndarray]]:
+        """One request and its answer within the deadline; the child is killed if it misses it."""
+        if not self._loaded.is_set() and self._dead is None:
+            self.wait_loaded()
+        with self._turn(bulk=texts > INTERACTIVE_TEXTS):
+            if self._dead is not None:
+                raise SemanticModelUnavailable(self._dead)
+            deadline = time.monotonic() + REQUEST_WAIT + work / MIN_RATE
+            try:
+                self._send(_frame(header, arrays), deadline)
+                reply, out = self._receive(deadline)
+            except _Timeout:
+                self._fail(_reason(f"{BASE_MODEL} stopped responding (no answer in "
+                                   f"{REQUEST_WAIT + work / MIN_RATE:.0f} s)"))
+                raise SemanticModelUnavailable(self._dead or "") from None
+            except (_Closed, ValueError):
+                self._fail(self._ended())
+                raise SemanticModelUnavailable(self._dead or "") from None
+        self._heard()
+        if "error" in reply:  # the child is well; this input could not be encoded
+            raise RuntimeError(f"the sentence model could not encode this text ({reply['error']})")
+        return reply, out
+
+    def _send(self, parts: list[bytes | memoryview], deadline: float) -> None:
+        for part in parts:
+            view = memoryview(part).cast("B")
+            while len(view):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _Timeout
+                _, ready, _ = select.select([], [self._out], [], left)
+                if not ready:
+                    continue
+                try:
+                    n = os.write(self._out, view)
+                except BlockingIOError:
+                    continue
+                except OSError:  # EPIPE: the child is gone
+                    raise _Closed from None
+                view = view[n:]
+
+    def _read(self, n: int, deadline: float) -> bytes:
+        buf = bytearray()
+        while len(buf) < n:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Timeout
+            ready, _, _ = select.select([self._in], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self._in, min(n - len(buf), 1 << 22))
+            except BlockingIOError:
+                continue
+            except OSError:
+                raise _Closed from None
+            if not chunk:
+                raise _Closed
+            buf += chunk
+        return bytes(buf)
+
+    def _receive(self, deadline: float) -> tuple[dict[str, Any], list[np.ndarray]]:
+        (size,) = _LEN.unpack(self._read(_LEN.size, deadline))
+        if size > _MAX_HEADER:
+            raise ValueError("message too large")
+        header = _header_of(self._read(size, deadline))
+        return header, _arrays_of(header, lambda k: self._read(k, deadline))
+
+    def _about(self, key: str) -> Any:
+        if not self._loaded.is_set():
+            self.wait_loaded()
+        return self._info[key]
+
+
+class IsolatedModel(_Wire):
     """The sentence model, loaded and run in a child process (see the module's docstring).
 
     Starting it returns at once; ``wait_loaded`` waits for the child to say that the model is ready
@@ -259,133 +407,7 @@ class IsolatedModel:
             self._dead = _reason("was stopped")
         self._finalizer()
 
-    def _ended(self) -> str:
-        """Why the child's pipe closed: its exit status, a signal's name for a crash."""
-        try:
-            code = self._proc.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            return _reason(f"{BASE_MODEL} stopped answering")
-        if code < 0:
-            try:
-                name = signal.Signals(-code).name
-            except ValueError:
-                name = f"signal {-code}"
-            return _reason(f"{BASE_MODEL} crashed in its runtime ({name})")
-        return _reason(f"{BASE_MODEL} stopped unexpectedly (exit status {code})")
-
-    def _fail(self, line: str) -> None:
-        if self._dead is None or self._dead == _reason("was stopped"):
-            self._dead = line
-        self._finalizer()
-        listeners, self._failure_listeners = self._failure_listeners, []
-        for listener in listeners:
-            try:
-                listener(line)
-            except Exception:
-                pass
-
-    def _heard(self) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener()
-            except Exception:
-                pass
-
-    # -- one request at a time, questions first --------------------------------------------------
-    @contextmanager
-    def _turn(self, bulk: bool) -> Iterator[None]:
-        with self._cv:
-            if not bulk:
-                self._waiting += 1
-            try:
-                while self._busy or (bulk and self._waiting):
-                    self._cv.wait()
-            finally:
-                if not bulk:
-                    self._waiting -= 1
-            self._busy = True
-        try:
-            yield
-        finally:
-            with self._cv:
-                self._busy = False
-                self._cv.notify_all()
-
-    def _call(self, header: dict[str, Any], arrays: Sequence[np.ndarray] = (), work: float = 0.0,
-              texts: int = 0) -> tuple[dict[str, Any], list[np.ndarray]]:
-        """One request and its answer within the deadline; the child is killed if it misses it."""
-        if not self._loaded.is_set() and self._dead is None:
-            self.wait_loaded()
-        with self._turn(bulk=texts > INTERACTIVE_TEXTS):
-            if self._dead is not None:
-                raise SemanticModelUnavailable(self._dead)
-            deadline = time.monotonic() + REQUEST_WAIT + work / MIN_RATE
-            try:
-                self._send(_frame(header, arrays), deadline)
-                reply, out = self._receive(deadline)
-            except _Timeout:
-                self._fail(_reason(f"{BASE_MODEL} stopped responding (no answer in "
-                                   f"{REQUEST_WAIT + work / MIN_RATE:.0f} s)"))
-                raise SemanticModelUnavailable(self._dead or "") from None
-            except (_Closed, ValueError):
-                self._fail(self._ended())
-                raise SemanticModelUnavailable(self._dead or "") from None
-        self._heard()
-        if "error" in reply:  # the child is well; this input could not be encoded
-            raise RuntimeError(f"the sentence model could not encode this text ({reply['error']})")
-        return reply, out
-
-    def _send(self, parts: list[bytes | memoryview], deadline: float) -> None:
-        for part in parts:
-            view = memoryview(part).cast("B")
-            while len(view):
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise _Timeout
-                _, ready, _ = select.select([], [self._out], [], left)
-                if not ready:
-                    continue
-                try:
-                    n = os.write(self._out, view)
-                except BlockingIOError:
-                    continue
-                except OSError:  # EPIPE: the child is gone
-                    raise _Closed from None
-                view = view[n:]
-
-    def _read(self, n: int, deadline: float) -> bytes:
-        buf = bytearray()
-        while len(buf) < n:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise _Timeout
-            ready, _, _ = select.select([self._in], [], [], left)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self._in, min(n - len(buf), 1 << 22))
-            except BlockingIOError:
-                continue
-            except OSError:
-                raise _Closed from None
-            if not chunk:
-                raise _Closed
-            buf += chunk
-        return bytes(buf)
-
-    def _receive(self, deadline: float) -> tuple[dict[str, Any], list[np.ndarray]]:
-        (size,) = _LEN.unpack(self._read(_LEN.size, deadline))
-        if size > _MAX_HEADER:
-            raise ValueError("message too large")
-        header = _header_of(self._read(size, deadline))
-        return header, _arrays_of(header, lambda k: self._read(k, deadline))
-
     # -- the SemanticModel interface -------------------------------------------------------------
-    def _about(self, key: str) -> Any:
-        if not self._loaded.is_set():
-            self.wait_loaded()
-        return self._info[key]
-
     @property
     def name(self) -> str:
         return str(self._about("name"))

@@ -180,6 +180,10 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
         # another library: find each answerable label's passages again by its gold phrases
         if len(kb.texts) > MAX_REBIND_PASSAGES:
             return None, "labelled questions not used above 20,000 passages"
+        new = ~labelled_passages(kb.texts)
+        answered = {p for a in labelled.answers for p in a}
+        if int((~new).sum()) < MIN_FOUND * len(answered):  # cheap: most labelled passages are not here
+            return None, "labelled questions are about other articles"
         answers = answering_passages(labelled.gold, kb.texts)
         answerable = [k for k, g in enumerate(labelled.gold) if g]
         found = sum(bool(answers[k]) for k in answerable)
@@ -188,7 +192,6 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
         keep = np.asarray([not g or bool(a) for g, a in zip(labelled.gold, answers, strict=True)])
         v, answers = v[keep], [a for a, k in zip(answers, keep, strict=True) if k]
         note = f" ({int((~keep).sum()):,} whose passages are gone left out)" if (~keep).any() else ""
-        new = ~labelled_passages(kb.texts)
         n = len(v)
     # the passages were found by their gold phrases when the file was written, for exactly these
     # passages (the digest above): nothing to search again at start-up
