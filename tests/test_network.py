@@ -161,8 +161,15 @@ def test_guard_sees_a_connection_attempt(guard: Guard) -> None:
 
 def test_guard_sees_onnxruntime_telemetry_when_it_is_on(guard: Guard) -> None:
     """Control: onnxruntime imported without the setting leaves its device id under ~/.cache/Microsoft."""
-    proc = subprocess.run(guard.command([sys.executable, "-c", "import onnxruntime"]), env=guard.env, cwd=guard.work,
-                          capture_output=True, text=True, timeout=60)
+    # the device id is written by onnxruntime's own thread, late on a busy machine: the control process waits
+    # (up to 50 s) for the folder to appear rather than exiting at once
+    code = ("import os, time, onnxruntime\n"
+            "folder = os.path.join(os.environ['HOME'], '.cache', 'Microsoft')\n"
+            "deadline = time.monotonic() + 50\n"
+            "while not os.path.exists(folder) and time.monotonic() < deadline:\n"
+            "    time.sleep(0.1)\n")
+    proc = subprocess.run(guard.command([sys.executable, "-c", code]), env=guard.env, cwd=guard.work,
+                          capture_output=True, text=True, timeout=90)
     assert proc.returncode == 0, proc.stderr
     assert (guard.home / ".cache" / "Microsoft").exists() and guard.strays()
     if STRACE:
