@@ -6,7 +6,12 @@
                                                  # FILE's folder / question_memory.npz; the reproduction test)
 
 Labelled questions: training/retrieval/retrieval_questions*.jsonl and tests/data/golden.jsonl (kinds
-"answer", with gold phrases, and "abstain"). For each question the engine's own candidate
+"answer", with gold phrases, and "abstain") about the bundled articles, and the libraries of other
+clinics' articles in training/retrieval/libraries/ (each a folder of articles and questions.jsonl,
+written by people who saw only those articles). The "memory" search is fitted on the bundled
+questions only; the others on both, the libraries' questions weighted so that the libraries count
+as much as the bundled set, and cross-validated with each library held out whole (its fold), so
+that the figures say how the model does on articles it has never seen. For each question the engine's own candidate
 measurements are computed once (chatbot/retrieval/ranking.py). Fusion weights (BM25, cosine, closeness,
 memory) are chosen on a grid to maximise MRR@3 of the answerable questions; the abstention model is
 a logistic regression (Newton's method, L2) that predicts whether the first passage answers the
@@ -41,6 +46,7 @@ from chatbot.retrieval.ranking import MODES, Candidates, Mode, RankingModel, can
 
 OUT = REPO / "chatbot" / "data" / "retrieval_model.json"
 SETS = sorted((REPO / "training" / "retrieval").glob("retrieval_questions*.jsonl")) + [REPO / "tests" / "data" / "golden.jsonl"]
+LIBRARIES = sorted(p.parent for p in (REPO / "training" / "retrieval" / "libraries").glob("*/questions.jsonl"))
 GRID_COS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 GRID_CLOSE = (0.0, 0.5, 1.0, 1.5)
 GRID_MEMORY = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)
@@ -57,15 +63,18 @@ class Item:
     answerable: bool
     cands: dict[str, Candidates]  # kind of search -> candidates
     good: dict[str, np.ndarray]  # kind of search -> which candidates hold a gold phrase
+    library: int = -1  # -1: the bundled articles; else the index in LIBRARIES
+    weight: float = 1.0
+    fold: int = 0
 
 
 def fold_of(question: str) -> int:
     return zlib.crc32(question.lower().encode()) % FOLDS
 
 
-def load_cases() -> list[dict]:
+def load_cases(paths: list[Path] | None = None) -> list[dict]:
     cases = []
-    for path in SETS:
+    for path in SETS if paths is None else paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 case = json.loads(line)
@@ -77,7 +86,7 @@ def load_cases() -> list[dict]:
 def load_items(memory_out: Path | None = None) -> list[Item]:
     """Every labelled question's candidates under each kind of search; the question memory (all
     labelled questions) is written to ``memory_out``."""
-    from chatbot.articles.knowledge import build, passage_texts, texts_digest
+    from chatbot.articles.knowledge import build, passage_texts, vectors_digest
     from chatbot.config import Settings
     from chatbot.engine import Engine
     from chatbot.infra import store
@@ -100,7 +109,7 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
     # the vectors as the memory file keeps them (float16), so that fitting sees what the chatbot sees
     query_vectors = model.encode([c["question"] for c in cases])
     vectors = query_vectors.astype(np.float16)
-    labelled = LabelledQuestions(texts_digest(kb.texts, kb.sections), model.checksum,
+    labelled = LabelledQuestions(vectors_digest(kb), model.checksum,
                                  [c["question"] for c in cases], gold, answers, vectors)
     if memory_out is not None:
         store.save(memory_out, labelled, {"format": str(MEMORY_FORMAT), "model": model.checksum})
@@ -124,11 +133,56 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
                  "keyword": None}
         cands, good = {}, {}
         for search in SEARCHES:
-            c = candidates(kb.index, units, query, engine.search.unknown_weight, dense[search])
+            c = candidates(kb.index, units, query, engine.search.unknown_weight, dense[search],
+                           article_of=kb.article_of)
             cands[search] = c
             good[search] = np.isin(c.ids, answers[k])
-        items.append(Item(q, case["kind"] == "answer", cands, good))
-    return items
+        items.append(Item(q, case["kind"] == "answer", cands, good, fold=int(folds[k])))
+    table = derive_table(model)
+    library_items: list[Item] = []
+    for n, lib in enumerate(LIBRARIES):
+        library_items += _library_items(n, lib, settings, model, table)
+    share = len(items) / max(1, len(library_items))
+    for it in library_items:
+        it.weight = share
+    return items + library_items
+
+
+def _library_items(n: int, lib: Path, settings, model, table) -> list[Item]:  # type: ignore[no-untyped-def]
+    """One library's labelled questions, measured under the hybrid, static and keyword searches."""
+    from chatbot.articles.knowledge import build, passage_texts
+    from chatbot.engine import Engine
+    from chatbot.retrieval.dense import DenseScorer, passage_vectors
+    from chatbot.retrieval.static import StaticModel
+
+    kb = build(lib, settings)
+    blank = Mode((1.0, 0.0, 0.0, 0.0, 0.0), (0.0,) * len(MODES["hybrid"]))
+    engine = Engine(kb, settings, cache_folder=None, ranking=RankingModel(blank, blank, blank, blank))
+    v = passage_vectors(kb, model, None)
+    plain = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of)
+    static_model = StaticModel(model, table, StaticModel.token_idf(model, passage_texts(kb)))
+    static = DenseScorer(static_model, static_model.encode(passage_texts(kb)))
+    cases = load_cases([lib / "questions.jsonl"])
+    answers = answering_passages([[norm(g) for g in case.get("gold") or []] for case in cases], kb.texts)
+    keep = [k for k, case in enumerate(cases) if case["kind"] == "abstain" or answers[k]]
+    cases, answers = [cases[k] for k in keep], [answers[k] for k in keep]
+    qv = model.encode([c["question"] for c in cases])
+    sq = static_model.encode([c["question"] for c in cases])
+    out = []
+    for k, case in enumerate(cases):
+        q = case["question"]
+        units = engine.search.query_units(q)
+        terms = list(dict.fromkeys(t for unit in units for t in unit))
+        asked = engine.analyzer.asked_definition(q)
+        query = terms + ([asked] if asked else [])
+        dense = {"hybrid": plain.scores_of(qv[k]), "static": static.scores_of(sq[k]), "keyword": None}
+        cands, good = {}, {}
+        for search, d in dense.items():
+            c = candidates(kb.index, units, query, engine.search.unknown_weight, d, article_of=kb.article_of)
+            cands[search], good[search] = c, np.isin(c.ids, answers[k])
+        cands["memory"], good["memory"] = cands["hybrid"], good["hybrid"]  # never used: memory is bundled-only
+        out.append(Item(q, case["kind"] == "answer", cands, good, library=n, fold=n % FOLDS))
+    return out
 
 
 def rank_of(item: Item, search: str, mode: Mode) -> int:
@@ -147,7 +201,9 @@ class Stack:
     fused score computed with the same operations, ties broken by passage id."""
 
     def __init__(self, items: list[Item], search: str) -> None:
-        cs = [(it.cands[search], it.good[search]) for it in items if it.answerable]
+        chosen = [it for it in items if it.answerable]
+        cs = [(it.cands[search], it.good[search]) for it in chosen]
+        self.weights = np.asarray([it.weight for it in chosen], dtype=np.float64)
         width = max([len(c.ids) for c, _ in cs] + [1])
         self.n = len(cs)
 
@@ -178,7 +234,8 @@ class Stack:
         order = np.lexsort((self.ids, -f), axis=-1)[:, :3]
         hits = np.take_along_axis(self.good & self.valid, order, axis=1)
         first = np.where(hits.any(axis=1), hits.argmax(axis=1) + 1, 0)
-        return float(np.mean(np.where(first > 0, 1.0 / np.maximum(first, 1), 0.0)))
+        rr = np.where(first > 0, 1.0 / np.maximum(first, 1), 0.0)
+        return float(np.sum(rr * self.weights) / np.sum(self.weights))
 
 
 def best_fusion(items: list[Item], search: str) -> tuple[float, ...]:
@@ -194,11 +251,13 @@ def best_fusion(items: list[Item], search: str) -> tuple[float, ...]:
     return max(grid, key=lambda f: (round(stack.mrr(f), 9), -f[1], -f[2], -f[3], -f[4]))
 
 
-def design(items: list[Item], search: str, fusion: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+def design(items: list[Item], search: str,
+           fusion: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(MODES[search])
     mode = Mode(fusion, (0.0,) * n)  # type: ignore[arg-type]
-    x, y = [], []
+    x, y, w = [], [], []
     for it in items:
+        w.append(it.weight)
         c = it.cands[search]
         if not len(c.ids):
             x.append(np.eye(n)[0])
@@ -206,17 +265,18 @@ def design(items: list[Item], search: str, fusion: tuple[float, ...]) -> tuple[n
             continue
         x.append(features(c, mode.order(c)[0]))
         y.append(1.0 if it.answerable and rank_of(it, search, mode) > 0 else 0.0)
-    return np.asarray(x), np.asarray(y)
+    return np.asarray(x), np.asarray(y), np.asarray(w)
 
 
-def logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def logistic(x: np.ndarray, y: np.ndarray, sw: np.ndarray | None = None) -> np.ndarray:
+    sw = np.ones(len(y)) if sw is None else sw / sw.mean()
     w = np.zeros(x.shape[1])
     reg = L2 * np.eye(x.shape[1])
     reg[0, 0] = 0.0
     for _ in range(50):
         p = 1 / (1 + np.exp(-(x @ w)))
-        grad = x.T @ (p - y) / len(y) + reg @ w
-        hess = (x * (p * (1 - p))[:, None]).T @ x / len(y) + reg + 1e-9 * np.eye(x.shape[1])
+        grad = x.T @ ((p - y) * sw) / len(y) + reg @ w
+        hess = (x * (p * (1 - p) * sw)[:, None]).T @ x / len(y) + reg + 1e-9 * np.eye(x.shape[1])
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.max(np.abs(step)) < 1e-10:
@@ -239,10 +299,25 @@ def evaluate(items: list[Item], search: str, mode: Mode, threshold: float = 0.5)
             "abstain": round(float(np.mean(abstain)), 4), "n_answer": len(hit1), "n_abstain": len(abstain)}
 
 
+def _pooled(d: dict[str, list[float]]) -> dict[str, float]:
+    """Fold figures pooled by question count (hit@ over answerable questions, abstain over the rest)."""
+    out: dict[str, float] = {}
+    for k, v in d.items():
+        if k.startswith("n_"):
+            out[k] = int(sum(v))
+            continue
+        n = d["n_abstain"] if k == "abstain" else d["n_answer"]
+        total = sum(n)
+        out[k] = round(float(sum(a * b for a, b in zip(v, n, strict=True) if b) / total), 4) if total else 0.0
+    return out
+
+
 def fit_mode(items: list[Item], search: str) -> Mode:
+    if search == "memory":
+        items = [it for it in items if it.library < 0]
     fusion = best_fusion(items, search)
-    x, y = design(items, search, fusion)
-    return Mode(fusion, tuple(round(float(v), 6) for v in logistic(x, y)))  # type: ignore[arg-type]
+    x, y, w = design(items, search, fusion)
+    return Mode(fusion, tuple(round(float(v), 6) for v in logistic(x, y, w)))  # type: ignore[arg-type]
 
 
 def main() -> int:
@@ -250,8 +325,9 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     items = load_items(args.out.parent / MEMORY_FILE)
-    fold = [fold_of(it.question) for it in items]
-    out: dict[str, object] = {"trained_on": [str(p.relative_to(REPO)) for p in SETS], "n": len(items),
+    fold = [it.fold for it in items]
+    out: dict[str, object] = {"trained_on": [str(p.relative_to(REPO)) for p in SETS]
+                              + [str((p / "questions.jsonl").relative_to(REPO)) for p in LIBRARIES], "n": len(items),
                               "default_min_confidence": DEFAULT_MIN_CONFIDENCE}
     for search in SEARCHES:
         totals: dict[float, dict[str, list[float]]] = {}
@@ -260,10 +336,13 @@ def main() -> int:
             test = [it for it, k in zip(items, fold, strict=True) if k == f]
             fitted = fit_mode(train, search)
             for t in THRESHOLDS:
-                for key, v in evaluate(test, search, fitted, t).items():
-                    totals.setdefault(t, {}).setdefault(key, []).append(v)
-        cv = {str(t): {k: (round(float(np.mean(v)), 4) if not k.startswith("n_") else int(sum(v))) for k, v in d.items()}
-              for t, d in totals.items()}
+                for group, chosen in (("bundled", [it for it in test if it.library < 0]),
+                                      ("libraries", [it for it in test if it.library >= 0])):
+                    if search == "memory" and group == "libraries" or not chosen:
+                        continue
+                    for key, v in evaluate(chosen, search, fitted, t).items():
+                        totals.setdefault(t, {}).setdefault(group, {}).setdefault(key, []).append(v)
+        cv = {str(t): {g: _pooled(d) for g, d in gd.items()} for t, gd in totals.items()}
         mode = fit_mode(items, search)
         out[search] = {"features": list(MODES[search]), "fusion": list(mode.fusion), "coef": list(mode.coef),
                        "cross_validation_by_min_confidence": cv}

@@ -8,7 +8,7 @@
 
 Training data: chatbot/data/safety_examples.tsv (shipped, so a clinic can read and extend it),
 training/safety/*.tsv (CATEGORY, LABEL, MESSAGE, LANG) and, as ordinary patient questions, the
-retrieval training questions in training/retrieval/ (every one benign).
+retrieval training questions in training/retrieval/ and its libraries (every one benign).
 
 1. The n-gram model: softmax regression over hashed n-grams (chatbot/safety/features.py),
    L2-regularised, balanced class weights, full-batch Nesterov gradient descent for a fixed number
@@ -77,7 +77,9 @@ def training_files() -> list[Path]:
 def patient_questions() -> list[tuple[str, str, str, str]]:
     """The retrieval training questions, as ordinary benign traffic (category FAQ-R)."""
     out = []
-    for path in sorted((REPO / "training" / "retrieval").glob("*.jsonl")):
+    paths = sorted((REPO / "training" / "retrieval").glob("*.jsonl"))
+    paths += sorted((REPO / "training" / "retrieval" / "libraries").glob("*/questions.jsonl"))
+    for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 out.append(("FAQ-R", "benign", json.loads(line)["question"], "en"))
@@ -385,8 +387,8 @@ def main() -> int:
     files = {str(f.relative_to(REPO)): hashlib.sha256(f.read_bytes()).hexdigest() for f in training_files()}
     card = {
         "model": "softmax regression over hashed word, word-pair and character 2-5-gram features",
-        "trained_on": f"chatbot/data/{EXAMPLES}, training/safety/*.tsv and training/retrieval/*.jsonl "
-                      f"({len(rows)} example messages)",
+        "trained_on": f"chatbot/data/{EXAMPLES}, training/safety/*.tsv, training/retrieval/*.jsonl and "
+                      f"training/retrieval/libraries/*/questions.jsonl ({len(rows)} example messages)",
         "training_files_sha256": files,
         "classes": CLASSES,
         "bias": [float(v) for v in b],

@@ -113,10 +113,10 @@ def cached_passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder
                            shipped: bool = True) -> PassageVectors | None:
     """The passages' vectors if the user's cache (or, for the bundled articles, the package) holds
     them for this knowledge base and this model; else None (nothing is computed)."""
-    from chatbot.articles.knowledge import texts_digest
+    from chatbot.articles.knowledge import vectors_digest
     from chatbot.infra import store
 
-    digest = texts_digest(kb.texts, kb.sections)
+    digest = vectors_digest(kb)
     stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum}
     # the user's cache first, then the vectors shipped for the bundled articles
     for candidate in (_vectors_path(kb, model, cache_folder, digest), DATA_DIR / BUNDLED if shipped else None):
@@ -210,11 +210,11 @@ def encode_resumable(model: SemanticModel, texts: list[str], folder: Path | None
 
 def checkpoint_folder(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None) -> Path | None:
     """Where the checkpoints of this library's build under this model are kept."""
-    from chatbot.articles.knowledge import texts_digest
+    from chatbot.articles.knowledge import vectors_digest
 
     if cache_folder is None:
         return None
-    return cache_folder / f"vecparts-{texts_digest(kb.texts, kb.sections)[:32]}-{model.checksum[:16]}"
+    return cache_folder / f"vecparts-{vectors_digest(kb)[:32]}-{model.checksum[:16]}"
 
 
 def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path | None,
@@ -223,13 +223,13 @@ def passage_vectors(kb: KnowledgeBase, model: SemanticModel, cache_folder: Path 
     base and this model; else computed (resumably: see ``encode_resumable``) and cached."""
     import shutil
 
-    from chatbot.articles.knowledge import texts_digest
+    from chatbot.articles.knowledge import vectors_digest
     from chatbot.infra import store
 
     found = cached_passage_vectors(kb, model, cache_folder, shipped)
     if found is not None:
         return found
-    digest = texts_digest(kb.texts, kb.sections)
+    digest = vectors_digest(kb)
     stamps = {"format": str(VECTORS_FORMAT), "model": model.checksum}
     path = _vectors_path(kb, model, cache_folder, digest)
     parts = checkpoint_folder(kb, model, cache_folder)

@@ -55,7 +55,7 @@ def norm(s: str) -> str:
 class LabelledQuestions:
     """What ``question_memory.npz`` holds."""
 
-    corpus_digest: str  # chatbot.articles.knowledge.texts_digest of the passages the labels are about
+    corpus_digest: str  # chatbot.articles.knowledge.vectors_digest of the passages the labels are about
     model_checksum: str
     questions: list[str]
     gold: list[list[str]]  # normalised gold phrases; empty: the articles do not answer it
@@ -163,7 +163,7 @@ def load_labelled(path: Path | None = None, model_checksum: str = "") -> Labelle
 
 def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tuple[QuestionMemory | None, str]:
     """The memory for this knowledge base, or None and why not (one line)."""
-    from chatbot.articles.knowledge import texts_digest
+    from chatbot.articles.knowledge import vectors_digest
     from chatbot.infra.store import StoreError
 
     try:
@@ -176,7 +176,7 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
         return None, "labelled questions unusable (shape)"
     answers = labelled.answers
     note = ""
-    if labelled.corpus_digest != texts_digest(kb.texts, kb.sections):
+    if labelled.corpus_digest != vectors_digest(kb):
         # another library: find each answerable label's passages again by its gold phrases
         if len(kb.texts) > MAX_REBIND_PASSAGES:
             return None, "labelled questions not used above 20,000 passages"
@@ -199,7 +199,7 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
         return None, "labelled questions unusable (an answerable one without its passages)"
     try:
         memory = QuestionMemory(v, answers, len(kb.texts))
-        if labelled.corpus_digest != texts_digest(kb.texts, kb.sections):
+        if labelled.corpus_digest != vectors_digest(kb):
             memory.new_passages = new
         return memory, f"{n:,} labelled questions{note}"
     except ValueError as exc:

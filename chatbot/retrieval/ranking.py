@@ -30,7 +30,7 @@ CANDIDATES = 12
 # In closeness, even a word found in every passage ("ketamine") counts for this much.
 PROXIMITY_FLOOR = 1.0
 FEATURES = ("bias", "cosine", "max_cosine", "coverage", "unknown", "bm25", "closeness", "cosine_margin",
-            "max_coverage", "units", "sentence", "max_sentence")
+            "max_coverage", "units", "sentence", "max_sentence", "article_coverage", "article_margin")
 # and with the labelled question memory
 MEMORY_FEATURES = FEATURES + ("memory", "memory_abstain", "memory_best", "memory_margin", "memory_best_margin",
                               "memory_abstain_share")
@@ -56,6 +56,9 @@ class Candidates:
     memory_best: float = 0.0
     memory_share: float = 0.0
     static: bool = False  # the semantic scores come from static token vectors (chatbot/retrieval/static.py)
+    # per candidate: the IDF-weighted share of the question's units found anywhere in its article
+    article_coverage: np.ndarray | None = None
+    articles: np.ndarray | None = None  # per candidate: its article's number
 
 
 def _top(values: np.ndarray, k: int) -> list[int]:
@@ -64,8 +67,33 @@ def _top(values: np.ndarray, k: int) -> list[int]:
     return sorted(int(i) for i in top)
 
 
+def article_coverage(index: BM25Index, article_of: np.ndarray, ids: np.ndarray,
+                     units: list[tuple[str, ...]], weights: list[float]) -> np.ndarray:
+    """For each candidate, the weighted share of the question's units that its whole article uses
+    (passages of one article are consecutive: ``article_of`` is ascending)."""
+    arts = article_of[ids]
+    uniq = np.unique(arts)
+    starts = np.searchsorted(article_of, uniq, "left")
+    ends = np.searchsorted(article_of, uniq, "right")
+    covered = np.zeros(len(uniq))
+    for unit, w in zip(units, weights, strict=True):
+        hit = np.zeros(len(uniq), dtype=bool)
+        for t in unit:
+            tid = index.vocab.get(t)
+            if tid is None:
+                continue
+            plist = index.post_docs[int(index.offsets[tid]): int(index.offsets[tid + 1])]
+            if not len(plist):
+                continue
+            pos = np.searchsorted(plist, starts)
+            hit |= (pos < len(plist)) & (plist[np.minimum(pos, len(plist) - 1)] < ends)
+        covered += w * hit
+    total = sum(weights) or 1.0
+    return (covered / total)[np.searchsorted(uniq, arts)]
+
+
 def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str], unknown_weight: float,
-               dense: DenseScores | None, k: int = CANDIDATES) -> Candidates:
+               dense: DenseScores | None, k: int = CANDIDATES, article_of: np.ndarray | None = None) -> Candidates:
     cos, sent = (dense.cosine, dense.sentence) if dense is not None else (None, None)
     mem = dense.memory if dense is not None else None
     scores = index.matched_scores(terms) if terms else np.zeros(index.n_docs)
@@ -109,13 +137,15 @@ def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str],
         coverage[i] = covered / total
         closeness[i] = max(per_sentence.values(), default=0.0) / near_total if near_total else 0.0
     raw = scores[ids] if len(ids) else np.zeros(0)
+    art = article_coverage(index, article_of, ids, units, weights) if article_of is not None and len(ids) else None
     return Candidates(ids, raw / best if best > 0 else np.zeros(len(ids)), raw,
                       cos[ids] if cos is not None and len(ids) else np.zeros(len(ids)),
                       sent[ids] if sent is not None and len(ids) else np.zeros(len(ids)),
                       coverage, closeness, unknown, len(units), cos is not None,
                       None if mem is None else (mem.passage[ids] if len(ids) else np.zeros(0)),
                       mem.abstain if mem else 0.0, mem.best if mem else 0.0, mem.abstain_share if mem else 0.0,
-                      bool(dense is not None and dense.static))
+                      bool(dense is not None and dense.static), art,
+                      article_of[ids] if article_of is not None and len(ids) else None)
 
 
 def features(c: Candidates, i: int) -> np.ndarray:
@@ -125,12 +155,25 @@ def features(c: Candidates, i: int) -> np.ndarray:
     margin = float(cos[0] - cos[1]) if len(cos) > 1 else 0.0
     base = [1.0, c.cosine[i], float(cos[0]), c.coverage[i], c.unknown, per_unit, c.closeness[i], margin,
             float(c.coverage.max()) if len(c.coverage) else 0.0, math.log1p(c.n_units), c.sentence[i],
-            float(c.sentence.max()) if len(c.sentence) else 0.0]
+            float(c.sentence.max()) if len(c.sentence) else 0.0, *_article_features(c, i)]
     if c.memory is not None:
         m = float(c.memory[i])
         base += [m, c.memory_abstain, c.memory_best, m - c.memory_abstain, c.memory_best - c.memory_abstain,
                  c.memory_share]
     return np.asarray(base)
+
+
+def _article_features(c: Candidates, i: int) -> tuple[float, float]:
+    """How much of the question candidate ``i``'s own article covers, and how far the best
+    similarity within that article is ahead of the best in any other article (0: no other)."""
+    cov = float(c.article_coverage[i]) if c.article_coverage is not None else 0.0
+    if c.articles is None or not c.semantic or not len(c.cosine):
+        return cov, 0.0
+    same = c.articles == c.articles[i]
+    sims = np.maximum(c.cosine, c.sentence)
+    own = float(sims[same].max())
+    other = sims[~same]
+    return cov, own - float(other.max()) if len(other) else own
 
 
 @dataclass(frozen=True)

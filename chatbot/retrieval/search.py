@@ -106,7 +106,8 @@ class Search:
             dense = None
         if not units and dense is None:
             return Retrieval((), (), ())
-        c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self.unknown_weight, dense)
+        c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self.unknown_weight, dense,
+                       article_of=self.kb.article_of)
         if not len(c.ids):
             return Retrieval((), (), tuple(terms), semantic=dense is not None)
         mode = self.ranking.mode_of(c)

@@ -242,11 +242,11 @@ class StaticVectors:
 
 def static_path(kb: Any, model: Any, cache_folder: Path | None) -> Path | None:
     """The cache file of a library's static vectors under a model."""
-    from chatbot.articles.knowledge import texts_digest
+    from chatbot.articles.knowledge import vectors_digest
 
     if cache_folder is None:
         return None
-    return cache_folder / f"static-{texts_digest(kb.texts, kb.sections)[:32]}-{model.checksum[:16]}.npz"
+    return cache_folder / f"static-{vectors_digest(kb)[:32]}-{model.checksum[:16]}.npz"
 
 
 def static_scorer_parts(kb: Any, model: Any, cache_folder: Path | None,
@@ -254,10 +254,10 @@ def static_scorer_parts(kb: Any, model: Any, cache_folder: Path | None,
     """The static model for this library and its passages' vectors, from the cache when it is for
     these passages and this model (no pass over the library at a warm start). ``progress(step, done,
     total)`` is told how the build goes: "tokens" (rows of the token table), "passages"."""
-    from chatbot.articles.knowledge import passage_texts, texts_digest
+    from chatbot.articles.knowledge import passage_texts, vectors_digest
 
     size = model._tokenizer.get_vocab_size()
-    digest = texts_digest(kb.texts, kb.sections)
+    digest = vectors_digest(kb)
     path = static_path(kb, model, cache_folder)
 
     def tell(step: str) -> Progress | None:
