@@ -72,12 +72,14 @@ def _ask(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("ask", parents=[common], help="answer one question")
     p.add_argument("question", nargs="+", help="the question (quote it, or write it as several words)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--all", action="store_true", help="show every passage found in full (not only what fits a screen)")
 
 
 def _batch(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("batch", parents=[common], help="answer one question a line from FILE ('-' = stdin)")
     p.add_argument("file", help="a text file with one question a line, or - for standard input")
     p.add_argument("--json", action="store_true", help="print JSON Lines, one object per non-blank line")
+    p.add_argument("--all", action="store_true", help="show every passage found in full (not only what fits a screen)")
 
 
 def _kiosk(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -237,11 +239,22 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         sys.stdout.write(_json_line(answer.to_dict()))
         return 0
-    from chatbot.frontends.render import answer_renderable
+    from chatbot.frontends.render import ask_renderable
 
     console = make_console()
-    console.print(answer_renderable(answer, engine.highlights, show_question=True))
+    console.print(ask_renderable(answer, engine.highlights, settings.disclaimer_short, _answer_lines(console),
+                                 everything=getattr(args, "all", False)))
     return 0
+
+
+def _answer_lines(console: Any) -> int:
+    """How many lines `ask` and `batch` give one answer: 22 (an 80x24 terminal less the prompts), or
+    the terminal's height less 2 when standard output is a terminal."""
+    from chatbot.frontends.render import ASK_LINES
+
+    if console.is_terminal:
+        return max(5, console.size.height - 2)
+    return ASK_LINES
 
 
 def _read_lines(path: str) -> Iterator[str]:
@@ -289,13 +302,15 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     from rich.rule import Rule
 
-    from chatbot.frontends.render import answer_renderable
+    from chatbot.frontends.render import ask_renderable
 
     console = make_console()
+    lines = _answer_lines(console) - 1  # the rule under each answer
     for line in _read_lines(args.file):
         if not line.strip():
             continue
-        console.print(answer_renderable(engine.ask(line.rstrip("\r\n")), engine.highlights, show_question=True))
+        console.print(ask_renderable(engine.ask(line.rstrip("\r\n")), engine.highlights, settings.disclaimer_short,
+                                     lines, everything=getattr(args, "all", False)))
         console.print(Rule(style="dim"))
     _search_warning(engine)
     return 0

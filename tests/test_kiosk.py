@@ -355,3 +355,21 @@ def test_a_passphrase_typed_during_the_wait_is_never_searched_or_shown(core, mon
     core.clock.now += 3600
     assert core.submit("correct horse") == "admin_exit" and core.exit_requested
     assert asked == []
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(20, 60), (24, 80)])
+def test_each_kiosk_answer_fits_its_screen_and_numbers_ask_only_what_is_shown(core, rows: int, columns: int) -> None:
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=SizedOutput(rows, columns))
+        for q in ("can i keep taking my oxycodone with it", "is it the same as special k", "what is ketamine",
+                  "how long does the drip take"):
+            core.submit(q)
+            app.redraw()
+            assert len(app.lines) <= app.page(), (q, plain(app.lines))
+            text = plain(app.lines)
+            assert core.settings.disclaimer_short in text
+            assert "Quote 1 · Source:" in text or "type more to read it" in " ".join(text.split())
+            shown = core.screen.shown or 0
+            assert all(f"{i}. " in text for i in range(1, shown + 1)) and f"{shown + 1}. " not in text
+        if shown < len(core.screen.choices):
+            assert core.submit(str(shown + 1)) == "bad_number"

@@ -64,6 +64,10 @@ class Screen:
     hits: tuple[Hit, ...] = ()
     choices: tuple[str, ...] = ()  # the numbered questions on this screen: what typing a number asks
     more_left: bool = False
+    # set by the view when it draws the screen for the terminal's size:
+    shown: int | None = None  # how many of the choices fit on screen (a number asks only those)
+    hidden: int = 0  # on a "more" screen: how many of ``hits`` did not fit (the next "more" starts there)
+    quote_cut: bool = False  # on an answer screen: the best passage was shortened ("more" shows it first)
 
 
 START_WAIT = 20.0  # seconds the kiosk waits at start for the sentence model, for its first suggestions
@@ -94,6 +98,7 @@ class KioskCore:
         self.failed_admin = 0
         self.admin_locked_until = 0.0
         self._more_shown = 0
+        self._cut = False
         self.screen = self._welcome()
 
     # -- activity and time-out ----------------------------------------------------------------
@@ -157,7 +162,7 @@ class KioskCore:
         if command in MORE_WORDS:
             return self._more()
         if NUMBER.fullmatch(command):
-            choices = self.screen.choices
+            choices = self.screen.choices[:self.screen.shown]
             if not choices:
                 self.hint = "No numbered list here: type your question in words."
                 return "bad_number"
@@ -173,17 +178,22 @@ class KioskCore:
             return "error"
         self.screen = Screen("answer", answer=answer, choices=picked)
         self._more_shown = 0
+        self._cut = False
         return answer.status
 
     def _more(self) -> str:
         last = self.screen.answer
-        further = further_hits(last) if last is not None else ()
+        if self.screen.kind == "answer":
+            self._cut = self.screen.quote_cut  # then the best passage comes first, in full
+        elif self.screen.kind == "more":
+            self._more_shown -= self.screen.hidden  # what did not fit on the last page comes next
+        further = ((last.hits[:1] if self._cut else ()) + further_hits(last)) if last is not None else ()
         batch = further[self._more_shown:self._more_shown + MORE_PAGE]
         if last is None or not batch:
             self.screen = Screen("message", text="There is nothing more to show. Ask another question, "
                                                  "or type 'new' to start over.")
             return "no_more"
-        first = 2 + self._more_shown
+        first = (1 if self._cut else 2) + self._more_shown
         self._more_shown += len(batch)
         self.screen = Screen("more", answer=last, first_number=first, hits=batch,
                              more_left=self._more_shown < len(further))
