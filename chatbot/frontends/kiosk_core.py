@@ -20,12 +20,17 @@ from chatbot.engine import Engine
 from chatbot.errors import UsageError
 from chatbot.frontends.adminpass import check
 from chatbot.frontends.render import MORE_PAGE, further_hits
+from chatbot.frontends.repl import GOODBYE
 from chatbot.models import Answer, Hit
 from chatbot.retrieval.suggest import Rotation, pool
 
 NEW_PATIENT = {"new", "new patient", "/new", "start over", "restart", "reset", "clear", "home", "menu"}
-LEAVE_WORDS = {"exit", "quit", "/quit", "/exit", "bye", "logout", "log out", "close", "q", ":q", ":wq"}
+LEAVE_WORDS = {"exit", "quit", "/quit", "/exit", "logout", "log out", "close", "q", ":q", ":wq"}
 MORE_WORDS = {"/more", "more", "tell me more"}
+HELP_WORDS = {"help", "/help", "?", "/?", "help me", "help please", "what can i ask", "what can you do"}
+KIOSK_HELP = ("Type a question in your own words and press Enter, or type the number of a question below. "
+              "Type 'more' after an answer to read further passages, and 'new' to start over.")
+GOODBYE_HINT = "Take care. The screen has started over for the next patient."
 INPUT_MARGIN = 200  # the input keeps this much beyond the engine's limit, so that it is all safety-checked
 SAFETY_PASTE = 20_000  # and at least this much of a paste: a crisis sentence at the end of a long paste is read
 MIN_TIMEOUT, MAX_TIMEOUT = 10.0, 86_400.0
@@ -155,6 +160,9 @@ class KioskCore:
                 self.screen = Screen("message", text="Staff exit is not configured on this terminal.")
                 return "admin_unavailable"
             return self._admin_prompt()
+        if command in HELP_WORDS:
+            self.screen = Screen("help", text=KIOSK_HELP, choices=tuple(self.suggestions))
+            return "help"
         if command in LEAVE_WORDS:
             self.screen = Screen("message", text="This terminal stays on for the next patient. "
                                                  "Type 'new' to start over, or ask a question.")
@@ -172,10 +180,14 @@ class KioskCore:
             text = choices[int(command) - 1]
         try:
             answer = self.engine.ask(text)  # the whole text: the engine safety-checks it before any limit
-            picked = self.rotation.pick(answer) if answer.status in ("answered", "no_answer") else ()
+            picked = self.rotation.pick(answer) if answer.status in ("answered", "no_answer", "smalltalk") else ()
         except Exception as exc:  # never let one question take the kiosk down
             self.recover(exc)
             return "error"
+        if not answer.notices and GOODBYE.match(command):
+            self.reset()  # a goodbye: a fresh welcome for the next patient, never an exit
+            self.hint = GOODBYE_HINT
+            return "reset"
         self.screen = Screen("answer", answer=answer, choices=picked)
         self._more_shown = 0
         self._cut = False
