@@ -15,6 +15,7 @@ from rich.text import Text
 
 from chatbot.frontends.render import (
     KIOSK_MORE,
+    WAIT_LINE,
     AnswerView,
     Fitted,
     answer_renderable,
@@ -35,6 +36,8 @@ class KioskView:
     """The drawing half of the kiosk application."""
 
     core: KioskCore
+    question_window: Any
+    secret_window: Any
     app: Any
     buffer: Buffer
     secret: Buffer
@@ -44,6 +47,17 @@ class KioskView:
     offset: int
     drawn_for: tuple[int, int]
     redraws: int
+
+    # -- layout ----------------------------------------------------------------------
+    def input_area(self) -> Any:
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.layout import ConditionalContainer, HSplit
+
+        admin = Condition(lambda: self.core.screen.kind == "admin")
+        return HSplit([
+            ConditionalContainer(self.question_window, filter=~admin),
+            ConditionalContainer(self.secret_window, filter=admin),
+        ])
 
     def size(self) -> tuple[int, int]:
         try:
@@ -74,6 +88,8 @@ class KioskView:
         return FormattedText([("bold", "Your question › ")])
 
     def _body(self) -> ANSI:
+        if getattr(self, "busy", False):
+            return ANSI(WAIT_LINE)
         if self.size() != self.drawn_for:  # the terminal was resized: draw again for its new size
             offset = self.offset
             self.redraw()

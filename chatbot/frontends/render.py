@@ -40,6 +40,8 @@ SUGGESTED = 3  # suggested questions after an answer, when they fit
 # how each front end says where the rest is
 CHAT_MORE = "type /more"
 KIOSK_MORE = "type more"
+# the calm line while the articles, the index or the sentence vectors are being got ready
+WAIT_LINE = "One moment, getting the articles ready…"
 ASK_MORE = "add --all"
 
 

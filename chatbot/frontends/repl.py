@@ -23,7 +23,7 @@ from rich.text import Text
 from chatbot.config import Settings
 from chatbot.engine import Engine
 from chatbot.frontends.history import PrivateHistory
-from chatbot.frontends.render import MORE_PAGE, AnswerView, Fitted, answer_renderable, further_hits, welcome_renderable
+from chatbot.frontends.render import MORE_PAGE, WAIT_LINE, AnswerView, Fitted, answer_renderable, further_hits, welcome_renderable
 from chatbot.models import Answer
 from chatbot.retrieval.suggest import Rotation
 from chatbot.safety.crisis import banner
@@ -41,7 +41,6 @@ QUIT_WORDS = {"/quit", "/exit", "/bye", "/q"}
 GOODBYE = re.compile(r"^(?:(?:ok|okay|thanks|thank you|thx|cool|great|alright|all right)[ ,]+)*"
                      r"(?:bye|bye bye|goodbye|good bye|see you|see ya|take care|good night|goodnight|cya)$")
 PAGE = MORE_PAGE
-WAIT_LINE = "One moment, getting the articles ready…"
 CHROME = 2  # lines around an answer that are not the answer: the typed question and the next prompt
 
 
