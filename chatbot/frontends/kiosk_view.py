@@ -119,7 +119,7 @@ class KioskView:
             a, b, n = self.offset + 1, min(len(self.lines), self.offset + self.page()), len(self.lines)
             paging = [f"lines {a}-{b} of {n}: PgUp/PgDn or ↑/↓ to scroll", f"lines {a}-{b} of {n}: PgUp/PgDn",
                       f"{a}-{b}/{n} PgUp/PgDn"]
-        elif not first and self.core.screen.choices:
+        elif not first and self.core.screen.choices[:self.core.screen.shown]:
             first = ["Type a question and press Enter, or a number to ask a suggested question.",
                      "Type a question, or a number, and press Enter.", "Type a question, then Enter."]
         elif not first:
