@@ -129,7 +129,7 @@ class KioskView:
                 text = " " + "  |  ".join(x for x in (f, pg) if x)
                 if len(text) <= width:
                     return text
-        return " " + (first or paging)[-1][:max(1, width - 1)]
+        return " " + shorten((first or paging)[-1], max(1, width - 1))
 
     def _status(self) -> FormattedText:
         return FormattedText([("", self.status_text(self.size()[1]))])

@@ -114,8 +114,8 @@ def shorten(text: str, width: int, end: str = "") -> str:
         while text and cell_len(text) > room:
             text = text[:-1]
         cut = text
-    cut = _DANGLING.sub("", cut.rstrip(" ,;:–—-")) or cut
-    return cut.rstrip(" ,;:–—-") + "…" + end
+    cut = _DANGLING.sub("", cut.rstrip(" ,.;:–—-")) or cut
+    return cut.rstrip(" ,.;:–—-") + "…" + end
 
 
 class Line:
@@ -143,15 +143,17 @@ class Fitted:
     alternatives, fullest first; the last one is always drawn (None: nothing). The parts named in
     ``order`` get, in turn, the fullest alternative that still fits; ``needs`` maps a part to one that
     must have been drawn more than minimally for it to grow (no further passages in short when the best
-    one did not fit at all). After drawing, ``chosen`` says which alternative each part got (the kiosk
-    numbers only the suggestions it drew)."""
+    one did not fit at all); ``quiet`` maps a part whose last alternative is left out when another part
+    is not drawn in full (the line "there is more" when the shortened quote says so). After drawing,
+    ``chosen`` says which alternative each part got (the kiosk numbers only the suggestions it drew)."""
 
     def __init__(self, slots: Sequence[Slot], height: int | None, order: Sequence[int] = (),
-                 needs: dict[int, int] | None = None) -> None:
+                 needs: dict[int, int] | None = None, quiet: dict[int, int] | None = None) -> None:
         self.slots = [list(s) for s in slots]
         self.height = height
         self.order = list(order) or list(range(len(self.slots)))
         self.needs = needs or {}
+        self.quiet = quiet or {}
         self.chosen = [0] * len(self.slots)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
@@ -160,22 +162,34 @@ class Fitted:
 
         def lines(i: int, j: int) -> list[list[Segment]]:
             if (i, j) not in drawn:
-                alt = self.slots[i][j]
+                alt = self.slots[i][j] if j < len(self.slots[i]) else None  # past the end: a quiet part
                 drawn[i, j] = [] if alt is None else console.render_lines(alt, opts, pad=False, new_lines=False)
             return drawn[i, j]
+
+        def settle(c: list[int]) -> list[int]:
+            for i, k in self.quiet.items():
+                least = len(self.slots[i]) - 1
+                if c[k] > 0 and c[i] == least:
+                    c[i] = least + 1
+                elif c[k] == 0 and c[i] > least:
+                    c[i] = least
+            return c
+
+        def total(c: list[int]) -> int:
+            return sum(len(lines(i, j)) for i, j in enumerate(c))
 
         if self.height is None:
             choice = [0] * len(self.slots)
         else:
-            choice = [len(s) - 1 for s in self.slots]
+            choice = settle([len(s) - 1 for s in self.slots])
             for i in self.order:
                 need = self.needs.get(i)
                 if need is not None and choice[need] == len(self.slots[need]) - 1:
                     continue
-                others = sum(len(lines(k, choice[k])) for k in range(len(self.slots)) if k != i)
-                for j in range(len(self.slots[i])):
-                    if others + len(lines(i, j)) <= self.height:
-                        choice[i] = j
+                for j in range(min(choice[i], len(self.slots[i]) - 1) + 1):
+                    trial = settle([*choice[:i], j, *choice[i + 1:]])
+                    if total(trial) <= self.height:
+                        choice = trial
                         break
         self.chosen = choice
         for i, j in enumerate(choice):
@@ -235,6 +249,8 @@ def passage_block(hit: Hit, number: int, terms: tuple[str, ...], highlighter: Hi
     full = hit.passage.text
     start, end = part or (0, len(full))
     text = Text(("… " if start > 0 else "") + full[start:end] + (" …" if end < len(full.rstrip()) else ""))
+    if part is not None:  # how to read it all, on the quote's last line when there is room
+        text.append(f" ({more} to read it all)", style="dim")
     shift = 2 if start > 0 else 0
     if highlighter is not None:
         for a, b in highlighter(full, terms):
@@ -243,10 +259,7 @@ def passage_block(hit: Hit, number: int, terms: tuple[str, ...], highlighter: Hi
     head = Text(f"Quote {number}", style="bold green")
     head.append(" · ", style="dim")
     head.append(source_line(hit.passage.source), style="italic")
-    parts: list[RenderableType] = [head, Quoted(text)]
-    if part is not None:
-        parts.append(Text(f"  (part of the passage: {more} to read it all)", style="dim"))
-    return Group(*parts)
+    return Group(head, Quoted(text))
 
 
 def best_quote(hit: Hit, terms: tuple[str, ...], highlighter: Highlighter | None, more: str) -> list[RenderableType]:
@@ -313,10 +326,10 @@ class AnswerView:
             order.append(len(slots))
             slots.append(best_quote(answer.hits[0], answer.terms, highlighter, more))
         further = further_hits(answer)
-        needs = {}
+        needs, quiet = {}, {}
         if further:
-            if answer.hits:
-                needs[len(slots)] = order[0]
+            if answer.hits:  # no passages in short without the best one; its "…" says there is more
+                needs[len(slots)] = quiet[len(slots)] = order[0]
             order.append(len(slots))
             slots.append([compact_block(further[:n], more) for n in range(min(COMPACT, len(further)), 0, -1)]
                          + [more_line(more)])
@@ -335,7 +348,7 @@ class AnswerView:
         if answer.status != "smalltalk" or answer.notices:
             slots.append([disclaimer_text(disclaimer)])
         self.quote_slot = order[0] if answer.hits else -1
-        self.fitted = Fitted(slots, height, order, needs)
+        self.fitted = Fitted(slots, height, order, needs, quiet)
 
     @property
     def suggested(self) -> tuple[str, ...]:
