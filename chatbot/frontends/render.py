@@ -121,12 +121,19 @@ def shorten(text: str, width: int, end: str = "") -> str:
 class Line:
     """One line of text, shortened between words (with "…") to the width it is drawn at."""
 
-    def __init__(self, text: str, style: str = "", prefix: str = "", end: str = "") -> None:
-        self.text, self.style, self.prefix, self.end = text, style, prefix, end
+    def __init__(self, text: str, style: str = "", prefix: str = "", end: str = "", prefix_style: str = "") -> None:
+        self.text, self.style, self.prefix, self.end, self.prefix_style = text, style, prefix, end, prefix_style
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = max(1, options.max_width - cell_len(self.prefix))
-        yield Text(self.prefix + shorten(self.text, width, self.end), style=self.style, no_wrap=True, overflow="crop")
+        line = Text(self.prefix, style=self.prefix_style or self.style, no_wrap=True, overflow="crop")
+        line.append(shorten(self.text, width, self.end), style=self.style)
+        yield line
+
+
+def asked(question: str) -> Line:
+    """ "You asked: …" in one line (a long question is shortened between words)."""
+    return Line(question, prefix="You asked: ", prefix_style="dim")
 
 
 def further_hits(answer: Answer) -> tuple[Hit, ...]:
@@ -318,7 +325,7 @@ class AnswerView:
         slots: list[Slot] = []
         order: list[int] = []
         if show_question:
-            slots.append([Text.assemble(("You asked: ", "dim"), Text(answer.question))])
+            slots.append([asked(answer.question)])
         for notice in answer.notices:
             if notice.kind not in AFTER_ANSWER:
                 slots.append([notice_panel(notice)])
@@ -370,7 +377,7 @@ def more_renderable(answer: Answer, hits: Sequence[Hit], first_number: int, high
                     show_question: bool, disclaimer: str, more: str, left: int, height: int | None) -> Fitted:
     """A "more" page: as many of ``hits`` in full as fit (at least one), then how to read on when
     passages are left (``left``: how many come after ``hits``). ``drew(1)`` is how many were not shown."""
-    head: list[RenderableType] = [Text.assemble(("You asked: ", "dim"), Text(answer.question))] if show_question else []
+    head: list[RenderableType] = [asked(answer.question)] if show_question else []
     pages: list[RenderableType | None] = []
     for n in range(len(hits), 0, -1):
         blocks = [passage_block(h, i, answer.terms, highlighter) for i, h in enumerate(hits[:n], start=first_number)]
