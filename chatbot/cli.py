@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from chatbot import __version__
@@ -72,12 +73,14 @@ def _ask(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("ask", parents=[common], help="answer one question")
     p.add_argument("question", nargs="+", help="the question (quote it, or write it as several words)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--all", action="store_true", help="show every passage found in full (not only what fits a screen)")
 
 
 def _batch(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("batch", parents=[common], help="answer one question a line from FILE ('-' = stdin)")
     p.add_argument("file", help="a text file with one question a line, or - for standard input")
     p.add_argument("--json", action="store_true", help="print JSON Lines, one object per non-blank line")
+    p.add_argument("--all", action="store_true", help="show every passage found in full (not only what fits a screen)")
 
 
 def _kiosk(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -189,6 +192,31 @@ def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
         discard_preload()  # if no engine took it (the articles could not be read)
 
 
+@contextmanager
+def waiting(console: Any = None, text: str = "") -> Iterator[None]:
+    """A calm rich status line ("One moment, getting the articles ready…") while something that can
+    take more than a second runs: on ``console`` (the chat's and the kiosk's screen) when it is a
+    terminal, else on standard error, and only when that is a terminal (never in a pipe or a log)."""
+    from chatbot.frontends.render import WAIT_LINE
+
+    if console is None:
+        console = make_console(sys.stderr)
+    if not console.is_terminal:
+        yield
+        return
+    with console.status(text or WAIT_LINE, spinner="dots"):
+        yield
+
+
+def ask_waiting(engine: Engine, question: str, console: Any = None) -> Any:
+    """``engine.ask``, with the status line while the sentence model and the passage vectors are
+    still being got ready (a first question waits for them)."""
+    if engine.semantic.ready():
+        return engine.ask(question)
+    with waiting(console):
+        return engine.ask(question)
+
+
 def make_console(file: TextIO | None = None) -> Any:
     from rich.console import Console
 
@@ -229,19 +257,31 @@ def _search_warning(engine: Engine) -> None:
 
 # -- commands ------------------------------------------------------------------------------------
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(args, settings)
+    with waiting():
+        engine = make_engine(args, settings)
     _problems(engine)
     question = " ".join(args.question)
-    answer = engine.ask(question)
+    answer = ask_waiting(engine, question)
     _search_warning(engine)
     if args.json:
         sys.stdout.write(_json_line(answer.to_dict()))
         return 0
-    from chatbot.frontends.render import answer_renderable
+    from chatbot.frontends.render import ask_renderable
 
     console = make_console()
-    console.print(answer_renderable(answer, engine.highlights, show_question=True))
+    console.print(ask_renderable(answer, engine.highlights, settings.disclaimer_short, _answer_lines(console),
+                                 everything=getattr(args, "all", False)))
     return 0
+
+
+def _answer_lines(console: Any) -> int:
+    """How many lines `ask` and `batch` give one answer: 22 (an 80x24 terminal less the prompts), or
+    the terminal's height less 2 when standard output is a terminal."""
+    from chatbot.frontends.render import ASK_LINES
+
+    if console.is_terminal:
+        return max(5, console.size.height - 2)
+    return ASK_LINES
 
 
 def _read_lines(path: str) -> Iterator[str]:
@@ -272,7 +312,8 @@ def _read_lines(path: str) -> Iterator[str]:
 
 
 def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(args, settings)
+    with waiting():
+        engine = make_engine(args, settings)
     _problems(engine)
     if args.json:
         import json
@@ -283,19 +324,21 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
         for line in _read_lines(args.file):
             if not line.strip():
                 continue
-            out.write(dumps(engine.ask(line.rstrip("\r\n")).to_dict(), ensure_ascii=ascii_only) + "\n")
+            out.write(dumps(ask_waiting(engine, line.rstrip("\r\n")).to_dict(), ensure_ascii=ascii_only) + "\n")
         out.flush()
         _search_warning(engine)
         return 0
     from rich.rule import Rule
 
-    from chatbot.frontends.render import answer_renderable
+    from chatbot.frontends.render import ask_renderable
 
     console = make_console()
+    lines = _answer_lines(console) - 1  # the rule under each answer
     for line in _read_lines(args.file):
         if not line.strip():
             continue
-        console.print(answer_renderable(engine.ask(line.rstrip("\r\n")), engine.highlights, show_question=True))
+        console.print(ask_renderable(ask_waiting(engine, line.rstrip("\r\n")), engine.highlights, settings.disclaimer_short,
+                                     lines, everything=getattr(args, "all", False)))
         console.print(Rule(style="dim"))
     _search_warning(engine)
     return 0
@@ -309,7 +352,8 @@ def cmd_corpus(args: argparse.Namespace, settings: Settings) -> int:
     folder = args.corpus or settings.corpus or None
     from chatbot.articles.cleaning import load_rules
 
-    reports, problems = report(Path(folder) if folder else None, settings)
+    with waiting(text="Reading and cleaning the articles…"):
+        reports, problems = report(Path(folder) if folder else None, settings)
     print_corpus_report(make_console(), reports, problems, verbose=args.verbose,
                         rules=load_rules(settings.cleaning_rules or None))
     return 0
@@ -319,16 +363,19 @@ def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     if not sys.stdin.isatty():
         args.file, args.json = "-", False
         return cmd_batch(args, settings)
-    engine = make_engine(args, settings)
+    console = make_console()
+    with waiting(console):
+        engine = make_engine(args, settings)
     _problems(engine)
     from chatbot.frontends.repl import run_chat
 
-    return run_chat(engine, settings, make_console(), history=settings.history and not args.no_history,
+    return run_chat(engine, settings, console, history=settings.history and not args.no_history,
                     debug=args.debug)
 
 
 def cmd_kiosk(args: argparse.Namespace, settings: Settings) -> int:
-    engine = make_engine(args, settings)
+    with waiting(make_console()):
+        engine = make_engine(args, settings)
     from chatbot.frontends.kiosk import run_kiosk
 
     timeout = args.idle_timeout if args.idle_timeout is not None else settings.kiosk_idle_timeout

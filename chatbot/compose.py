@@ -20,13 +20,26 @@ class Composer:
         """``message(name, values)``: the safety rules' message ``name`` filled with ``values``."""
         self.settings = settings
         self.values = message_values(settings)  # every number and "call"/"text" from settings
+        self.values["staff_hint"] = self.staff_reach()  # "… or call the clinic on 555 0100" when it has a number
         self._message = message
 
     def message(self, name: str) -> str:
         return self._message(name, self.values)
 
+    def staff_reach(self) -> str:
+        """How to reach the clinic: the staff hint, with the clinic's number when the settings have
+        one (and the hint does not name it already)."""
+        s = self.settings
+        phone = s.clinic_phone.strip()
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if not phone or (digits and digits in "".join(ch for ch in s.staff_hint if ch.isdigit())):
+            return s.staff_hint
+        if s.staff_hint == Settings().staff_hint:
+            return f"Please ask a member of the clinic staff, or call {s.clinic_name} on {phone}."
+        return f"{s.staff_hint} You can call {s.clinic_name} on {phone}."
+
     def no_answer_text(self) -> str:
-        return "I couldn't find an answer to that in the clinic's articles. " + self.settings.staff_hint
+        return "I couldn't find an answer to that in the clinic's articles. " + self.staff_reach()
 
     def crisis_notices(self, check: SafetyResult) -> tuple[Notice, ...]:
         """The crisis message for an emergency (rules) or an alarm (classifier), with a Spanish line

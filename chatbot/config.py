@@ -106,6 +106,8 @@ class Settings:
     crisis_line_name: str = "988 Suicide & Crisis Lifeline"
     poison_control: str = "1-800-222-1222"
     staff_hint: str = "Please ask a member of the clinic staff, or call the clinic."
+    # the clinic's own phone number, named when the articles have no answer (empty: not named)
+    clinic_phone: str = ""
     # retrieval
     min_confidence: float = 0.5  # probability (learned abstention model) that the best passage answers
     min_coverage: float = 0.0  # optional hard floor: the best passage must cover more than this share
@@ -170,6 +172,7 @@ RANGES: dict[str, tuple[float, float]] = {
 REQUIRED_TEXT = ("clinic_name", "disclaimer", "disclaimer_short", "emergency_number", "crisis_line",
                  "crisis_line_name", "poison_control", "staff_hint", "kiosk_admin_command")
 NUMBERS = ("emergency_number", "crisis_line", "poison_control")
+OPTIONAL_NUMBERS = ("clinic_phone",)  # empty, or checked like the numbers above
 MULTILINE_TEXT = ("disclaimer", "staff_hint")
 
 
@@ -203,7 +206,7 @@ def problems(settings: Settings) -> list[str]:
         elif isinstance(value, str):
             if f.name in REQUIRED_TEXT and not visible(value):
                 out.append(f"setting {f.name!r} must not be empty (or made only of invisible characters)")
-            elif f.name in NUMBERS and not dialable(value):
+            elif (f.name in NUMBERS or (f.name in OPTIONAL_NUMBERS and value)) and not dialable(value):
                 out.append(f"setting {f.name!r} must be a number a person can dial or text, not {value!r}")
             safe = clean_text(value) if f.name in MULTILINE_TEXT else clean_line(value)
             if safe != value:

@@ -115,7 +115,7 @@ def best_quote(question: str) -> tuple[str, str]:
 
     settings = Settings()
     hit = Engine(open_knowledge(None, settings), settings).ask(question).hits[0]
-    return " ".join(hit.passage.text.split()[:5]), " ".join(source_words(hit.passage.source).split()[:4])
+    return " ".join(hit.passage.text.split()[:5]), " ".join(source_words(hit.passage.source).split()[:3])
 
 
 def crisis_banner() -> str:
@@ -128,7 +128,7 @@ def crisis_banner() -> str:
 def quote_and_source_on_screen(t: Tmux, question: str, where: str) -> None:
     first, source = best_quote(question)
     screen = flat(t.screen())
-    check(first in screen and f"Quote 1 · from {source}" in screen,
+    check(first in screen and f"Quote 1 · Source: {source}" in screen,
           f"{where}: the best quote's first line and its source are on screen when the answer finishes")
 
 
@@ -220,14 +220,22 @@ def kiosk(width: int, height: int, env: dict[str, str], home: Path, idle: bool) 
         quote_and_source_on_screen(t, "how long does the drip take", where)
         check("type more" in t.screen() and "/more" not in t.screen(), f"{where}: 'more', not '/more'")
         listed = [line.strip()[3:].strip(" │") for line in t.screen().splitlines() if line.strip().startswith("1. ")]
-        check(bool(listed) and t.enter("1", f"You asked: {listed[0][:20]}"),
-              f"{where}: a number asks the question of that number on screen")
-        check(t.enter("9", "type a number from 1 to"), f"{where}: an out-of-range number gets 'type a number from 1 to N'")
+        if listed:  # suggestions are shown only while they fit the screen
+            check(t.enter("1", f"You asked: {listed[0][:20]}"), f"{where}: a number asks the question of that number on screen")
+            check(t.enter("9", "type a number from 1 to"),
+                  f"{where}: an out-of-range number gets 'type a number from 1 to N'")
+        else:
+            check("or a number" not in t.screen() and t.enter("1", "No numbered list here"),
+                  f"{where}: no numbers on screen, so a number asks nothing and says so")
         check(t.enter("²", "Your question") and "Traceback" not in t.screen() and "ENTER" not in t.screen(),
               f"{where}: '²' then Enter: no traceback")
         for key in ("C-c", "C-d", "C-z", "C-\\", "Escape"):
             t.keys(key)
             check(t.wait_for("stays open") and "EXITED" not in t.screen(), f"kiosk: {key} does not leave")
+        check(t.enter("help", "Try asking") and "1. " in t.screen(), f"{where}: 'help' shows the numbered questions")
+        t.enter("what is ketamine", "Quote 1")
+        check(t.enter("ok bye", "Welcome to") and "Take care" in t.screen() and "EXITED" not in t.screen(),
+              f"{where}: 'ok bye' starts a fresh welcome, the kiosk stays")
         for word in ("exit", "quit", "/quit"):
             t.enter("new", "Try asking")
             check(t.enter(word, "stays on") and "EXITED" not in t.screen(), f"kiosk: typing {word!r} does not leave")

@@ -31,7 +31,7 @@ def wait_until(condition: Callable[[], bool], timeout: float = TIMEOUT, poll: fl
 
 def entered(n: int) -> Callable[[Any], bool]:
     """The app has handled its n-th Enter since it started."""
-    return lambda app: app.lines_entered >= n
+    return lambda app: app.lines_done >= n
 
 
 def swallowed(n: int) -> Callable[[Any], bool]:

@@ -40,7 +40,8 @@ def test_batch_json_lines_in_order_skipping_blank_lines(tmp_path: Path, capsys) 
 
 def test_plain_ask_is_readable_with_sources() -> None:
     out = run(["ask", "does insurance cover ketamine"], env={"NO_COLOR": "1", "COLUMNS": "100"}).stdout
-    assert "Quote 1 · from" in out and "paragraph" not in out and "not medical advice" in " ".join(out.split())
+    assert "Quote 1 · Source: " in out and "paragraph" not in out and "not medical advice" in " ".join(out.split())
+    assert "/more" not in out  # ask has no /more
 
 
 def test_stdin_that_is_not_a_terminal_is_answered_like_batch() -> None:

@@ -52,7 +52,7 @@ def test_activity_postpones_the_timeout(core) -> None:
 def test_new_patient_and_leave_words(core) -> None:
     core.submit("what is ketamine")
     assert core.submit("new patient") == "reset" and core.screen.kind == "welcome"
-    for word in ("exit", "quit", "/quit", "bye"):
+    for word in ("exit", "quit", "/quit"):
         assert core.submit(word) == "blocked" and not core.exit_requested
 
 
@@ -355,3 +355,46 @@ def test_a_passphrase_typed_during_the_wait_is_never_searched_or_shown(core, mon
     core.clock.now += 3600
     assert core.submit("correct horse") == "admin_exit" and core.exit_requested
     assert asked == []
+
+
+@pytest.mark.parametrize(("rows", "columns"), [(20, 60), (24, 80)])
+def test_each_kiosk_answer_fits_its_screen_and_numbers_ask_only_what_is_shown(core, rows: int, columns: int) -> None:
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=SizedOutput(rows, columns))
+        for q in ("can i keep taking my oxycodone with it", "is it the same as special k", "what is ketamine",
+                  "how long does the drip take"):
+            core.submit(q)
+            app.redraw()
+            assert len(app.lines) <= app.page(), (q, plain(app.lines))
+            text = plain(app.lines)
+            assert core.settings.disclaimer_short in text
+            assert "Quote 1 · Source:" in text or "type more to read it" in text
+            shown = core.screen.shown or 0
+            assert all(f"{i}. " in text for i in range(1, shown + 1)) and f"{shown + 1}. " not in text
+        if shown < len(core.screen.choices):
+            assert core.submit(str(shown + 1)) == "bad_number"
+
+
+def test_help_shows_the_numbered_questions_again(core) -> None:
+    core.submit("what is ketamine")
+    assert core.submit("help") == "help" and core.screen.kind == "help"
+    assert core.screen.choices == tuple(core.suggestions) and core.screen.choices
+    with create_pipe_input() as pipe:
+        app = KioskApp(core, input=pipe, output=SizedOutput(24, 80))
+        text = plain(app.lines)
+        assert "1. " + core.suggestions[0][:30] in text and "more" in text and "new" in text
+    assert core.submit("1") == "answered" and core.screen.answer.question == core.suggestions[0]
+
+
+@pytest.mark.parametrize("goodbye", ["bye", "goodbye", "ok bye", "thanks bye", "Bye!"])
+def test_a_goodbye_starts_a_fresh_welcome_and_never_leaves(core, goodbye: str) -> None:
+    core.submit("how long does the drip take")
+    assert core.submit(goodbye) == "reset"
+    assert core.screen.kind == "welcome" and not core.exit_requested and "Take care" in core.hint
+    assert core.screen.answer is None and core.submit("more") == "no_more"
+
+
+def test_a_goodbye_in_the_running_kiosk_wipes_the_screen(core) -> None:
+    app = drive(core, [("what is ketamine\r", entered(1)), ("ok bye\r", entered(2))])
+    assert core.screen.kind == "welcome" and not core.exit_requested
+    assert "Welcome to" in plain(app.lines) and "anesthetic" not in plain(app.lines)

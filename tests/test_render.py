@@ -8,7 +8,7 @@ import statistics
 import pytest
 from conftest import REPO, SHARED, render_text
 
-from chatbot.frontends.render import answer_renderable, source_words, welcome_renderable
+from chatbot.frontends.render import answer_renderable, shorten, source_line, source_words, welcome_renderable
 from chatbot.models import Answer, Hit, Passage, Source
 from chatbot.retrieval.suggest import Rotation
 from chatbot.safety.crisis import banner
@@ -27,11 +27,23 @@ def shown(engine, settings, q: str, width: int, rotation: Rotation | None = None
                                          disclaimer=settings.disclaimer_short), width)
 
 
-def test_source_is_title_publisher_section_never_not_stated() -> None:
+def test_source_is_labelled_title_publisher_section_never_not_stated() -> None:
     known = Source("Title", "Clinic", "Section", "corpus/a.txt", 4)
     unknown = Source("Title", "not stated in the article", "", "corpus/b.txt", 2)
-    assert source_words(known) == "Title · Clinic · Section"
-    assert source_words(unknown) == "Title"
+    no_title = Source("", "Clinic", "Dosing", "corpus/c.txt", 1)
+    assert source_line(known) == "Source: Title, published by Clinic, section Section"
+    assert source_words(unknown) == "Title" and source_line(unknown) == "Source: Title"
+    assert source_line(no_title) == "Source: published by Clinic, section Dosing"
+    assert "None" not in source_line(Source("T", "None", "None", "x", 1))
+
+
+@pytest.mark.parametrize("width", [20, 33, 47, 60])
+def test_a_shortened_line_is_cut_between_words(width: int) -> None:
+    line = "Source: Ketamine for Chronic Pain, published by Alchemy Wellness, section What is Ketamine"
+    out = shorten(line, width)
+    assert len(out) <= width and out.endswith("…")
+    assert line.startswith(out[:-1]) and line[len(out) - 1] in " ,"  # the next character ends a word
+    assert not out[:-1].endswith(("section", "published by", ","))
 
 
 def test_best_passage_in_full_then_two_compact_and_no_file_names(engine, settings) -> None:
@@ -40,6 +52,7 @@ def test_best_passage_in_full_then_two_compact_and_no_file_names(engine, setting
     flat = " ".join(out.replace("┃", " ").split())
     assert " ".join(answer.hits[0].passage.text.split()) in flat
     assert out.count("Quote ") == 1 and out.count(" • “") == min(2, len(answer.hits) - 1 + len(answer.more))
+    assert "Quote 1 · Source: " + source_words(answer.hits[0].passage.source)[:30] in " ".join(out.split())
     assert "corpus/" not in out and "paragraph" not in out and "not stated" not in out
     assert out.rstrip().endswith(settings.disclaimer_short) and settings.disclaimer not in flat
     assert max(len(line) for line in out.splitlines()) <= 80

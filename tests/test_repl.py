@@ -27,7 +27,7 @@ def test_welcome_question_sources_more_and_quit(engine, settings, width: int) ->
     assert "Welcome to" in out and settings.disclaimer[:40] in " ".join(out.split())
     assert "Try asking" in out
     assert "40 minutes to 1 hour" in " ".join(out.replace("┃", " ").split())
-    assert "Quote 1 · from" in out and "Quote 2" in out and "Quote 4" in out  # /more continues the numbering
+    assert "Quote 1 · Source: " in out and "Quote 2" in out and "Quote 4" in out  # /more continues the numbering
     before_sources = out[:out.index("Articles I quote from")]
     assert "corpus/" not in before_sources and "paragraph " not in before_sources and "not stated" not in before_sources
     assert "Articles I quote from" in out

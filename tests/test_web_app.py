@@ -74,7 +74,7 @@ def test_the_page_works_as_a_plain_form_post(client: TestClient) -> None:
     assert page.status_code == 200 and "Try asking:" in page.text and 'action="/#answer"' in page.text
     response = client.post("/", data={"question": "how long does the drip take"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    assert "<blockquote>" in response.text and "Quote 1 · from <cite>" in response.text
+    assert "<blockquote>" in response.text and "Quote 1 · Source: <cite>" in response.text
     assert "You asked:</span> how long does the drip take" in response.text
 
 

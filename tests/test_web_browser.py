@@ -124,7 +124,7 @@ def test_typing_a_question_shows_the_quote_and_its_source(chrome: Any, site: Ser
     expected = site.ask("how long does an infusion take")[1]["passages"][0]
     quote = chrome.find_element(By.CSS_SELECTOR, "#answer figure.quote blockquote").text
     source = chrome.find_element(By.CSS_SELECTOR, "#answer figure.quote figcaption").text
-    assert quote == expected["text"] and expected["source"]["title"] in source and source.startswith("Quote 1 · from")
+    assert quote == expected["text"] and expected["source"]["title"] in source and source.startswith("Quote 1 · Source: ")
     assert chrome.current_url == site.url + "/"  # answered in place, by the script
     assert chrome.switch_to.active_element.get_attribute("id") == "question"  # ready for the next question
     assert chrome.find_element(By.CSS_SELECTOR, "#answer .disclaimer").is_displayed()

@@ -87,14 +87,14 @@ def test_call_links_come_from_the_clinics_lines() -> None:
 def test_quotes_show_readable_sources_never_file_names() -> None:
     answer = Answer("q", "answered", "d", hits=(hit("First quote."), hit("Second quote " * 20, section="", n=2)))
     html = answer_html(answer, SETTINGS)
-    assert "Quote 1 · from <cite>Ketamine for pain · Clinic Blog · Safety</cite>" in html
+    assert "Quote 1 · Source: <cite>Ketamine for pain</cite>, published by Clinic Blog, section Safety" in html
     assert "<details class=\"more\"><summary>Quote 2: “Second quote" in html and "…”" in html
     assert "corpus/a.txt" not in html and "paragraph" not in html
 
 
 def test_an_unknown_publisher_is_left_out_of_the_source() -> None:
     src = Source("Title", "not stated in the article", "Section", "a.txt", 1)
-    assert source_words(src) == "Title · Section"
+    assert source_words(src) == "Title, section Section"
 
 
 def test_suggestions_are_buttons_that_submit_the_form() -> None:

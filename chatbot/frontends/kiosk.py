@@ -32,6 +32,7 @@ from chatbot.errors import UsageError
 from chatbot.frontends.keyinput import CoalescingInput
 from chatbot.frontends.kiosk_core import KioskCore, check_timeout
 from chatbot.frontends.kiosk_view import KioskView
+from chatbot.frontends.render import WAIT_LINE
 
 WIPE = "\x1b[3J\x1b[2J\x1b[H"  # erase scrollback, erase screen, cursor home
 SWALLOWED_KEYS = ("c-c", "c-d", "c-z", "c-\\", "escape", "c-q", "c-s", "c-v", "c-x", "c-y", "f1", "f10")
@@ -60,6 +61,8 @@ class KioskApp(KioskView):
         self.notice = ""
         self.keys_swallowed = 0  # counters: what the app has processed (tests wait on them)
         self.lines_entered = 0
+        self.lines_done = 0  # lines whose outcome is on screen (a question may be answered after a wait)
+        self.busy = False  # a question is waiting for the articles to be ready
         self.redraws = 0
         self.errors = 0
         self.buffer = Buffer(multiline=False, on_text_changed=self._capped)
@@ -97,17 +100,6 @@ class KioskApp(KioskView):
         self.app.key_processor.before_key_press += lambda _: self.core.touch()
         self.redraw()
 
-    # -- layout helpers ----------------------------------------------------------------------
-    def input_area(self) -> Any:
-        from prompt_toolkit.filters import Condition
-        from prompt_toolkit.layout import ConditionalContainer
-
-        admin = Condition(lambda: self.core.screen.kind == "admin")
-        return HSplit([
-            ConditionalContainer(self.question_window, filter=~admin),
-            ConditionalContainer(self.secret_window, filter=admin),
-        ])
-
     @guarded
     def _page_up(self, event: Any) -> None:
         self.scroll(-self.page())
@@ -143,6 +135,7 @@ class KioskApp(KioskView):
     def recover(self, exc: BaseException) -> None:
         """Log where an error happened (never what was typed) and go back to a clean welcome."""
         self.errors += 1
+        self.lines_done = self.lines_entered  # the line that failed is done with
         self.core.recover(exc)
         try:
             self.wipe()
@@ -177,12 +170,38 @@ class KioskApp(KioskView):
     @guarded
     def _enter(self, event: Any) -> None:
         self.lines_entered += 1
+        if self.busy:  # still getting the articles ready for the last question: this line waits too
+            self.lines_done += 1
+            return
         admin = self.core.screen.kind == "admin"
         line = self.secret.text if admin else self.buffer.text
         self.buffer.reset()
         self.secret.reset()
         self.notice = ""
-        outcome = self.core.submit(line)
+        if not admin and line.strip() and not self.core.engine.semantic.ready():
+            # the first question may wait for the sentence model and the passage vectors: answered
+            # off the event loop, with a calm line on screen meanwhile
+            self.busy = True
+            self.notice = WAIT_LINE
+            self.app.invalidate()
+            self.app.create_background_task(self._submit_later(line))
+            return
+        self._show(self.core.submit(line))
+
+    async def _submit_later(self, line: str) -> None:
+        try:
+            outcome = await asyncio.get_running_loop().run_in_executor(None, self.core.submit, line)
+            self.notice = ""
+            self._show(outcome)
+        except Exception as exc:
+            self.recover(exc)
+        finally:
+            self.busy = False
+            self.app.invalidate()
+
+    def _show(self, outcome: str) -> None:
+        """Draw what a submitted line did."""
+        self.lines_done += 1
         if outcome == "admin_exit":
             self.wipe()
             self.app.exit(result=0)
@@ -240,7 +259,11 @@ def run_kiosk(engine: Engine, settings: Settings, idle_timeout: float) -> int:
 
     check_timeout(idle_timeout)
     need_terminal()
-    core = KioskCore(engine, settings, idle_timeout, error_log=state_dir() / "kiosk-errors.log")
+    from rich.console import Console
+
+    # the first welcome waits (a little) for the sentence model: never a silent screen meanwhile
+    with Console(highlight=False, markup=False, emoji=False).status(WAIT_LINE, spinner="dots"):
+        core = KioskCore(engine, settings, idle_timeout, error_log=state_dir() / "kiosk-errors.log")
     for sig in (signal.SIGINT, signal.SIGTSTP, signal.SIGQUIT):
         signal.signal(sig, signal.SIG_IGN)
     stop = {"now": False}

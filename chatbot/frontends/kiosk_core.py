@@ -20,12 +20,17 @@ from chatbot.engine import Engine
 from chatbot.errors import UsageError
 from chatbot.frontends.adminpass import check
 from chatbot.frontends.render import MORE_PAGE, further_hits
+from chatbot.frontends.repl import GOODBYE
 from chatbot.models import Answer, Hit
 from chatbot.retrieval.suggest import Rotation, pool
 
 NEW_PATIENT = {"new", "new patient", "/new", "start over", "restart", "reset", "clear", "home", "menu"}
-LEAVE_WORDS = {"exit", "quit", "/quit", "/exit", "bye", "logout", "log out", "close", "q", ":q", ":wq"}
+LEAVE_WORDS = {"exit", "quit", "/quit", "/exit", "logout", "log out", "close", "q", ":q", ":wq"}
 MORE_WORDS = {"/more", "more", "tell me more"}
+HELP_WORDS = {"help", "/help", "?", "/?", "help me", "help please", "what can i ask", "what can you do"}
+KIOSK_HELP = ("Type a question in your own words and press Enter, or type the number of a question below. "
+              "Type 'more' after an answer to read further passages, and 'new' to start over.")
+GOODBYE_HINT = "Take care. The screen has started over for the next patient."
 INPUT_MARGIN = 200  # the input keeps this much beyond the engine's limit, so that it is all safety-checked
 SAFETY_PASTE = 20_000  # and at least this much of a paste: a crisis sentence at the end of a long paste is read
 MIN_TIMEOUT, MAX_TIMEOUT = 10.0, 86_400.0
@@ -64,6 +69,10 @@ class Screen:
     hits: tuple[Hit, ...] = ()
     choices: tuple[str, ...] = ()  # the numbered questions on this screen: what typing a number asks
     more_left: bool = False
+    # set by the view when it draws the screen for the terminal's size:
+    shown: int | None = None  # how many of the choices fit on screen (a number asks only those)
+    hidden: int = 0  # on a "more" screen: how many of ``hits`` did not fit (the next "more" starts there)
+    quote_cut: bool = False  # on an answer screen: the best passage was shortened ("more" shows it first)
 
 
 START_WAIT = 20.0  # seconds the kiosk waits at start for the sentence model, for its first suggestions
@@ -94,6 +103,7 @@ class KioskCore:
         self.failed_admin = 0
         self.admin_locked_until = 0.0
         self._more_shown = 0
+        self._cut = False
         self.screen = self._welcome()
 
     # -- activity and time-out ----------------------------------------------------------------
@@ -150,6 +160,9 @@ class KioskCore:
                 self.screen = Screen("message", text="Staff exit is not configured on this terminal.")
                 return "admin_unavailable"
             return self._admin_prompt()
+        if command in HELP_WORDS:
+            self.screen = Screen("help", text=KIOSK_HELP, choices=tuple(self.suggestions))
+            return "help"
         if command in LEAVE_WORDS:
             self.screen = Screen("message", text="This terminal stays on for the next patient. "
                                                  "Type 'new' to start over, or ask a question.")
@@ -157,7 +170,7 @@ class KioskCore:
         if command in MORE_WORDS:
             return self._more()
         if NUMBER.fullmatch(command):
-            choices = self.screen.choices
+            choices = self.screen.choices[:self.screen.shown]
             if not choices:
                 self.hint = "No numbered list here: type your question in words."
                 return "bad_number"
@@ -167,23 +180,32 @@ class KioskCore:
             text = choices[int(command) - 1]
         try:
             answer = self.engine.ask(text)  # the whole text: the engine safety-checks it before any limit
-            picked = self.rotation.pick(answer) if answer.status in ("answered", "no_answer") else ()
+            picked = self.rotation.pick(answer) if answer.status in ("answered", "no_answer", "smalltalk") else ()
         except Exception as exc:  # never let one question take the kiosk down
             self.recover(exc)
             return "error"
+        if not answer.notices and GOODBYE.match(command):
+            self.reset()  # a goodbye: a fresh welcome for the next patient, never an exit
+            self.hint = GOODBYE_HINT
+            return "reset"
         self.screen = Screen("answer", answer=answer, choices=picked)
         self._more_shown = 0
+        self._cut = False
         return answer.status
 
     def _more(self) -> str:
         last = self.screen.answer
-        further = further_hits(last) if last is not None else ()
+        if self.screen.kind == "answer":
+            self._cut = self.screen.quote_cut  # then the best passage comes first, in full
+        elif self.screen.kind == "more":
+            self._more_shown -= self.screen.hidden  # what did not fit on the last page comes next
+        further = ((last.hits[:1] if self._cut else ()) + further_hits(last)) if last is not None else ()
         batch = further[self._more_shown:self._more_shown + MORE_PAGE]
         if last is None or not batch:
             self.screen = Screen("message", text="There is nothing more to show. Ask another question, "
                                                  "or type 'new' to start over.")
             return "no_more"
-        first = 2 + self._more_shown
+        first = (1 if self._cut else 2) + self._more_shown
         self._more_shown += len(batch)
         self.screen = Screen("more", answer=last, first_number=first, hits=batch,
                              more_left=self._more_shown < len(further))

@@ -13,20 +13,31 @@ from prompt_toolkit.formatted_text import ANSI, FormattedText
 from rich.console import Console
 from rich.text import Text
 
-from chatbot.frontends.render import answer_renderable, welcome_renderable
+from chatbot.frontends.render import (
+    KIOSK_MORE,
+    WAIT_LINE,
+    AnswerView,
+    Fitted,
+    answer_renderable,
+    shorten,
+    suggestion_slot,
+    welcome_renderable,
+)
 from chatbot.safety.crisis import banner
 
 if TYPE_CHECKING:
     from chatbot.frontends.keyinput import CoalescingInput
     from chatbot.frontends.kiosk_core import KioskCore
 
-MORE_HINT = "type more to read them"
+MORE_HINT = KIOSK_MORE
 
 
 class KioskView:
     """The drawing half of the kiosk application."""
 
     core: KioskCore
+    question_window: Any
+    secret_window: Any
     app: Any
     buffer: Buffer
     secret: Buffer
@@ -36,6 +47,17 @@ class KioskView:
     offset: int
     drawn_for: tuple[int, int]
     redraws: int
+
+    # -- layout ----------------------------------------------------------------------
+    def input_area(self) -> Any:
+        from prompt_toolkit.filters import Condition
+        from prompt_toolkit.layout import ConditionalContainer, HSplit
+
+        admin = Condition(lambda: self.core.screen.kind == "admin")
+        return HSplit([
+            ConditionalContainer(self.question_window, filter=~admin),
+            ConditionalContainer(self.secret_window, filter=admin),
+        ])
 
     def size(self) -> tuple[int, int]:
         try:
@@ -57,7 +79,7 @@ class KioskView:
                      f" {name} · type 'new' to start over", f" {name}"):
             if len(text) <= width:
                 return text
-        return text[:max(1, width - 1)] + "…"
+        return shorten(text, width)
 
     def _header(self) -> FormattedText:
         return FormattedText([("bold", self.header_text(self.size()[1]))])
@@ -66,6 +88,8 @@ class KioskView:
         return FormattedText([("bold", "Your question › ")])
 
     def _body(self) -> ANSI:
+        if getattr(self, "busy", False):
+            return ANSI(WAIT_LINE)
         if self.size() != self.drawn_for:  # the terminal was resized: draw again for its new size
             offset = self.offset
             self.redraw()
@@ -95,7 +119,7 @@ class KioskView:
             a, b, n = self.offset + 1, min(len(self.lines), self.offset + self.page()), len(self.lines)
             paging = [f"lines {a}-{b} of {n}: PgUp/PgDn or ↑/↓ to scroll", f"lines {a}-{b} of {n}: PgUp/PgDn",
                       f"{a}-{b}/{n} PgUp/PgDn"]
-        elif not first and self.core.screen.choices:
+        elif not first and self.core.screen.choices[:self.core.screen.shown]:
             first = ["Type a question and press Enter, or a number to ask a suggested question.",
                      "Type a question, or a number, and press Enter.", "Type a question, then Enter."]
         elif not first:
@@ -105,7 +129,7 @@ class KioskView:
                 text = " " + "  |  ".join(x for x in (f, pg) if x)
                 if len(text) <= width:
                     return text
-        return " " + (first or paging)[-1][:max(1, width - 1)]
+        return " " + shorten((first or paging)[-1], max(1, width - 1))
 
     def _status(self) -> FormattedText:
         return FormattedText([("", self.status_text(self.size()[1]))])
@@ -117,18 +141,29 @@ class KioskView:
                           color_system=color, highlight=False, markup=False, emoji=False)
         core, screen = self.core, self.core.screen
         s = core.settings
+        height = self.page()
         if screen.kind == "welcome":
-            console.print(welcome_renderable(s.clinic_name, s.disclaimer, screen.choices, banner(s),
-                                             numbered=True, boxed=False))
+            view: Any = welcome_renderable(s.clinic_name, s.disclaimer, screen.choices, banner(s), numbered=True,
+                                           boxed=False, height=height)
+            console.print(view)
+            screen.shown = len(view.suggested)
+        elif screen.kind == "help":
+            fitted = Fitted([[Text(screen.text)], suggestion_slot("Try asking:", screen.choices, True)], height)
+            console.print(fitted)
+            screen.shown = len(screen.choices) - fitted.drew(1)
         elif screen.kind == "answer" and screen.answer is not None:
-            console.print(answer_renderable(screen.answer, core.engine.highlights, show_question=True,
-                                            suggestions=screen.choices, numbered=True,
-                                            disclaimer=s.disclaimer_short, more_hint=MORE_HINT))
+            view = answer_renderable(screen.answer, core.engine.highlights, show_question=True,
+                                     suggestions=screen.choices, numbered=True, disclaimer=s.disclaimer_short,
+                                     more=MORE_HINT, height=height)
+            console.print(view)
+            if isinstance(view, AnswerView):
+                screen.shown, screen.quote_cut = len(view.suggested), view.quote_cut
         elif screen.kind == "more" and screen.answer is not None:
-            console.print(answer_renderable(screen.answer, core.engine.highlights, show_question=True,
-                                            hits=screen.hits, first_number=screen.first_number, suggestions=(),
-                                            disclaimer=s.disclaimer_short, more_hint=MORE_HINT,
-                                            more_left=screen.more_left))
+            page = answer_renderable(screen.answer, core.engine.highlights, show_question=True, hits=screen.hits,
+                                     first_number=screen.first_number, suggestions=(), disclaimer=s.disclaimer_short,
+                                     more=MORE_HINT, more_left=screen.more_left, height=height)
+            console.print(page)
+            screen.hidden = page.drew(1) if isinstance(page, Fitted) else 0
         elif screen.kind == "admin":
             console.print(Text(screen.text or "Staff exit: type the passphrase and press Enter."))
         else:

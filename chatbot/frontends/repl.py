@@ -23,7 +23,7 @@ from rich.text import Text
 from chatbot.config import Settings
 from chatbot.engine import Engine
 from chatbot.frontends.history import PrivateHistory
-from chatbot.frontends.render import MORE_PAGE, answer_renderable, further_hits, welcome_renderable
+from chatbot.frontends.render import MORE_PAGE, WAIT_LINE, AnswerView, Fitted, answer_renderable, further_hits, welcome_renderable
 from chatbot.models import Answer
 from chatbot.retrieval.suggest import Rotation
 from chatbot.safety.crisis import banner
@@ -41,6 +41,7 @@ QUIT_WORDS = {"/quit", "/exit", "/bye", "/q"}
 GOODBYE = re.compile(r"^(?:(?:ok|okay|thanks|thank you|thx|cool|great|alright|all right)[ ,]+)*"
                      r"(?:bye|bye bye|goodbye|good bye|see you|see ya|take care|good night|goodnight|cya)$")
 PAGE = MORE_PAGE
+CHROME = 2  # lines around an answer that are not the answer: the typed question and the next prompt
 
 
 class QuestionSuggest(AutoSuggest):
@@ -67,6 +68,7 @@ class QuestionSuggest(AutoSuggest):
 class ChatState:
     last: Answer | None = None
     shown_more: int = 0
+    quote_cut: bool = False  # the best passage was shortened to fit: /more shows it in full first
     unanswered: list[str] = field(default_factory=list)
     rotation: Rotation | None = None
 
@@ -131,13 +133,15 @@ def handle_line(line: str, engine: Engine, settings: Settings, console: Console,
     if text.startswith("/"):
         console.print(Text(f"Unknown command {text.split()[0]!r}. Type /help for the commands."))
         return True
-    answer = engine.ask(text)
+    answer = ask_with_status(engine, console, text)
     state.last, state.shown_more = answer, 0
     if state.rotation is None:
         state.rotation = Rotation(engine.suggester)
     picked = state.rotation.pick(answer) if answer.status in ("answered", "no_answer") else None
-    console.print(answer_renderable(answer, engine.highlights, suggestions=picked,
-                                    disclaimer=settings.disclaimer_short))
+    view = answer_renderable(answer, engine.highlights, suggestions=picked, disclaimer=settings.disclaimer_short,
+                             height=answer_lines(console))
+    console.print(view)
+    state.quote_cut = isinstance(view, AnswerView) and view.quote_cut
     if answer.status == "smalltalk" and not answer.notices and GOODBYE.match(command):
         return False  # the goodbye has been answered: the chat ends
     if answer.status == "no_answer" and record is not None and not answer.touches_crisis:
@@ -150,15 +154,31 @@ def show_more(engine: Engine, console: Console, state: ChatState, disclaimer: st
     if last is None or last.status != "answered":
         console.print(Text("Ask a question first; /more then shows further passages for it."))
         return
-    further = further_hits(last)
+    further = (last.hits[:1] if state.quote_cut else ()) + further_hits(last)
     batch = further[state.shown_more:state.shown_more + PAGE]
     if not batch:
         console.print(Text("There are no further passages for that question."))
         return
-    first = 2 + state.shown_more
-    state.shown_more += len(batch)
-    console.print(answer_renderable(last, engine.highlights, hits=batch, first_number=first, suggestions=(),
-                                    disclaimer=disclaimer, more_left=state.shown_more < len(further)))
+    first = (1 if state.quote_cut else 2) + state.shown_more
+    page = answer_renderable(last, engine.highlights, hits=batch, first_number=first, suggestions=(),
+                             disclaimer=disclaimer, more_left=state.shown_more + len(batch) < len(further),
+                             height=answer_lines(console))
+    console.print(page)
+    state.shown_more += len(batch) - (page.drew(1) if isinstance(page, Fitted) else 0)
+
+
+def answer_lines(console: Console) -> int:
+    """The lines an answer may take: the terminal's height less the typed question and the next prompt."""
+    return max(5, console.size.height - CHROME)
+
+
+def ask_with_status(engine: Engine, console: Console, text: str) -> Answer:
+    """``engine.ask``, with a calm status line while the articles are still being got ready (the
+    sentence model and the passage vectors load in the background; a first question waits for them)."""
+    if engine.semantic.ready() or not console.is_terminal:
+        return engine.ask(text)
+    with console.status(WAIT_LINE, spinner="dots"):
+        return engine.ask(text)
 
 
 def make_history(enabled: bool) -> History:
@@ -179,7 +199,8 @@ def run_chat(engine: Engine, settings: Settings, console: Console, history: bool
     rotation = Rotation(engine.suggester)
     state = ChatState(rotation=rotation)
     console.print(welcome_renderable(settings.clinic_name, settings.disclaimer, rotation.pick(),
-                                     emergency_line(settings), extra="Type /help for commands, /quit to leave."))
+                                     emergency_line(settings), extra="Type /help for commands, /quit to leave.",
+                                     height=console.size.height - 1))
     store = make_history(history)
     session: PromptSession[str] = PromptSession(
         history=store,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 
 from chatbot.articles.corpus import UNKNOWN_PUBLISHER
@@ -49,14 +49,29 @@ def _kind_class(kind: str) -> str:
     return "notice-" + (re.sub(r"[^a-z_]", "", kind.lower()) or "other")
 
 
+def _known(value: str | None) -> str:
+    value = (value or "").strip()
+    return "" if value in ("None", UNKNOWN_PUBLISHER) else value
+
+
 def source_words(src: Source) -> str:
-    """Title, publisher and section in plain words (file names and paragraph numbers are for staff)."""
-    parts = [src.title]
-    if src.publisher and src.publisher != UNKNOWN_PUBLISHER:
-        parts.append(src.publisher)
-    if src.section:
-        parts.append(src.section)
-    return " · ".join(p for p in parts if p)
+    """Title, publisher and section, labelled: "*title*, published by *publisher*, section *section*"
+    (file names and paragraph numbers are for staff); a missing part is left out, never "None"."""
+    parts = [_known(src.title)] if _known(src.title) else []
+    if _known(src.publisher):
+        parts.append(f"published by {_known(src.publisher)}")
+    if _known(src.section):
+        parts.append(f"section {_known(src.section)}")
+    return ", ".join(parts)
+
+
+def source_html(src: Source) -> str:
+    """The labelled source, escaped, the title as a <cite>: "Source: <cite>title</cite>, published by …"."""
+    title = _known(src.title)
+    rest = source_words(replace(src, title=""))
+    if not title:
+        return "Source: " + e(rest or "the clinic's articles")
+    return f"Source: <cite>{e(title)}</cite>" + (f", {e(rest)}" if rest else "")
 
 
 def _dial(number: str) -> str:
@@ -94,16 +109,16 @@ def notice_html(notice: Notice, number: int, settings: Settings) -> str:
 
 
 def quote_html(hit: Hit, number: int) -> str:
-    return (f'<figure class="quote"><figcaption>Quote {number} · from <cite>{e(source_words(hit.passage.source))}'
-            f"</cite></figcaption><blockquote><p>{e(hit.passage.text)}</p></blockquote></figure>")
+    return (f'<figure class="quote"><figcaption>Quote {number} · {source_html(hit.passage.source)}'
+            f"</figcaption><blockquote><p>{e(hit.passage.text)}</p></blockquote></figure>")
 
 
 def more_html(hit: Hit, number: int) -> str:
     """A further passage, closed: how it starts and where it is from; opened, the whole quote."""
     text = hit.passage.text.strip()
-    start = text if len(text) <= 90 else text[:90].rsplit(" ", 1)[0] + "…"
+    start = text if len(text) <= 90 else text[:91].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
     return (f'<details class="more"><summary>Quote {number}: “{e(start)}” <span class="src">'
-            f"{e(source_words(hit.passage.source))}</span></summary>"
+            f"{source_html(hit.passage.source)}</span></summary>"
             f"<blockquote><p>{e(text)}</p></blockquote></details>")
 
 
