@@ -273,6 +273,12 @@ class SafetyRules:
         """Every crisis and notice message exists, is not empty and fills in from the settings: a
         clinic's own copy of the rules that lacks one is an error at start-up, never an empty or
         half-filled crisis message in front of a patient."""
+        from chatbot.infra.sanitise import safe_to_show
+
+        for name, text in self.messages.items():  # shown to patients as written: no escape sequences
+            if not safe_to_show(text, multiline=True):
+                raise ConfigError(f"safety rules {self.origin}: the message {name!r} holds control characters, "
+                                  "escape sequences or bidirectional marks")
         for name in (*EMERGENCY_TOPICS, *(f"mention_{t}" for t in EMERGENCY_TOPICS if t != "harm"),
                      "personal_advice", "crisis_es", "out_of_scope", "clinic_info", "crisis_line", "unreadable"):
             template = self.messages.get(name, "").strip()

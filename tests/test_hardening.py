@@ -1,0 +1,77 @@
+"""Issue 24, items 8 and 9: settings and rule messages that could write escape sequences, the word-list
+cache, a full disk under the chat history, temporary files left by a killed write, and the question
+memory's checksum. Each attack runs the ``chatbot`` command as a user would, in a subprocess with a
+timeout, under its own HOME and XDG folders (see conftest)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from chatbot.config import load_settings
+from chatbot.errors import ConfigError
+from tests.conftest import REPO
+
+HANG = 90  # a hang is a timeout; a pass takes a few seconds
+DATA = REPO / "chatbot" / "data"
+OSC52 = "\\u001b]52;c;aGVsbG8=\\u0007"  # as written in TOML: a clipboard write
+OSC0 = "\\u001b]0;owned\\u0007"  # a window-title change
+
+
+def run_cli(argv: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "chatbot", *argv], input=b"", capture_output=True,
+                          env={**os.environ, **(env or {})}, cwd=REPO, timeout=HANG)
+
+
+# -- 1. settings and the messages a clinic writes for patients ----------------------------------------
+def _rules_copy(tmp_path: Path, old: str, new: str) -> Path:
+    text = (DATA / "safety.toml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "my-safety.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("message, old, new", [
+    ("suicide", 'suicide = """Please {crisis_contacts}', f'suicide = """Please {OSC52}{OSC0}{{crisis_contacts}}'),
+    ("crisis_line", 'crisis_line = """If you ever', 'crisis_line = """\\u009d0;owned\\u009cIf you ever'),
+    ("greeting", 'greeting = """Hello.', 'greeting = """Hello.\\u001b[2J\\u202e'),
+])
+def test_escape_sequences_in_a_clinics_rule_messages_never_reach_the_terminal(
+        tmp_path: Path, message: str, old: str, new: str) -> None:
+    rules = _rules_copy(tmp_path, old, new)
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text(f'safety_rules = "{rules.name}"\n', encoding="utf-8")
+    for question in ("I want to kill myself", "hello", "how long does an infusion take"):
+        proc = run_cli(["--config", str(cfg), "ask", question])
+        assert b"\x1b" not in proc.stdout and b"\xc2\x9d" not in proc.stdout, proc.stdout
+        assert b"\x1b" not in proc.stderr
+        err = proc.stderr.decode()
+        assert proc.returncode == 2 and str(rules) in err and repr(message) in err and "escape sequences" in err, err
+
+
+@pytest.mark.parametrize("body, setting", [
+    ('clinic_name = "Riverside\\u200f Pain"\n', "'clinic_name'"),
+    ('crisis_line_name = "Lifeline\\u200e"\n', "'crisis_line_name'"),
+    ('disclaimer = "Not advice.\\u061c\\nCall 911."\n', "'disclaimer'"),
+    ('[[crisis_lines]]\nrole = "emergency"\nname = "Emergency\\u200f"\nnumber = "999"\n', "crisis_lines entry 1"),
+])
+def test_bidirectional_marks_in_settings_shown_to_patients_are_refused(tmp_path: Path, body: str, setting: str) -> None:
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text(body, encoding="utf-8")
+    with pytest.raises(ConfigError, match="bidirectional marks") as caught:
+        load_settings(cfg)
+    assert setting in str(caught.value)
+    proc = run_cli(["--config", str(cfg), "ask", "I want to kill myself"])
+    assert proc.returncode == 2 and not proc.stdout and setting in proc.stderr.decode()
+
+
+def test_the_bundled_rules_and_settings_pass_the_same_check(tmp_path: Path) -> None:
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text('clinic_name = "Riverside Pain Care"\n', encoding="utf-8")
+    proc = run_cli(["--config", str(cfg), "ask", "I want to kill myself"])
+    assert proc.returncode == 0 and b"Riverside" not in proc.stderr and b"\x1b" not in proc.stdout
