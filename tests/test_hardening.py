@@ -75,3 +75,57 @@ def test_the_bundled_rules_and_settings_pass_the_same_check(tmp_path: Path) -> N
     cfg.write_text('clinic_name = "Riverside Pain Care"\n', encoding="utf-8")
     proc = run_cli(["--config", str(cfg), "ask", "I want to kill myself"])
     assert proc.returncode == 0 and b"Riverside" not in proc.stderr and b"\x1b" not in proc.stdout
+
+
+# -- 2. the word-list cache ------------------------------------------------------------------------
+def _ask_json(question: str) -> dict:
+    import json
+
+    proc = run_cli(["ask", "--json", question])
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _word_cache(home: Path) -> Path:
+    """Where the word-list cache is (a first run writes it): the same name for every planted file."""
+    _ask_json("hello")
+    found = [p for p in (home / "cache").rglob("words-en-*") if not p.name.startswith(".tmp-")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_fifo_planted_as_the_word_list_cache_does_not_hang_start_up(own_home: Path) -> None:
+    path = _word_cache(own_home)
+    path.unlink()
+    os.mkfifo(path)
+    answer = _ask_json("I want to kill myself")  # a hang is a timeout
+    assert answer["status"] == "emergency"
+
+
+@pytest.mark.parametrize("planted", ["garbage", "data-only", "data-only-with-typos"])
+def test_a_damaged_or_planted_word_list_cache_never_weakens_a_rule_emergency(own_home: Path, planted: str) -> None:
+    import numpy as np
+
+    from chatbot.text.wordlist import _digest, _package_words
+
+    path = _word_cache(own_home)
+    if planted == "garbage":
+        path.write_bytes(os.urandom(4096))
+    else:  # a well-formed array of digests, as the old cache held: "misspellings" marked as English
+        typos = "sucide suicde mysefl overdsoe unconcious breating colapsed unresponsve".split()
+        words = _package_words() if planted == "data-only-with-typos" else [f"w{i}" for i in range(20_000)]
+        digests = np.unique(np.array([_digest(w) for w in words + typos], dtype=np.uint64))
+        with path.open("wb") as fh:
+            np.save(fh, digests, allow_pickle=False)
+    for message in ("I want to kill myself", "i want to commit sucide", "i took an overdsoe",
+                    "my husband is unconcious and not breating"):
+        answer = _ask_json(message)
+        assert answer["status"] == "emergency" and answer["notices"][0]["kind"] == "emergency", (message, answer)
+    # and the file was rebuilt from the package, not left for the next run
+    from importlib import metadata
+
+    from chatbot.infra import store
+    from chatbot.text.wordlist import StoredWords, _stamps
+
+    stored = store.load(path, StoredWords, _stamps(metadata.version("pyspellchecker")))
+    assert _digest("breath") in stored.digests and _digest("sucide") not in stored.digests
