@@ -129,3 +129,81 @@ def test_a_damaged_or_planted_word_list_cache_never_weakens_a_rule_emergency(own
 
     stored = store.load(path, StoredWords, _stamps(metadata.version("pyspellchecker")))
     assert _digest("breath") in stored.digests and _digest("sucide") not in stored.digests
+
+
+# -- 3. a full disk under the chat history ---------------------------------------------------------
+HISTORY_LINE = "Your conversation history could not be saved"
+
+
+def _chat(engine, settings, keys: str) -> str:
+    import io
+
+    from prompt_toolkit.input import create_pipe_input
+    from prompt_toolkit.output import DummyOutput
+    from rich.console import Console
+
+    from chatbot.frontends.repl import run_chat
+
+    console = Console(file=io.StringIO(), width=100, color_system=None)
+    with create_pipe_input() as pipe:
+        pipe.send_text(keys)
+        assert run_chat(engine, settings, console, history=True, input=pipe, output=DummyOutput()) == 0
+    return " ".join(console.file.getvalue().replace("│", " ").replace("┃", " ").split())  # type: ignore[attr-defined]
+
+
+# Ctrl-D at the end: the chat ends on the old code too (its "thanks bye" failed to write and went on)
+QUESTIONS = "what is ketamine\rhow long does the drip take\rcan i get hooked on this\rthanks bye\r\x04"
+
+
+def test_a_full_disk_under_the_history_costs_one_calm_line_never_an_answer(engine, settings, monkeypatch) -> None:
+    import errno
+
+    real_fdopen = os.fdopen
+
+    class FullDisk:
+        def __init__(self, fh) -> None:
+            self.fh = fh
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            self.fh.close()
+
+        def write(self, data: bytes) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def fdopen(fd, mode="r", *args, **kwargs):  # only the history's appends fail, as on a full disk
+        fh = real_fdopen(fd, mode, *args, **kwargs)
+        return FullDisk(fh) if mode == "ab" else fh
+
+    monkeypatch.setattr(os, "fdopen", fdopen)
+    out = _chat(engine, settings, QUESTIONS)
+    assert "dissociative anesthetic" in out and "40 minutes to 1 hour" in out  # every answer shown
+    assert out.count(HISTORY_LINE) == 1, out
+    assert "something went wrong" not in out
+    assert "Take care" in out  # "thanks bye" still ends the chat
+
+
+def test_a_history_folder_turned_read_only_costs_one_calm_line(engine, settings, monkeypatch) -> None:
+    """The folder is made read-only (EROFS) after the chat has opened its history: every later open
+    fails. Simulated, because the tests may run as root, who can write to a read-only folder."""
+    import errno
+
+    from chatbot.frontends import history
+
+    real_open = os.open
+    opened: list[str] = []
+
+    def read_only(path, flags, *args, **kwargs):
+        if str(path).endswith("history") and flags & os.O_WRONLY:
+            opened.append(str(path))
+            if len(opened) > 1:  # the first open is the chat's start-up check
+                raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(history.os, "open", read_only)
+    out = _chat(engine, settings, QUESTIONS)
+    assert len(opened) > 1  # the writes were tried
+    assert "dissociative anesthetic" in out and "40 minutes to 1 hour" in out
+    assert out.count(HISTORY_LINE) == 1 and "something went wrong" not in out and "Take care" in out
