@@ -207,3 +207,35 @@ def test_a_history_folder_turned_read_only_costs_one_calm_line(engine, settings,
     assert len(opened) > 1  # the writes were tried
     assert "dissociative anesthetic" in out and "40 minutes to 1 hour" in out
     assert out.count(HISTORY_LINE) == 1 and "something went wrong" not in out and "Take care" in out
+
+
+# -- 4. temporaries left by a write that was killed --------------------------------------------------
+def test_stale_temporaries_are_removed_at_start_up_from_every_folder_written_atomically(
+        tmp_path: Path, own_home: Path) -> None:
+    import time
+
+    from chatbot.infra.locations import cache_dir, state_dir
+    from chatbot.infra.safefile import TMP_PREFIX, TMP_SUFFIX
+
+    index_cache = tmp_path / "clinic-cache"
+    cfg = tmp_path / "settings.toml"
+    cfg.write_text(f'cache_dir = "{index_cache}"\n', encoding="utf-8")
+    first = run_cli(["--config", str(cfg), "ask", "how long does the drip take"])  # the caches are written
+    assert first.returncode == 0, first.stderr
+    folders = {"index cache": index_cache, "checkpoints": index_cache / "vecparts-0123-4567",
+               "word-list cache": cache_dir(), "state (history, unanswered)": state_dir()}
+    stale, fresh = {}, []
+    for what, folder in folders.items():
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        path = folder / f"{TMP_PREFIX}k1lled{TMP_SUFFIX}"  # the pattern atomic_write's mkstemp uses
+        path.write_bytes(b"half a file")
+        two_hours_ago = time.time() - 7200  # older than remove_stale_temporaries' limit (an hour)
+        os.utime(path, (two_hours_ago, two_hours_ago))
+        stale[what] = path
+        young = folder / f"{TMP_PREFIX}wr1ting{TMP_SUFFIX}"  # another process may be writing it now
+        young.write_bytes(b"being written")
+        fresh.append(young)
+    second = run_cli(["--config", str(cfg), "ask", "how long does the drip take"])  # everything cached
+    assert second.returncode == 0, second.stderr
+    assert [what for what, path in stale.items() if path.exists()] == []
+    assert all(path.exists() for path in fresh)
