@@ -235,6 +235,8 @@ def _search_warning(engine: Engine) -> None:
         sys.stderr.write(f"chatbot: warning: {engine.search_problem}\n")
     elif engine.semantic.ready() and getattr(engine.semantic, "note", None):
         sys.stderr.write(f"chatbot: note: {engine.semantic.note}\n")
+    if engine.semantic.ready() and getattr(engine.semantic, "memory_problem", None):
+        sys.stderr.write(f"chatbot: warning: {engine.semantic.memory_problem}\n")
 
 
 # -- commands ------------------------------------------------------------------------------------

@@ -239,3 +239,38 @@ def test_stale_temporaries_are_removed_at_start_up_from_every_folder_written_ato
     assert second.returncode == 0, second.stderr
     assert [what for what, path in stale.items() if path.exists()] == []
     assert all(path.exists() for path in fresh)
+
+
+# -- 5. the question memory's checksum ----------------------------------------------------------------
+def test_a_tampered_question_memory_fails_its_checksum_and_the_chatbot_answers_without_it(
+        tmp_path: Path, engine, monkeypatch, capsys) -> None:
+    """The tampered copy is a well-formed store file (its own digests recomputed, so only the sha256
+    in the card can tell): every labelled question marked as one the articles do not answer."""
+    import dataclasses
+    import json
+    import shutil
+
+    from chatbot.cli import main
+    from chatbot.data import DATA_DIR
+    from chatbot.infra import store
+    from chatbot.retrieval import memory
+    from chatbot.retrieval.semantic import WEIGHTS
+
+    shipped = memory.load_labelled(DATA_DIR / memory.MEMORY_FILE, WEIGHTS.sha256)
+    tampered = dataclasses.replace(shipped, gold=[[] for _ in shipped.gold], answers=[[] for _ in shipped.answers])
+    data = tmp_path / "data"
+    data.mkdir()
+    store.save(data / memory.MEMORY_FILE, tampered, {"format": str(memory.MEMORY_FORMAT), "model": WEIGHTS.sha256})
+    shutil.copy(DATA_DIR / "retrieval_model.json", data)  # the card, with the shipped file's sha256
+    monkeypatch.setattr(memory, "DATA_DIR", data)
+
+    used, why = memory.bind(engine.kb, WEIGHTS.sha256)
+    assert used is None and "failed its checksum" in why
+    assert main(["ask", "--json", "how long does the drip take"]) == 0  # never a crash
+    out, err = capsys.readouterr()
+    assert json.loads(out)["status"] == "answered"
+    assert err.count("question memory") == 1 and "checksum" in err, err
+
+    monkeypatch.setattr(memory, "DATA_DIR", DATA_DIR)  # the shipped file passes the same check
+    used, why = memory.bind(engine.kb, WEIGHTS.sha256)
+    assert used is not None and "labelled questions" in why
