@@ -177,6 +177,16 @@ def load_settings_for(args: argparse.Namespace) -> Settings:
     return load_settings(args.config)
 
 
+def tidy_folders(settings: Settings) -> None:
+    """Temporaries left by a write that was killed (SIGKILL, power loss) go at start-up, in every folder
+    the program writes atomically: the index cache with its checkpoint folders, the default cache (the
+    word list) and the state folder (history, unanswered record)."""
+    from chatbot.infra.locations import cache_dir, state_dir
+    from chatbot.infra.safefile import tidy_at_start
+
+    tidy_at_start([cache_dir(settings.cache_dir), cache_dir(), state_dir()])
+
+
 def make_engine(args: argparse.Namespace, settings: Settings) -> Engine:
     from chatbot.articles.knowledge import open_knowledge
     from chatbot.engine import Engine
@@ -253,6 +263,8 @@ def _search_warning(engine: Engine) -> None:
         sys.stderr.write(f"chatbot: warning: {engine.search_problem}\n")
     elif engine.semantic.ready() and getattr(engine.semantic, "note", None):
         sys.stderr.write(f"chatbot: note: {engine.semantic.note}\n")
+    if engine.semantic.ready() and getattr(engine.semantic, "memory_problem", None):
+        sys.stderr.write(f"chatbot: warning: {engine.semantic.memory_problem}\n")
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -508,6 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         settings = load_settings_for(args)
+        tidy_folders(settings)
         code = COMMANDS[command](args, settings)
         sys.stdout.flush()  # a closed pipe is found here, inside the handlers, not at exit
         return code

@@ -83,11 +83,12 @@ def parse_crisis_lines(value: Any, where: object) -> tuple[CrisisLine, ...]:
         if not dialable(item["number"]):
             raise ConfigError(f"{label}: number {item['number']!r} is not a number a person can dial or text "
                               "(digits, with spaces, brackets, hyphens or a leading + only)")
-        from chatbot.infra.sanitise import clean_line
+        from chatbot.infra.sanitise import safe_to_show
 
         for key in ("name", "keyword", "note"):
-            if item.get(key) and clean_line(item[key]) != item[key]:
-                raise ConfigError(f"{label}: {key} must not hold control characters or escape sequences")
+            if item.get(key) and not safe_to_show(item[key]):
+                raise ConfigError(f"{label}: {key} must not hold control characters, escape sequences "
+                                  "or bidirectional marks")
         if item.get("keyword") and not visible(item["keyword"]):
             raise ConfigError(f"{label}: keyword must be visible text")
         lines.append(CrisisLine(role, item["name"].strip(), item["number"].strip(), reach,
@@ -192,7 +193,7 @@ def check_number(name: str, value: float) -> str | None:
 
 def problems(settings: Settings) -> list[str]:
     """Every problem with ``settings``, one line each (empty when they are sound)."""
-    from chatbot.infra.sanitise import clean_line, clean_text
+    from chatbot.infra.sanitise import safe_to_show
 
     out: list[str] = []
     for f in fields(Settings):
@@ -208,9 +209,9 @@ def problems(settings: Settings) -> list[str]:
                 out.append(f"setting {f.name!r} must not be empty (or made only of invisible characters)")
             elif (f.name in NUMBERS or (f.name in OPTIONAL_NUMBERS and value)) and not dialable(value):
                 out.append(f"setting {f.name!r} must be a number a person can dial or text, not {value!r}")
-            safe = clean_text(value) if f.name in MULTILINE_TEXT else clean_line(value)
-            if safe != value:
-                out.append(f"setting {f.name!r} must not hold control characters or escape sequences")
+            if not safe_to_show(value, multiline=f.name in MULTILINE_TEXT):
+                out.append(f"setting {f.name!r} must not hold control characters, escape sequences "
+                           "or bidirectional marks")
     if not out and settings.kiosk_countdown >= settings.kiosk_idle_timeout:
         out.append("setting 'kiosk_countdown' must be shorter than 'kiosk_idle_timeout'")
     if settings.kiosk_admin_command.strip() and not settings.kiosk_admin_command.startswith("/"):

@@ -41,6 +41,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from chatbot.infra.digest import sha256_file  # noqa: E402
 from chatbot.retrieval.memory import MEMORY_FILE, MEMORY_FORMAT, LabelledQuestions, QuestionMemory, answering_passages, norm  # noqa: E402
 from chatbot.retrieval.ranking import MODES, Candidates, Mode, RankingModel, candidates, features  # noqa: E402
 
@@ -326,9 +327,11 @@ def main() -> int:
     args = ap.parse_args()
     items = load_items(args.out.parent / MEMORY_FILE)
     fold = [it.fold for it in items]
+    # the memory's sha256 in its card, as train_safety.py records the weights': checked at every load
     out: dict[str, object] = {"trained_on": [str(p.relative_to(REPO)) for p in SETS]
                               + [str((p / "questions.jsonl").relative_to(REPO)) for p in LIBRARIES], "n": len(items),
-                              "default_min_confidence": DEFAULT_MIN_CONFIDENCE}
+                              "default_min_confidence": DEFAULT_MIN_CONFIDENCE,
+                              "memory_sha256": sha256_file(args.out.parent / MEMORY_FILE)}
     for search in SEARCHES:
         totals: dict[float, dict[str, list[float]]] = {}
         for f in range(FOLDS):

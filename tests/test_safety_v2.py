@@ -284,7 +284,7 @@ def test_word_list_cache_is_data_only_and_a_damaged_one_is_rebuilt(own_home: Pat
     wordlist.english_words.cache_clear()
     try:
         assert wordlist.is_english("breath") and not wordlist.is_english("suicidle")
-        (cached,) = list((own_home / "cache").rglob("words-en-*.npy"))
+        (cached,) = list((own_home / "cache").rglob("words-en-*.npz"))
         cached.write_bytes(b"not an array")
         wordlist.english_words.cache_clear()
         assert wordlist.is_english("heard") and len(wordlist.english_words()) > 100_000

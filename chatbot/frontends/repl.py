@@ -227,7 +227,9 @@ def run_chat(engine: Engine, settings: Settings, console: Console, history: bool
             before = state.last
             going_on = handle_line(line, engine, settings, console, state, record)
             if isinstance(store, PrivateHistory) and not (state.last is not before and got_emergency(state.last)):
-                store.keep(line)
+                problem = store.keep(line)  # a line once, if the disk is full; never the answer's place
+                if problem:
+                    console.print(Text(problem, style="dim"))
             if not going_on:
                 break
         except KeyboardInterrupt:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -11,3 +12,15 @@ def blake2b(data: bytes = b"", digest_size: int = 20) -> Any:
     except ImportError:
         from hashlib import blake2b as impl
     return impl(data, digest_size=digest_size)
+
+
+def sha256_file(path: Path) -> str:
+    """The sha256 of a file, streamed: what a fitted file's card records for the data beside it
+    (``safety_model.json`` for the safety weights, ``retrieval_model.json`` for the question memory)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -182,6 +182,27 @@ def remove_stale_temporaries(folder: Path, older_than: float = 3600.0) -> None:
         pass
 
 
+def tidy_at_start(folders: list[Path], older_than: float = 3600.0) -> None:
+    """At start-up, stale temporaries (left by a process killed mid-write) are removed from each of
+    ``folders`` and from its direct subfolders (the index's checkpoint folders). Only a folder that is
+    ours and that no one else may write to is touched; none is created, no symlink is followed."""
+    for folder in dict.fromkeys(folders):
+        try:
+            st = os.stat(folder)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or st.st_mode & 0o022 or (hasattr(os, "geteuid") and st.st_uid != os.geteuid()):
+            continue
+        remove_stale_temporaries(folder, older_than)
+        try:
+            with os.scandir(folder) as entries:
+                subfolders = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+        except OSError:
+            continue
+        for sub in subfolders:
+            remove_stale_temporaries(sub, older_than)
+
+
 def usable_cache_dir(folder: Path) -> tuple[Path | None, str]:
     """``folder`` made ready for the cache, or (None, a warning) when it must not be trusted.
 

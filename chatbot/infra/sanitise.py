@@ -39,6 +39,18 @@ def clean_line(text: str) -> str:
     return clean_text(text).replace("\n", " ").replace("\r", " ")
 
 
+# Bidirectional marks (LRM, RLM, ALM): invisible, and they can reorder a number or a name on screen.
+# Article text keeps them (clean_text leaves them); text a clinic sets for patients may not hold them.
+_BIDI_MARKS = re.compile("[\u200e\u200f\u061c]")
+
+
+def safe_to_show(text: str, multiline: bool = False) -> bool:
+    """Whether ``text`` (a setting or a message a clinic wrote for patients) can be shown as it is: no
+    escape sequence, control character, bidi override, isolate or mark (newlines only if ``multiline``)."""
+    cleaned = clean_text(text) if multiline else clean_line(text)
+    return cleaned == text and _BIDI_MARKS.search(text) is None
+
+
 def is_clean(text: str) -> bool:
     """Whether ``text`` holds nothing ``clean_text`` would remove (newlines allowed)."""
     return _UNSAFE.search(text) is None and "\t" not in text

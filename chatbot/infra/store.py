@@ -190,12 +190,24 @@ def save(path: Path, obj: Any, stamps: dict[str, str]) -> None:
     atomic_write(path, lambda fh: np.savez(fh, **members))  # type: ignore[arg-type]
 
 
-def load(path: Path, cls: type[T], stamps: dict[str, str]) -> T:
-    """The ``cls`` instance stored at ``path``, if its stamps equal ``stamps`` and all checks pass."""
+def load(path: Path, cls: type[T], stamps: dict[str, str], sha256: str | None = None) -> T:
+    """The ``cls`` instance stored at ``path``, if its stamps equal ``stamps`` and all checks pass.
+    ``sha256``: the whole file's, as a fitted file's card records it (shipped data); the bytes checked
+    are the bytes loaded."""
+    import io
+
     from chatbot.infra.safefile import UnsafeFile, open_regular
 
     try:
-        fh = open_regular(path, MAX_STORE_BYTES)
+        fh: Any = open_regular(path, MAX_STORE_BYTES)
+        if sha256 is not None:
+            import hashlib
+
+            with fh:
+                raw = fh.read()
+            if hashlib.sha256(raw).hexdigest() != sha256:
+                raise StoreError("failed its checksum")
+            fh = io.BytesIO(raw)
     except FileNotFoundError:
         raise StoreError("not stored") from None
     except (OSError, UnsafeFile) as exc:

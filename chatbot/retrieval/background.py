@@ -101,6 +101,7 @@ class Background:
         self.scorer: DenseScorer | None = None
         self.problem: str | None = None if enabled else why_not
         self.memory_note = "not loaded"  # the labelled question memory: how many, or why not used
+        self.memory_problem: str | None = None  # one line when its file could not be trusted (tampered, damaged)
         self.static = static
         self.note: str | None = None  # one line when the vectors in use are not the best for this library
         self.model: IsolatedModel | None = None
@@ -144,7 +145,7 @@ class Background:
         upgrade = False
         model: IsolatedModel | None = None
         try:
-            from chatbot.retrieval.memory import bind
+            from chatbot.retrieval.memory import UNUSABLE, bind
             from chatbot.retrieval.semantic import WEIGHTS
 
             # read while the model is still loading in its process: the labelled questions are
@@ -166,6 +167,8 @@ class Background:
                 if v is not None:
                     memory, self.memory_note = (early if early is not None and model.checksum == WEIGHTS.sha256
                                                 else bind(kb, model.checksum))
+                    if memory is None and self.memory_note.startswith(UNUSABLE):
+                        self.memory_problem = f"question memory not used: {self.memory_note}"
                     self._use(DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory), model)
                     return
                 # too big to encode while a question waits: static vectors now, the full ones later
@@ -202,13 +205,15 @@ class Background:
         if threading.Event().wait(UPGRADE_DELAY) or model.problem is not None:
             return
         try:
-            from chatbot.retrieval.memory import bind
+            from chatbot.retrieval.memory import UNUSABLE, bind
 
             v = passage_vectors(kb, model, cache_folder)
             memory, note = bind(kb, model.checksum)
             scorer = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory)
             self._use(scorer, model)
             self.memory_note, self.static, self.note = note, False, None
+            if memory is None and note.startswith(UNUSABLE):
+                self.memory_problem = f"question memory not used: {note}"
         except Exception:
             pass  # the static vectors go on answering; the checkpoints are kept for the next run
 

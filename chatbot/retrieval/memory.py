@@ -154,11 +154,34 @@ def labelled_passages(texts: list[str]) -> np.ndarray:
     return np.asarray([norm(t) in raw for t in texts], dtype=bool)
 
 
-def load_labelled(path: Path | None = None, model_checksum: str = "") -> LabelledQuestions:
+UNUSABLE = "labelled questions unusable"  # how every note on a memory file that cannot be trusted begins
+
+
+def recorded_sha256() -> str:
+    """The shipped memory's sha256, as ``scripts/fit_retrieval.py`` recorded it in the fitted card
+    beside it (``retrieval_model.json``), the way ``safety_model.json`` records the safety weights'."""
+    import json
+
+    from chatbot.infra.store import StoreError
+    from chatbot.retrieval.ranking import MODEL_FILE
+
+    try:
+        value = json.loads((DATA_DIR / MODEL_FILE).read_text(encoding="utf-8"))["memory_sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise StoreError(f"no checksum recorded in {MODEL_FILE}: {type(exc).__name__}") from None
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise StoreError(f"no checksum recorded in {MODEL_FILE}")
+    return value
+
+
+def load_labelled(path: Path | None = None, model_checksum: str = "", sha256: str | None = None) -> LabelledQuestions:
+    """The labelled questions in ``path`` (default: the shipped file, which must match the sha256
+    its card records: a tampered or damaged copy is never used)."""
     from chatbot.infra import store
 
-    return store.load(path or DATA_DIR / MEMORY_FILE, LabelledQuestions,
-                      {"format": str(MEMORY_FORMAT), "model": model_checksum})
+    if path is None:
+        path, sha256 = DATA_DIR / MEMORY_FILE, sha256 or recorded_sha256()
+    return store.load(path, LabelledQuestions, {"format": str(MEMORY_FORMAT), "model": model_checksum}, sha256)
 
 
 def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tuple[QuestionMemory | None, str]:
@@ -169,11 +192,11 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
     try:
         labelled = load_labelled(path, model_checksum)
     except StoreError as exc:
-        return None, f"labelled questions unusable ({exc})"
+        return None, f"{UNUSABLE} ({exc})"
     v = labelled.vectors
     n = len(labelled.questions)
     if v.ndim != 2 or len(v) != n or len(labelled.gold) != n or len(labelled.answers) != n or not np.all(np.isfinite(v)):
-        return None, "labelled questions unusable (shape)"
+        return None, f"{UNUSABLE} (shape)"
     answers = labelled.answers
     note = ""
     if labelled.corpus_digest != vectors_digest(kb):
@@ -196,11 +219,11 @@ def bind(kb: KnowledgeBase, model_checksum: str, path: Path | None = None) -> tu
     # the passages were found by their gold phrases when the file was written, for exactly these
     # passages (the digest above): nothing to search again at start-up
     elif any(bool(g) != bool(a) for g, a in zip(labelled.gold, labelled.answers, strict=True)):
-        return None, "labelled questions unusable (an answerable one without its passages)"
+        return None, f"{UNUSABLE} (an answerable one without its passages)"
     try:
         memory = QuestionMemory(v, answers, len(kb.texts))
         if labelled.corpus_digest != vectors_digest(kb):
             memory.new_passages = new
         return memory, f"{n:,} labelled questions{note}"
     except ValueError as exc:
-        return None, f"labelled questions unusable ({exc})"
+        return None, f"{UNUSABLE} ({exc})"

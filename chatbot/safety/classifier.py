@@ -12,7 +12,6 @@ so one crisis sentence inside a long message is not diluted by the rest.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import numpy as np
 
 from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
+from chatbot.infra.digest import sha256_file
 from chatbot.safety.features import DIM, prepared, vector
 
 EMERGENCY_CLASSES = ("suicide", "overdose", "medical", "harm")
@@ -29,14 +29,6 @@ WEIGHTS = "safety_weights.npy"
 CARD = "safety_model.json"
 EXAMPLES = "safety_examples.tsv"
 _SENTENCES = re.compile(r"[.!?;\n]+|\s(?:but|and then|also|anyway|btw)\s")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @dataclass(frozen=True)

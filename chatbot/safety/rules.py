@@ -270,19 +270,7 @@ class SafetyRules:
         return Verdict(mention=mention, advice=advice or history, out_of_scope=scope, history=history)
 
     def check_messages(self, values: dict[str, str]) -> None:
-        """Every crisis and notice message exists, is not empty and fills in from the settings: a
-        clinic's own copy of the rules that lacks one is an error at start-up, never an empty or
-        half-filled crisis message in front of a patient."""
-        for name in (*EMERGENCY_TOPICS, *(f"mention_{t}" for t in EMERGENCY_TOPICS if t != "harm"),
-                     "personal_advice", "crisis_es", "out_of_scope", "clinic_info", "crisis_line", "unreadable"):
-            template = self.messages.get(name, "").strip()
-            if not template:
-                raise ConfigError(f"safety rules {self.origin}: the message {name!r} is missing or empty")
-            try:
-                template.format(**values)
-            except (KeyError, IndexError, ValueError) as exc:
-                raise ConfigError(f"safety rules {self.origin}: the message {name!r} has a placeholder "
-                                  f"that the settings do not fill: {exc}") from None
+        check_messages(self.messages, self.origin, values)
 
     def message(self, name: str, values: dict[str, str]) -> str:
         template = self.messages.get(name, "")
@@ -290,3 +278,26 @@ class SafetyRules:
             return template.format(**values)
         except (KeyError, IndexError, ValueError):
             return template
+
+
+def check_messages(messages: dict[str, str], origin: str, values: dict[str, str]) -> None:
+    """Every crisis and notice message exists, is not empty and fills in from the settings: a
+    clinic's own copy of the rules that lacks one is an error at start-up, never an empty or
+    half-filled crisis message in front of a patient. Every message is shown as written, so none may
+    hold an escape sequence, a control character or a bidi override or mark."""
+    from chatbot.infra.sanitise import safe_to_show
+
+    for name, text in messages.items():
+        if not safe_to_show(text, multiline=True):
+            raise ConfigError(f"safety rules {origin}: the message {name!r} holds control characters, "
+                              "escape sequences or bidirectional marks")
+    for name in (*EMERGENCY_TOPICS, *(f"mention_{t}" for t in EMERGENCY_TOPICS if t != "harm"),
+                 "personal_advice", "crisis_es", "out_of_scope", "clinic_info", "crisis_line", "unreadable"):
+        template = messages.get(name, "").strip()
+        if not template:
+            raise ConfigError(f"safety rules {origin}: the message {name!r} is missing or empty")
+        try:
+            template.format(**values)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ConfigError(f"safety rules {origin}: the message {name!r} has a placeholder "
+                              f"that the settings do not fill: {exc}") from None

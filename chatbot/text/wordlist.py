@@ -3,9 +3,13 @@ never rewrites a correctly spelt word ("breath" into "breathe", "heard" into "ha
 
 The list is pyspellchecker's English word-frequency file (MIT licence); only the words seen at
 least ``MIN_COUNT`` times are kept, which drops most typos that the raw list carries. Parsing its
-160,000 entries takes a tenth of a second, so the kept words are also cached, as data only: a sorted
-array of their 64-bit digests (``.npy``, loaded with ``allow_pickle=False``) keyed by the package
-version. A missing, foreign or damaged cache is rebuilt from the package.
+160,000 entries and digesting the kept words takes a quarter of a second, so the kept words are also
+cached, as data only: a sorted array of their 64-bit digests, written and read by ``infra.store`` (the
+index cache's format: opened only when it is a regular file, never blocking on a FIFO, loaded with
+``allow_pickle=False``, every array checked against its recorded dtype, shape and digest, stamped
+with the package version). A missing, foreign, damaged or data-only file (one not written by
+``store.save``, such as a bare ``.npy``) is rebuilt from the package, never trusted: the safety
+rules' spelling correction depends on this list.
 """
 
 from __future__ import annotations
@@ -14,12 +18,20 @@ import functools
 import gzip
 import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 MIN_COUNT = 20
-_FORMAT = 1
+_FORMAT = 2  # 1 was a bare .npy, loaded without a manifest
+
+
+@dataclass(frozen=True)
+class StoredWords:
+    """What the cache holds: the sorted digests of the kept words."""
+
+    digests: np.ndarray
 
 
 def _digest(word: str) -> int:
@@ -63,7 +75,26 @@ def _cache_path(version: str) -> Path | None:
         usable = usable_cache_dir(folder)[0]
     except Exception:
         return None
-    return usable / f"words-en-{version}-{MIN_COUNT}-{_FORMAT}.npy" if usable is not None else None
+    return usable / f"words-en-{version}-{MIN_COUNT}-{_FORMAT}.npz" if usable is not None else None
+
+
+def _stamps(version: str) -> dict[str, str]:
+    return {"pyspellchecker": version, "min_count": str(MIN_COUNT), "format": str(_FORMAT)}
+
+
+def _sound(a: np.ndarray) -> bool:
+    return a.dtype == np.uint64 and a.ndim == 1 and len(a) > 10_000 and bool(np.all(a[1:] > a[:-1]))
+
+
+def _cached(path: Path, version: str) -> WordSet | None:
+    """The cached list when it passes every check of ``store.load`` and is sorted and large enough."""
+    from chatbot.infra import store
+
+    try:
+        a = store.load(path, StoredWords, _stamps(version)).digests
+    except store.StoreError:
+        return None
+    return WordSet(a) if _sound(a) else None
 
 
 @functools.cache
@@ -77,12 +108,9 @@ def english_words() -> WordSet:
         return WordSet(np.zeros(0, dtype=np.uint64))
     path = _cache_path(version)
     if path is not None:
-        try:
-            a = np.load(path, allow_pickle=False)
-            if a.dtype == np.uint64 and a.ndim == 1 and len(a) > 10_000 and bool(np.all(a[1:] > a[:-1])):
-                return WordSet(a)
-        except (OSError, ValueError):
-            pass
+        found = _cached(path, version)
+        if found is not None:
+            return found
     try:
         words = _package_words()
     except Exception:
@@ -90,10 +118,10 @@ def english_words() -> WordSet:
     digests = np.unique(np.fromiter((_digest(w) for w in words), dtype=np.uint64, count=len(words)))
     if path is not None:
         try:
-            from chatbot.infra.safefile import atomic_write
+            from chatbot.infra import store
 
-            atomic_write(path, lambda fh: np.save(fh, digests, allow_pickle=False))
-        except OSError:
+            store.save(path, StoredWords(digests), _stamps(version))
+        except (OSError, store.StoreError):
             pass
     return WordSet(digests)
 
