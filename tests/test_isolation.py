@@ -192,3 +192,18 @@ def test_the_chatbots_own_process_never_loads_the_native_runtime() -> None:
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=60)
     answer, modules = proc.stdout.strip().splitlines()
     assert json.loads(answer)["search"] == "hybrid" and modules == "[]", proc.stderr
+
+
+def test_a_caller_that_comes_after_the_load_limit_still_gets_a_model_that_loaded_in_time() -> None:
+    """`chatbot index` starts the model, then reads a big library for longer than the load limit:
+    the model's "ready" waits in the pipe and must be read, not called a load that took too long."""
+    from chatbot.retrieval.background import start_model
+
+    model = start_model(threads=1)
+    try:
+        model.started -= 10 * LOAD_LIMIT  # as if the articles had taken five minutes to read
+        model.wait_loaded()
+        assert model.problem is None
+        assert model.encode(["how long does an infusion take"]).shape[0] == 1
+    finally:
+        model.close()

@@ -63,6 +63,7 @@ REQUEST_WAIT = 4.0
 MIN_RATE = 2_000.0
 #: seconds the child may take to start, load, check and self-test the model (here: under a second)
 LOAD_LIMIT = 30.0
+LATE_GRACE = 2.0  # seconds a caller past the load limit still waits for the child's first message
 #: a bulk call (building vectors) is sent in requests of at most this many texts and characters, so
 #: that a question waits for at most one of them
 BULK_TEXTS, BULK_CHARS = 32, 12_000
@@ -381,7 +382,9 @@ class IsolatedModel(_Wire):
         with self._turn(bulk=False):
             if self._dead is None and not self._loaded.is_set():
                 try:
-                    header, _ = self._receive(self.started + timeout)
+                    # the limit counts from the child's start; a caller that comes late (a big library
+                    # read for a minute meanwhile) still reads a "ready" that is waiting in the pipe
+                    header, _ = self._receive(max(self.started + timeout, time.monotonic() + LATE_GRACE))
                 except _Timeout:
                     self._fail(_reason(f"{BASE_MODEL} took more than {timeout:.0f} s to load"))
                 except (_Closed, ValueError):
