@@ -28,7 +28,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
-from chatbot.articles.corpus import UNKNOWN_PUBLISHER
+from chatbot.frontends.sources import source_words
 from chatbot.models import Answer, Hit, Notice, Source
 
 Highlighter = Callable[[str, tuple[str, ...]], list[tuple[int, int]]]
@@ -69,24 +69,6 @@ def notice_panel(notice: Notice) -> RenderableType:
 
 
 # -- sources, in words, shortened only between words -----------------------------------------------
-def _known(value: str | None) -> str:
-    value = (value or "").strip()
-    return "" if value in ("None", UNKNOWN_PUBLISHER) else value
-
-
-def source_words(src: Source) -> str:
-    """Title, publisher and section, labelled: "*title*, published by *publisher*, section *section*".
-    A part that is missing (or an unknown publisher) is left out, never written as "None"."""
-    parts = []
-    if _known(src.title):
-        parts.append(_known(src.title))
-    if _known(src.publisher):
-        parts.append(f"published by {_known(src.publisher)}")
-    if _known(src.section):
-        parts.append(f"section {_known(src.section)}")
-    return ", ".join(parts)
-
-
 def source_line(src: Source) -> str:
     """The source line of a quote: "Source: *title*, published by *publisher*, section *section*"."""
     words = source_words(src)

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from html import escape
 
-from chatbot.articles.corpus import UNKNOWN_PUBLISHER
 from chatbot.config import Settings
+from chatbot.frontends.sources import known, source_words
 from chatbot.models import Answer, Hit, Notice, Source
 from chatbot.safety import crisis
 
@@ -49,25 +49,9 @@ def _kind_class(kind: str) -> str:
     return "notice-" + (re.sub(r"[^a-z_]", "", kind.lower()) or "other")
 
 
-def _known(value: str | None) -> str:
-    value = (value or "").strip()
-    return "" if value in ("None", UNKNOWN_PUBLISHER) else value
-
-
-def source_words(src: Source) -> str:
-    """Title, publisher and section, labelled: "*title*, published by *publisher*, section *section*"
-    (file names and paragraph numbers are for staff); a missing part is left out, never "None"."""
-    parts = [_known(src.title)] if _known(src.title) else []
-    if _known(src.publisher):
-        parts.append(f"published by {_known(src.publisher)}")
-    if _known(src.section):
-        parts.append(f"section {_known(src.section)}")
-    return ", ".join(parts)
-
-
 def source_html(src: Source) -> str:
     """The labelled source, escaped, the title as a <cite>: "Source: <cite>title</cite>, published by …"."""
-    title = _known(src.title)
+    title = known(src.title)
     rest = source_words(replace(src, title=""))
     if not title:
         return "Source: " + e(rest or "the clinic's articles")
