@@ -89,7 +89,6 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
     labelled questions) is written to ``memory_out``."""
     from chatbot.articles.knowledge import build, passage_texts, vectors_digest
     from chatbot.config import Settings
-    from chatbot.engine import Engine
     from chatbot.infra import store
     from chatbot.retrieval.dense import DenseScorer, passage_vectors
     from chatbot.retrieval.semantic import load_model
@@ -97,9 +96,9 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
 
     settings = Settings(semantic=False)
     kb = build(None, settings)
-    blank = Mode((1.0, 0.0, 0.0, 0.0, 0.0), (0.0,) * len(MODES["hybrid"]))
-    engine = Engine(kb, settings, cache_folder=None, ranking=RankingModel(blank, blank, blank, blank))
+    engine = _plain_engine(kb, settings)
     model = load_model()
+    table = derive_table(model)
     v = passage_vectors(kb, model, None)
     cases = load_cases()
     gold = [[norm(g) for g in case.get("gold") or []] for case in cases]
@@ -118,28 +117,17 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
     memory = QuestionMemory(vectors.astype(np.float32), answers, len(kb.texts))
     plain = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of)
     with_memory = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of, memory)
-    static_model = StaticModel(model, derive_table(model), StaticModel.token_idf(model, passage_texts(kb)))
+    static_model = StaticModel(model, table, StaticModel.token_idf(model, passage_texts(kb)))
     static = DenseScorer(static_model, static_model.encode(passage_texts(kb)))
     static_queries = static_model.encode([c["question"] for c in cases])
     folds = np.asarray([fold_of(c["question"]) for c in cases])
     items = []
     for k, case in enumerate(cases):
-        q = case["question"]
-        units = engine.search.query_units(q)
-        terms = list(dict.fromkeys(t for unit in units for t in unit))
-        asked = engine.analyzer.asked_definition(q)
-        query = terms + ([asked] if asked else [])
         dense = {"memory": with_memory.scores_of(query_vectors[k], allowed=folds != folds[k]),
                  "hybrid": plain.scores_of(query_vectors[k]), "static": static.scores_of(static_queries[k]),
                  "keyword": None}
-        cands, good = {}, {}
-        for search in SEARCHES:
-            c = candidates(kb.index, units, query, engine.search.unknown_weight, dense[search],
-                           article_of=kb.article_of)
-            cands[search] = c
-            good[search] = np.isin(c.ids, answers[k])
-        items.append(Item(q, case["kind"] == "answer", cands, good, fold=int(folds[k])))
-    table = derive_table(model)
+        cands, good = _measure(engine, kb, case["question"], dense, answers[k])
+        items.append(Item(case["question"], case["kind"] == "answer", cands, good, fold=int(folds[k])))
     library_items: list[Item] = []
     for n, lib in enumerate(LIBRARIES):
         library_items += _library_items(n, lib, settings, model, table)
@@ -149,16 +137,36 @@ def load_items(memory_out: Path | None = None) -> list[Item]:
     return items + library_items
 
 
+def _plain_engine(kb, settings):  # type: ignore[no-untyped-def]
+    """An engine over ``kb`` whose ranking is BM25 alone: only its question analysis is used here."""
+    from chatbot.engine import Engine
+
+    blank = Mode((1.0, 0.0, 0.0, 0.0, 0.0), (0.0,) * len(MODES["hybrid"]))
+    return Engine(kb, settings, cache_folder=None, ranking=RankingModel(blank, blank, blank, blank))
+
+
+def _measure(engine, kb, question: str, dense: dict, answers: np.ndarray):  # type: ignore[no-untyped-def]
+    """The question's candidates under each kind of search in ``dense`` (search -> its semantic
+    scores, None for keyword search), and which of them hold a gold phrase."""
+    units = engine.search.query_units(question)
+    terms = list(dict.fromkeys(t for unit in units for t in unit))
+    asked = engine.analyzer.asked_definition(question)
+    query = terms + ([asked] if asked else [])
+    cands, good = {}, {}
+    for search, scores in dense.items():
+        c = candidates(kb.index, units, query, engine.search.unknown_weight, scores, article_of=kb.article_of)
+        cands[search], good[search] = c, np.isin(c.ids, answers)
+    return cands, good
+
+
 def _library_items(n: int, lib: Path, settings, model, table) -> list[Item]:  # type: ignore[no-untyped-def]
     """One library's labelled questions, measured under the hybrid, static and keyword searches."""
     from chatbot.articles.knowledge import build, passage_texts
-    from chatbot.engine import Engine
     from chatbot.retrieval.dense import DenseScorer, passage_vectors
     from chatbot.retrieval.static import StaticModel
 
     kb = build(lib, settings)
-    blank = Mode((1.0, 0.0, 0.0, 0.0, 0.0), (0.0,) * len(MODES["hybrid"]))
-    engine = Engine(kb, settings, cache_folder=None, ranking=RankingModel(blank, blank, blank, blank))
+    engine = _plain_engine(kb, settings)
     v = passage_vectors(kb, model, None)
     plain = DenseScorer(model, v.vectors, v.sentence_vectors, v.sentence_of)
     static_model = StaticModel(model, table, StaticModel.token_idf(model, passage_texts(kb)))
@@ -171,18 +179,10 @@ def _library_items(n: int, lib: Path, settings, model, table) -> list[Item]:  # 
     sq = static_model.encode([c["question"] for c in cases])
     out = []
     for k, case in enumerate(cases):
-        q = case["question"]
-        units = engine.search.query_units(q)
-        terms = list(dict.fromkeys(t for unit in units for t in unit))
-        asked = engine.analyzer.asked_definition(q)
-        query = terms + ([asked] if asked else [])
         dense = {"hybrid": plain.scores_of(qv[k]), "static": static.scores_of(sq[k]), "keyword": None}
-        cands, good = {}, {}
-        for search, d in dense.items():
-            c = candidates(kb.index, units, query, engine.search.unknown_weight, d, article_of=kb.article_of)
-            cands[search], good[search] = c, np.isin(c.ids, answers[k])
+        cands, good = _measure(engine, kb, case["question"], dense, answers[k])
         cands["memory"], good["memory"] = cands["hybrid"], good["hybrid"]  # never used: memory is bundled-only
-        out.append(Item(q, case["kind"] == "answer", cands, good, library=n, fold=n % FOLDS))
+        out.append(Item(case["question"], case["kind"] == "answer", cands, good, library=n, fold=n % FOLDS))
     return out
 
 
