@@ -87,34 +87,16 @@ def texts_digest(texts: list[str], sections: list[str]) -> str:
     return h.hexdigest()
 
 
-# The article's title in the text each passage vector is made of. Measured (docs/internals.md): it helped
-# on the training libraries (cross-validated hit@1 0.33 -> 0.41 at the same abstention) and hurt on the
-# held-out libraries (always answering, hit@1 0.64 -> 0.56), where articles of one library share a
-# topic and the title makes their passages alike. Off until a measure settles it.
-TITLE_IN_VECTORS = False
-
-
-def _lead(parts: list[str]) -> str:
-    """Title and heading as one lead-in: "Title. Heading. " (no stop doubled after "?" or ":")."""
-    out = ""
-    for part in parts:
-        part = part.strip()
-        if part:
-            out += part + (" " if part[-1] in ".?!:" else ". ")
-    return out
+def _lead(heading: str) -> str:
+    """A heading as the lead-in of its text: "Heading. " (no stop doubled after "?" or ":")."""
+    heading = heading.strip()
+    return heading + (" " if heading[-1] in ".?!:" else ". ") if heading else ""
 
 
 def passage_texts(kb: KnowledgeBase) -> list[str]:
-    """What a passage's vector is made of: its article's title, its section heading and its text.
-    The title says what the passage is about when the paragraph does not name it ("It usually
-    lasts two hours" in an article on TENS)."""
-    out = []
-    for i, t in enumerate(kb.texts):
-        title = kb.articles[int(kb.article_of[i])].title
-        section = kb.sections[i]
-        out.append(_lead([title if TITLE_IN_VECTORS and title.strip().lower() != section.strip().lower() else "",
-                          section]) + t)
-    return out
+    """What a passage's vector is made of: its section heading and its text. (The article's title
+    was measured there and left out: docs/internals.md.)"""
+    return [_lead(section) + t for t, section in zip(kb.texts, kb.sections, strict=True)]
 
 
 def vectors_digest(kb: KnowledgeBase) -> str:
