@@ -64,6 +64,9 @@ class Composer:
         topic, and the personal-advice notice."""
         notices: list[Notice] = []
         verdict = check.verdict
+        comfort = self.message("comfort") if check.comfort else ""
+        if comfort:  # one warm line before the answer (a clinic's own rules may leave it out)
+            notices.append(Notice("comfort", comfort))
         if check.flagged:
             pass  # the crisis message already leads
         elif verdict.mention == "suicide":

@@ -8,6 +8,7 @@ rules run on every question in every mode. The stages live elsewhere: ``safety``
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import replace
 from pathlib import Path
@@ -44,6 +45,13 @@ def clean_question(raw: str, keep_lines: bool = False) -> str:
     if keep_lines:
         return "\n".join(" ".join(line.split()) for line in text.split("\n") if line.strip())
     return " ".join(text.split())
+
+
+# Whether a message asks something of its own (then its distress is not searched as a wish for relief).
+_ASKS = re.compile(r"\?|(?:^|[,.;:!]|\b(?:and|but|so|also)\b)\s*(?:how|what|when|where|why|which|who|can|could|does|"
+                   r"do|is|are|will|would|should|may)\b"
+                   r"|\b(?:can|could|does|do|will|would|should|is|are) (?:i|you|it|ketamine|this|that|they|we|there)\b",
+                   re.IGNORECASE)
 
 
 # A message longer than this is safety-checked on its first and last halves of this size: a crisis
@@ -162,8 +170,11 @@ class Engine:
             return self.compose.unreadable(question, notices)
         if check.smalltalk and not check.soft_smalltalk:
             return self.compose.smalltalk(question, check.smalltalk, notices, self.suggestions())
+        # distress that asks nothing else ("my pain is killing me") is searched as a wish for relief
+        relief = self.safety.rules.distress.search
+        query = f"{question}. {relief}" if check.comfort and relief and not _ASKS.search(question) else question
         # a crisis message is never held back while the sentence model is still loading
-        r = self.best_retrieval(question, semantic=not (crisis and not self.semantic.ready()))
+        r = self.best_retrieval(query, semantic=not (crisis and not self.semantic.ready()))
         confident = self.search.confident(r)
         if verdict.out_of_scope and not confident:  # the clinic's own articles win when they answer
             return self.compose.out_of_scope(question, verdict.out_of_scope, notices, self.suggestions())

@@ -16,7 +16,7 @@ EMERGENCIES = [
     "thinking about suicide", "suicidle thoughts", "im suicidal", "feeling suicidal again", "i have a suicide plan",
     "i've been cutting myself", "i want to hurt myself", "i keep thinking about ending my life",
     "i want to take my own life", "there's no reason to live", "nothing to live for anymore",
-    "life isn't worth living", "i can't go on like this", "i cant take this pain anymore",
+    "life isn't worth living", "i can't go on like this", "i cant take it anymore",
     "i wish i was dead", "i wish i could go to sleep and never wake up", "im saving up my pills to take them all",
     "how many pills would it take to die", "whats the most painless way to die", "i wrote a goodbye letter",
     "i want to jump off a bridge", "i just want it all to end forever", "i'm a burden, they'd be better without me",

@@ -56,6 +56,13 @@ NOTICE_STYLE = {
 # Notices shown as one plain line after the answer instead of a panel before it: the calm crisis line
 # for a message that touches a crisis topic without being an emergency.
 AFTER_ANSWER = frozenset({"crisis_line"})
+# Notices shown as one plain line before the answer: the warm line for distress without danger.
+LINE_BEFORE = frozenset({"comfort"})
+
+
+def notice_block(notice: Notice) -> RenderableType:
+    """A notice before the answer: a panel, or one plain line for the warm ones."""
+    return Text(notice.text, style="italic") if notice.kind in LINE_BEFORE else notice_panel(notice)
 
 
 def notice_panel(notice: Notice) -> RenderableType:
@@ -310,7 +317,7 @@ class AnswerView:
             slots.append([asked(answer.question)])
         for notice in answer.notices:
             if notice.kind not in AFTER_ANSWER:
-                slots.append([notice_panel(notice)])
+                slots.append([notice_block(notice)])
         if answer.hits:
             order.append(len(slots))
             slots.append(best_quote(answer.hits[0], answer.terms, highlighter, more))
@@ -392,7 +399,7 @@ def all_renderable(answer: Answer, highlighter: Highlighter | None, disclaimer: 
     if len(every) <= 1:
         return view
     parts: list[RenderableType] = [Text.assemble(("You asked: ", "dim"), Text(answer.question))]
-    parts += [notice_panel(n) for n in answer.notices if n.kind not in AFTER_ANSWER]
+    parts += [notice_block(n) for n in answer.notices if n.kind not in AFTER_ANSWER]
     parts += [passage_block(h, i, answer.terms, highlighter) for i, h in enumerate(every, start=1)]
     parts += [Text(n.text, style="bold") for n in answer.notices if n.kind in AFTER_ANSWER]
     parts.append(disclaimer_text(disclaimer))

@@ -50,6 +50,7 @@ class SafetyResult:
     language: str = "en"  # "en", or the language the message seems to be in (see safety.language)
     score: float = 0.0  # the joined emergency score (the n-gram model's alone when there is no vector)
     smalltalk_score: float = 0.0  # the classifier's small-talk probability
+    comfort: bool = False  # distress without danger ("my pain is killing me"): one warm line first
 
     @property
     def crisis(self) -> str | None:
@@ -97,13 +98,17 @@ class Safety:
         # ketamine the right option for you?" (an article's heading) is a general question
         advice = verdict.advice or (self.classifier.is_advice(p)
                                     and (language != "en" or _FIRST_PERSON.search(text) is not None))
+        # distress without danger: a warm line, and for pain past bearing the calm crisis line too
+        comfort = verdict.distress is not None and not flagged
+        if comfort and verdict.distress == "severe" and not line:
+            line = "suicide"
         smalltalk = None
-        if not flagged and not line and not advice and not verdict.out_of_scope and language == "en" \
+        if not flagged and not line and not comfort and not advice and not verdict.out_of_scope and language == "en" \
                 and len(text.split()) <= SMALLTALK_WORDS and self.classifier.is_smalltalk(p):
             smalltalk = "capabilities"
         return SafetyResult(verdict, flagged=flagged, line=line, advice=advice, smalltalk=smalltalk,
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
-                            smalltalk_score=p.smalltalk)
+                            smalltalk_score=p.smalltalk, comfort=comfort)
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:
@@ -115,9 +120,11 @@ class Safety:
             vector = None
         score, points = self.second.score(p.emergency, vector, english=english)
         if score >= points.panel:
-            # judged on the sentence that raised the alarm: told as history, or an idiom, it is calm
+            # judged on the sentence that raised the alarm: told as history, an idiom or pain past
+            # bearing, it is calm
             part = self.rules.prepare(p.part) if p.part and p.part != message else text
-            calm = self.rules.told_as_history(part) or self.rules.idiom(part)
+            calm = self.rules.told_as_history(part) or self.rules.idiom(part) \
+                or self.rules.distress.level(part) is not None
             return (None, p.topic, score) if calm and score < CONFIDENT_ALARM else (p.topic, None, score)
         if score >= points.line:
             return None, p.topic, score

@@ -28,9 +28,28 @@ class Verdict:
     advice: bool = False
     out_of_scope: str | None = None  # "out_of_scope" or "clinic_info"
     smalltalk: str | None = None  # greeting | thanks | goodbye | capabilities
+    distress: str | None = None  # "pain" (a warm line) or "severe" (a warm line and the calm crisis line)
 
 
 Compiler = Callable[[str], "re.Pattern[str]"]
+
+
+@dataclass(frozen=True)
+class Distress:
+    """Distress without danger (``[distress]``): pain told as hyperbole, or as more than a person can
+    bear. Never an emergency on its own; the emergency rules are judged first."""
+
+    pain: re.Pattern[str] | None = None  # "my back is killing me": a warm line
+    severe: re.Pattern[str] | None = None  # "I can't take this pain anymore": the calm crisis line too
+    search: str = ""  # searched with a message that asks nothing else, so that the quote is about relief
+
+    def level(self, text: str) -> str | None:
+        """"severe", "pain" or None for a prepared message."""
+        if self.severe is not None and self.severe.search(text):
+            return "severe"
+        if self.pain is not None and self.pain.search(text):
+            return "pain"
+        return None
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -143,6 +162,10 @@ class SafetyRules:
             self.clinic_info = _alternation(list(data.get("clinic_info", {}).get("patterns", [])))
             self.smalltalk = [(k, compile(v)) for k, v in data.get("smalltalk", {}).items()]
             self.idioms = _alternation(list(data.get("idiom", {}).get("patterns", [])))
+            distress = data.get("distress", {})
+            self.distress = Distress(_alternation(list(distress.get("patterns", []))),
+                                     _alternation(list(distress.get("severe", []))),
+                                     str(distress.get("search", "")).strip())
         except (KeyError, TypeError, ValueError, re.error) as exc:
             raise ConfigError(f"safety rules {origin} are unusable: {exc}") from None
         self._spell_cache: dict[str, str] = {}
@@ -267,7 +290,8 @@ class SafetyRules:
             scope = "clinic_info"
         elif self.out_of_scope is not None and self.out_of_scope.search(text):
             scope = "out_of_scope"
-        return Verdict(mention=mention, advice=advice or history, out_of_scope=scope, history=history)
+        return Verdict(mention=mention, advice=advice or history, out_of_scope=scope, history=history,
+                       distress=self.distress.level(text))
 
     def check_messages(self, values: dict[str, str]) -> None:
         check_messages(self.messages, self.origin, values)
