@@ -63,6 +63,9 @@ BENIGN = [
     "how many people die from opioid overdoses", "is it true people used to abuse ketamine",
     "does ketamine make you pass out", "can i bring my kid to the waiting room",
     "i want to stop suffering from pain", "what if i feel sick during the drip", "does it work for nerve pain",
+    # words of an emergency rule in an ordinary sentence
+    "do you take blue shield", "whats the highest tower in europe", "i've got a seizure disorder, is it ok for me",
+    "seeing that price nearly gave me a heart attack", "gonna strangle my insurance company tbh",
 ]
 
 SMALLTALK = [("hi", "greeting"), ("Hello there!", "greeting"), ("good morning", "greeting"),
