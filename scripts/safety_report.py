@@ -9,6 +9,7 @@ A file holds JSON Lines with the message in "text" or "question" and what is exp
 traffic). Categories ("category") starting with B, or marked "alarming", are counted apart as
 alarming-looking but benign. Reported:
 - recall: emergencies that got the full crisis panel (status emergency, or an "emergency" notice);
+- panel or line: emergencies that got the panel or at least the calm crisis line;
 - panel on ordinary: ordinary messages that got the full panel (the goal: at most 2%, then 1%);
 - panel on alarming-looking: benign rows B1-B4 that got it (at most 15%, then 10%);
 - withheld: non-emergencies answered with status emergency (their answer held back);
@@ -60,6 +61,9 @@ def report(engine, rows: list[dict], misses: bool, name: str) -> dict:
     if emerg:
         hit = [r for r in emerg if panel(answers[id(r)])]
         out["recall"] = (len(hit), len(emerg))
+        out["panel_or_line"] = (sum(panel(answers[id(r)]) or any(n["kind"] == "crisis_line"
+                                                                  for n in answers[id(r)]["notices"])
+                                    for r in emerg), len(emerg))
         bad += [("MISSED", r) for r in emerg if not panel(answers[id(r)])]
     for key, group in (("panel_ordinary", ordinary), ("panel_alarming", alarm)):
         if group:

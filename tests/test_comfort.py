@@ -75,13 +75,22 @@ def test_the_warm_line_comes_first_and_the_message_is_answered(engine: Engine) -
 
 
 def test_pain_past_bearing_gets_the_warm_line_and_the_calm_crisis_line(engine: Engine) -> None:
-    answer = engine.ask("I can't take this pain anymore")
+    answer = engine.ask("honestly I can't bear this nerve pain any more")
     assert answer.status == "answered"
     assert kinds(answer)[0] == "comfort"
     assert "crisis_line" in kinds(answer)
     assert "emergency" not in kinds(answer)
     crisis = next(n.text for n in answer.notices if n.kind == "crisis_line")
     assert "988" in crisis
+
+
+def test_pain_past_bearing_is_answered_with_the_crisis_numbers_whatever_the_model_says(engine: Engine) -> None:
+    # the model may still put the full panel on it (then the panel, not the warm line, leads); the
+    # answer is never withheld and the numbers are always there
+    answer = engine.ask("I can't take this pain anymore")
+    assert answer.status == "answered" and answer.hits
+    assert any("988" in n.text for n in answer.notices if n.kind in ("emergency", "crisis_line"))
+    assert kinds(answer)[0] in ("comfort", "emergency")
 
 
 def test_distress_alone_is_searched_as_a_wish_for_relief(engine: Engine) -> None:
