@@ -1,4 +1,5 @@
-"""Real-word typos ("how long dose it take"): the swaps in data/confusions.toml and where they apply."""
+"""Real-word typos ("how long dose it take"): the swaps in data/confusions.toml, where they apply,
+and the search that keeps a swapped reading only when the articles do not clearly prefer the typed one."""
 
 from __future__ import annotations
 
@@ -7,12 +8,21 @@ from pathlib import Path
 
 import pytest
 
+import chatbot.retrieval.search as search
 from chatbot.errors import ConfigError
+from chatbot.retrieval.search import TYPED_MARGIN, typed_clearly_better
 from chatbot.text.analysis import Analyzer
 from chatbot.text.confusions import Confusions, load_confusions
 from chatbot.text.wordlist import is_english
 
 REPO = Path(__file__).resolve().parent.parent
+NONE = Confusions({})
+# words that say how soon relief comes (a passage on how long it lasts has none of them)
+ONSET = {"rapid", "rapidly", "quick", "quickly", "immediate", "immediately", "soon", "fast", "faster", "onset", "within"}
+
+
+def swaps_off(monkeypatch: pytest.MonkeyPatch, confusions: Confusions = NONE) -> None:
+    monkeypatch.setattr(search, "load_confusions", lambda: confusions)
 
 
 # -- the data ------------------------------------------------------------------------------------
@@ -96,3 +106,102 @@ def test_no_sentence_of_the_articles_would_be_swapped() -> None:
     sentences = [s for f in files for s in re.split(r"(?<=[.!?])\s+|\n+", f.read_text(encoding="utf-8")) if s.strip()]
     assert len(sentences) > 1000
     assert [s for s in sentences if load_confusions().rewrite(s)] == []
+
+
+# -- the search ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed,swapped,kept", [
+    (0.59, 0.55, False),  # a true typo: both readings about equally answerable -> the swapped one
+    (0.97, 0.95, False),
+    (0.83, 0.44, True),  # a swap that makes no sense -> the typed one
+    (0.55, 0.44, False),  # 0.11 lower, but not 2.5 times lower in odds
+    (0.99, 0.88, True),
+    (0.40, 0.90, False),
+])
+def test_the_typed_reading_is_kept_only_when_clearly_better(typed: float, swapped: float, kept: bool) -> None:
+    assert typed_clearly_better(typed, swapped) is kept
+
+
+def test_the_issue_example_gets_the_passage_on_how_soon_it_works(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    question = "how long dose it take to start working"
+    answer = engine.ask(question)
+    first = answer.hits[0].passage.text
+    assert answer.status == "answered" and answer.question == question
+    assert ONSET & set(re.findall(r"[a-z]+", first.lower())), first
+    assert first in engine.kb.texts  # quoted word for word
+    swaps_off(monkeypatch)
+    unswapped = engine.ask(question).hits[0].passage.text
+    assert not ONSET & set(re.findall(r"[a-z]+", unswapped.lower())), "the test no longer tells the readings apart"
+
+
+@pytest.mark.parametrize("typed,right", [
+    ("how long dose it take to start working", "how long does it take to start working"),
+    ("is it made form the same stuff as anesthesia", "is it made from the same stuff as anesthesia"),
+    ("what are the long term affects", "what are the long term effects"),
+    ("how long before it wears of", "how long before it wears off"),
+    ("dose insurance pay for any of this", "does insurance pay for any of this"),
+])
+def test_a_typo_is_answered_like_the_question_spelt_right(engine, typed: str, right: str) -> None:
+    a, b = engine.ask(typed), engine.ask(right)
+    assert [h.passage.text for h in a.hits] == [h.passage.text for h in b.hits]
+    assert a.question == typed
+
+
+def test_both_readings_and_their_clauses_go_through_the_model_in_one_batch(
+        engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    batches: list[list[str]] = []
+    real = engine.search.dense
+
+    def spy(texts: list[str], semantic: bool):
+        batches.append(list(texts))
+        return real(texts, semantic)
+
+    monkeypatch.setattr(engine.search, "dense", spy)
+    question = "i have had migraines for years, dose ketamine help them"
+    engine.search.best_retrieval(question, extra=("is the infusion painful",))
+    assert batches == [[question, "i have had migraines for years", "dose ketamine help them",
+                        "i have had migraines for years, does ketamine help them", "i have had migraines for years",
+                        "does ketamine help them", "is the infusion painful"]]
+
+
+def test_a_swap_works_with_keyword_search_only(engine) -> None:
+    r, _ = engine.search.best_retrieval("how long dose it take to start working", semantic=False)
+    assert r.query == "how long does it take to start working"
+
+
+@pytest.mark.parametrize("question", [
+    "what dose do people get",
+    "what form does it come in",
+    "is the infusion painful",  # no confusable word at all
+])
+def test_a_correct_question_is_answered_exactly_as_before(engine, monkeypatch: pytest.MonkeyPatch,
+                                                          question: str) -> None:
+    engine.ask(question)  # the suggestions are confirmed once, on the first question
+    texts: list[list[str]] = []
+    real = engine.search.dense
+
+    def spy(batch: list[str], semantic: bool):
+        texts.append(list(batch))
+        return real(batch, semantic)
+
+    monkeypatch.setattr(engine.search, "dense", spy)
+    with_swaps = engine.ask(question).to_dict()
+    swaps_off(monkeypatch)
+    assert engine.ask(question).to_dict() == with_swaps
+    assert texts[0] == texts[1]  # the same batch through the model: nothing extra to pay
+
+
+def test_a_wrong_swap_is_not_kept_when_the_articles_clearly_prefer_the_typed_question(
+        engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even a swap that fires where it should not ("dose" -> "does" anywhere) leaves a question
+    alone when the articles answer it as typed clearly better."""
+    question = "what dose do people get"
+    before = engine.ask(question).to_dict()
+    r, _ = engine.search.best_retrieval(question)
+    everywhere = Confusions.parse("[[swap]]\ntyped = 'dose'\nmeant = 'does'\n", "test")
+    assert everywhere.rewrite(question) == "what does do people get"
+    swaps_off(monkeypatch, everywhere)
+    swapped = engine.search.retrieve("what does do people get")
+    assert r.confidence - swapped.confidence >= TYPED_MARGIN  # the guard has something to guard
+    assert engine.search.best_retrieval(question)[0].query == question
+    assert engine.ask(question).to_dict() == before
