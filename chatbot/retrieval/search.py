@@ -3,6 +3,8 @@
 ``Search`` holds what a search needs (the knowledge base, the text analysis, the ranking model and
 the sentence model loading in the background) and answers ``best_retrieval``: the question, or the
 clause of it that the articles answer best, with the probability that the first passage answers it.
+A question with a real-word typo ("how long dose it take") is also searched with the word swapped,
+and that reading is kept unless the articles clearly prefer the typed one.
 """
 
 from __future__ import annotations
@@ -20,9 +22,24 @@ from chatbot.retrieval.background import Background
 from chatbot.retrieval.dense import DenseScores
 from chatbot.retrieval.ranking import RankingModel, candidates
 from chatbot.text.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
+from chatbot.text.confusions import load_confusions
 
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
 _CLAUSES = re.compile(r"[,;:.!?]+\s+|\s+(?:but|so|because|and then)\s+")
+# A question whose neighbouring words mark a real-word typo ("dose it", chatbot/text/confusions.py) is
+# searched both ways, and the swapped reading is kept unless the typed one beats it by TYPED_MARGIN
+# in probability *and* TYPED_ODDS times in odds. The words' grammar, not the score, says which word
+# was meant; the score only vetoes a swap that makes no sense. Measured on 17 typos written for this
+# (most are in tests/test_realword.py): both readings are about equally answerable, the swapped one between 0.07
+# lower and 0.11 higher ("how long dose it take to start working": 0.59 as typed, 0.55 swapped, and
+# only the swapped one finds the passage on how soon it works, so "the swap must score clearly
+# higher" would never fix it); a swap that makes no sense costs about 0.4 and 6 times in odds
+# ("what dose do people get" read as "does": 0.83 -> 0.44; "what form does it come in" as "from":
+# 0.62 -> 0.23). 0.10 is above the largest loss on a true typo; 2.5 times in odds (about one nat)
+# keeps a 0.11 loss in mid-range (0.55 -> 0.44 is 1.6 times) from counting, but not one at the top
+# (0.99 -> 0.88).
+TYPED_MARGIN = 0.10
+TYPED_ODDS = 2.5
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,15 @@ class Retrieval:
     confidence: float = 0.0  # probability that the first passage answers the question
     top_score: float = 0.0  # BM25 score of the first passage
     semantic: bool = False
+    query: str = ""  # the text searched: the question, a clause of it, or either with a typo swapped
+
+
+def typed_clearly_better(typed: float, swapped: float) -> bool:
+    """Do the articles answer the question as typed clearly better than with its typo swapped?"""
+    def odds(p: float) -> float:
+        return p / max(1.0 - p, 1e-9)
+
+    return typed - swapped >= TYPED_MARGIN and odds(typed) >= TYPED_ODDS * odds(swapped)
 
 
 def clauses(question: str) -> list[str]:
@@ -105,37 +131,54 @@ class Search:
         elif dense is False:
             dense = None
         if not units and dense is None:
-            return Retrieval((), (), ())
+            return Retrieval((), (), (), query=question)
         c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self.unknown_weight, dense,
                        article_of=self.kb.article_of)
         if not len(c.ids):
-            return Retrieval((), (), tuple(terms), semantic=dense is not None)
+            return Retrieval((), (), tuple(terms), semantic=dense is not None, query=question)
         mode = self.ranking.mode_of(c)
         order = mode.order(c)
         fused = mode.fused(c)
         hits = tuple(Hit(self.kb.passage(int(c.ids[i])), float(fused[i])) for i in order)
         return Retrieval(hits, tuple(float(c.coverage[i]) for i in order), tuple(terms),
-                         mode.probability(c, order[0]), float(c.bm25_raw[order[0]]), dense is not None)
+                         mode.probability(c, order[0]), float(c.bm25_raw[order[0]]), dense is not None, question)
 
     def best_retrieval(self, question: str, semantic: bool = True,
                        extra: tuple[str, ...] = ()) -> tuple[Retrieval, list[DenseScores | None]]:
-        """The whole question, or the one of its clauses that the articles answer best; and the
-        semantic scores of the ``extra`` texts, computed in the same batch through the model."""
-        parts = clauses(question)[:3]
-        scores = self.dense([question, *parts, *extra], semantic)
-        extra_scores: list[DenseScores | None] = scores[1 + len(parts):] if scores[0] is not None else [None] * len(extra)
-        scores = scores[: 1 + len(parts)]
-        r = self.retrieve(question, semantic, scores[0] if scores[0] is not None else False)
-        for part, dense in zip(parts, scores[1:], strict=True):
+        """The whole question, or the one of its clauses that the articles answer best (read with a
+        real-word typo swapped, when its words mark one and the articles do not clearly prefer it as
+        typed); and the semantic scores of the ``extra`` texts, computed in the same batch through the model."""
+        texts = [question, *clauses(question)[:3]]
+        swapped = load_confusions().rewrite(question)  # None for almost every question: nothing more to do
+        n = len(texts)
+        if swapped is not None:
+            texts += [swapped, *clauses(swapped)[:3]]
+        scores = self.dense([*texts, *extra], semantic)
+        extra_scores: list[DenseScores | None] = scores[len(texts):] if scores[0] is not None else [None] * len(extra)
+        r = self._best(texts[:n], scores[:n], semantic)
+        if swapped is not None:
+            rs = self._best(texts[n:], scores[n:len(texts)], semantic)
+            if rs.ranked and not (r.ranked and typed_clearly_better(r.confidence, rs.confidence)):
+                r = rs
+        return r, extra_scores
+
+    def _best(self, texts: list[str], scores: list[DenseScores | None], semantic: bool) -> Retrieval:
+        """The retrieval of the first text (a question), unless one of the others (its clauses) has
+        passages and a higher confidence."""
+        r = self.retrieve(texts[0], semantic, scores[0] if scores[0] is not None else False)
+        for part, dense in zip(texts[1:], scores[1:], strict=True):
             rc = self.retrieve(part, semantic, dense if dense is not None else False)
             if rc.ranked and rc.confidence > r.confidence:
                 r = rc
-        return r, extra_scores
+        return r
 
     def warm(self, question: str) -> None:
         """The work on a question that does not need the model (its words: this warms the stemmer
         and the spelling caches), done while the model loads."""
         for text in (question, *clauses(question)[:3]):
+            self.query_units(text)
+        swapped = load_confusions().rewrite(question)
+        for text in (swapped, *clauses(swapped)[:3]) if swapped else ():
             self.query_units(text)
 
     def confident(self, r: Retrieval) -> bool:
