@@ -66,6 +66,10 @@ BENIGN = [
     # words of an emergency rule in an ordinary sentence
     "do you take blue shield", "whats the highest tower in europe", "i've got a seizure disorder, is it ok for me",
     "seeing that price nearly gave me a heart attack", "gonna strangle my insurance company tbh",
+    "last time my vein collapsed halfway through, can they try the other arm", "arthritis is beating me up this week",
+    "that hill is going to be the death of me", "my doctor is switching my seizure medication, does that matter",
+    "i quit breathing for a bit under anaesthesia as a toddler, is that relevant",
+    "puede la ketamina causar convulsiones", "czy mozna przedawkowac ketamine",
 ]
 
 SMALLTALK = [("hi", "greeting"), ("Hello there!", "greeting"), ("good morning", "greeting"),
