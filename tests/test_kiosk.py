@@ -361,14 +361,18 @@ def test_a_passphrase_typed_during_the_wait_is_never_searched_or_shown(core, mon
 def test_each_kiosk_answer_fits_its_screen_and_numbers_ask_only_what_is_shown(core, rows: int, columns: int) -> None:
     with create_pipe_input() as pipe:
         app = KioskApp(core, input=pipe, output=SizedOutput(rows, columns))
-        for q in ("can i keep taking my oxycodone with it", "is it the same as special k", "what is ketamine",
-                  "how long does the drip take"):
+        # an advice box with a quote, an advice box without one, and plain answers
+        for q in ("can i take ketamine with my oxycodone", "can i keep taking my oxycodone with it",
+                  "is it the same as special k", "what is ketamine", "how long does the drip take"):
             core.submit(q)
             app.redraw()
             assert len(app.lines) <= app.page(), (q, plain(app.lines))
             text = plain(app.lines)
             assert core.settings.disclaimer_short in text
-            assert "Quote 1 · Source:" in text or "type more to read it" in text
+            if core.screen.answer is not None and core.screen.answer.hits:
+                assert "Quote 1 · Source:" in text or "type more to read it" in text
+            else:
+                assert "I couldn't find an answer" in text
             shown = core.screen.shown or 0
             assert all(f"{i}. " in text for i in range(1, shown + 1)) and f"{shown + 1}. " not in text
         if shown < len(core.screen.choices):

@@ -45,7 +45,7 @@ ADVICE = [
     "is ketamine ok for my 12 year old", "can children have ketamine infusions", "am i a good candidate for ketamine",
     "is ketamine right for me", "will ketamine work for me", "i have high blood pressure can i have an infusion",
     "i take an ssri is that a problem", "can i mix ketamine with my antidepressants",
-    "should i lower my pain meds after the infusion", "can i drink alcohol with my medication",
+    "should i lower my pain meds after the infusion", "should i go ahead and book the first one or wait", "can i drink alcohol with my medication",
     "is it ok for me to drive after", "i was diagnosed with bipolar, is ketamine safe",
     "can i combine ketamine with my sleeping pills", "should my husband try it",
     "how many milligrams will they give me", "can i double my dose if it hurts",
@@ -150,7 +150,9 @@ def test_overdose_message_names_poison_control(engine) -> None:
 
 
 @pytest.mark.parametrize("question", ["how many infusons will i need", "Is Ketamine the Right Option for You?",
-                                      "can I drive home after", "how long does it take to start working"])
+                                      "can I drive home after", "how long does it take to start working",
+                                      "what should i pack for the day", "should i wear something comfy",
+                                      "how early should we arrive"])
 def test_questions_that_are_not_personal_decisions_get_no_advice_box(question: str) -> None:
     from chatbot.safety import Safety
 
