@@ -80,7 +80,7 @@ def test_each_chat_answer_fits_the_screen_with_its_prompt(engine, settings, widt
 def test_more_after_a_shortened_quote_shows_it_in_full_first(engine, settings) -> None:
     state = ChatState(rotation=Rotation(engine.suggester))
     console = chat_console(60, 20)
-    handle_line("can i keep taking my oxycodone with it", engine, settings, console, state)
+    handle_line("should i try ketamine for my fibromyalgia", engine, settings, console, state)  # advice box, long quote
     assert state.quote_cut and "type /more to read it all" in console.file.getvalue()  # type: ignore[attr-defined]
     more = chat_console(60, 40)
     handle_line("/more", engine, settings, more, state)
