@@ -151,10 +151,14 @@ def test_overdose_message_names_poison_control(engine) -> None:
 
 
 @pytest.mark.parametrize("question", ["how many infusons will i need", "Is Ketamine the Right Option for You?",
-                                      "can I drive home after", "how long does it take to start working",
-                                      "what should i pack for the day", "should i wear something comfy",
-                                      "how early should we arrive"])
+                                      "can I drive home after", "how long does it take to start working"])
 def test_questions_that_are_not_personal_decisions_get_no_advice_box(question: str) -> None:
     from chatbot.safety import Safety
 
     assert not Safety.load().check(question).advice
+
+
+@pytest.mark.parametrize("question", ["what should i pack for the day", "should i wear something comfy",
+                                      "how early should we arrive", "what should i expect the first time"])
+def test_practical_should_questions_are_no_decision_for_the_rules(question: str) -> None:
+    assert not RULES.check(question).advice
