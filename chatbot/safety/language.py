@@ -24,13 +24,13 @@ _COMMON = {
     "es": """el la los las de del que y en un una es son por para con no mi mis me yo estoy tengo como cuando donde
         puedo quiero muy pero se su lo le ya mas más esta está tiene hay porque qué que cómo como cuánto cuanto""",
     "fr": """le la les de des du et est je tu il elle un une pas pour avec mon ma mes que qui ne suis ai dans sur ce
-        cette vous nous mais ou est-ce c'est j'ai combien comment quand""",
+        cette vous nous mais ou est-ce c'est j'ai combien comment quand peut""",
     "pt": """o a os as de do da dos das que e é um uma não nao para com meu minha eu estou tenho como quando você voce
-        isso isto se mas por muito está esta posso quero""",
+        isso isto se mas por muito está esta posso quero pode""",
     "de": """der die das und ist ich du er sie nicht ein eine mit mein meine zu den dem bin habe wie was wann wo
         auch auf für fur kann ist es noch sehr""",
     "it": """il lo la gli le di che e è un una non per con mio mia io sono ho come quando anche ma sei questo questa
-        posso voglio""",
+        posso voglio può puo""",
     "pl": """w z na nie to jest się sie że ze jak mam mój moj moja co czy ja po do mnie jestem mogę moge chcę chce""",
     "tl": """ang ng mga sa ay at na ako ko ikaw siya hindi po ba ito yung may ka mo naman lang""",
     "ht": """mwen ou li nou yo pa ak nan se kijan ki sa gen pou m te ap kounye""",

@@ -5,14 +5,17 @@ text that ``textnorm`` has already stripped of disguises."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
-from chatbot.safety.textnorm import normalise
+from chatbot.safety.language import reading
+from chatbot.safety.textnorm import fold, normalise
 from chatbot.text.wordlist import is_english
 
 EMERGENCY_TOPICS = ("suicide", "overdose", "medical", "harm")
@@ -35,12 +38,33 @@ Compiler = Callable[[str], "re.Pattern[str]"]
 
 
 @dataclass(frozen=True)
+class Alternation:
+    """One list of patterns, joined into two regular expressions: the alternatives written in ASCII
+    letters only (English, and the languages written in Latin letters once accents are folded), tried
+    on every message, and those with a letter outside ASCII (Chinese, Russian, Arabic...), tried only
+    on a message that has one. Most messages are English; they are spared the other scripts' patterns,
+    which have no word boundary to start from and would be tried at every letter."""
+
+    ascii: re.Pattern[str] | None = None
+    other: re.Pattern[str] | None = None
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        if self.ascii is not None:
+            yield from self.ascii.finditer(text)
+        if self.other is not None and not text.isascii():
+            yield from self.other.finditer(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next(self.finditer(text), None)
+
+
+@dataclass(frozen=True)
 class Distress:
     """Distress without danger (``[distress]``): pain told as hyperbole, or as more than a person can
     bear. Never an emergency on its own; the emergency rules are judged first."""
 
-    pain: re.Pattern[str] | None = None  # "my back is killing me": a warm line
-    severe: re.Pattern[str] | None = None  # "I can't take this pain anymore": the calm crisis line too
+    pain: Alternation | None = None  # "my back is killing me": a warm line
+    severe: Alternation | None = None  # "I can't take this pain anymore": the calm crisis line too
     search: str = ""  # searched with a message that asks nothing else, so that the quote is about relief
 
     def level(self, text: str) -> str | None:
@@ -53,40 +77,41 @@ class Distress:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# Letters with a stroke have no accent to strip: people who type without diacritics write d and l.
+_STROKES = str.maketrans({"đ": "d", "ł": "l"})
+# Indic vowel signs that take up space (Mc): kept, so that "मरना" stays one word; the others (Mn)
+# are removed by ``fold``, in the message and in the patterns alike.
+_VOWEL_SIGNS = "".join(c for c in map(chr, range(0x900, 0xE00)) if unicodedata.category(c) == "Mc")
+_NOT_WORD = re.compile(r"[^\w'\s" + _VOWEL_SIGNS + r"-]")
+# Languages written in Latin letters that ``reading`` recognises: English slang and typo fixes are
+# not applied to them ("od" is Polish for "from", "convulsioni" is not a typo of "convulsing").
+_OTHER_LATIN = frozenset(("es", "fr", "pt", "de", "it", "pl", "tl", "ht", "vi", "ro", "tr", "nl", "id", "so", "sw"))
 
 
-def _pieces(pattern: str) -> Iterator[tuple[int, str, bool]]:
-    """The pattern as (position, piece, structural): an escape ("\\(") is one piece and never
-    structural, and nothing inside a character class is structural."""
-    in_class, i = False, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            yield i, pattern[i:i + 2], False
-            i += 2
-            continue
-        structural = not in_class
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        yield i, c, structural
-        i += 1
+def fold_letters(text: str) -> str:
+    """Text as the rules read its letters: ``textnorm.fold`` (look-alikes, accents, case; Hangul as
+    jamo, Japanese without voicing marks) and stroked letters without the stroke."""
+    return fold(text).translate(_STROKES)
+
+
+# A pattern's tokens: an escape, a [class], a bracket or bar, or a run of anything else.
+_TOKENS = re.compile(r"\\.|\[(?:\\.|[^\]\\])*\]|[()|]|[^\\\[()|]+|.", re.DOTALL)
+# What ``fold_pattern`` changes: a [class] with letters outside ASCII, or such a letter (escapes are kept).
+_PATTERN_LETTERS = re.compile(r"(\\.)|(\[(?:\\.|[^\]\\])*\])|([^\x00-\x7f])", re.DOTALL)
 
 
 def _top_level(pattern: str) -> list[str]:
     """The pattern's alternatives at the top level ("a|b(c|d)" -> ["a", "b(c|d)"])."""
     out, depth, start = [], 0, 0
-    for i, c, structural in _pieces(pattern):
-        if not structural:
-            continue
+    for m in _TOKENS.finditer(pattern):
+        c = m.group()
         if c == "(":
             depth += 1
         elif c == ")":
             depth -= 1
         elif c == "|" and depth == 0:
-            out.append(pattern[start:i])
-            start = i + 1
+            out.append(pattern[start:m.start()])
+            start = m.end()
     out.append(pattern[start:])
     return out
 
@@ -94,8 +119,44 @@ def _top_level(pattern: str) -> list[str]:
 def _non_capturing(pattern: str) -> str:
     """"(a|b)" -> "(?:a|b)": nothing reads the groups, and a plain group lets the engine reject an
     alternative on its first letter instead of entering it (several times faster on a long list)."""
-    return "".join("(?:" if structural and c == "(" and not pattern.startswith("?", i + 1) else c
-                   for i, c, structural in _pieces(pattern))
+    return "".join("(?:" if m.group() == "(" and not pattern.startswith("?", m.end()) else m.group()
+                   for m in _TOKENS.finditer(pattern))
+
+
+@lru_cache(maxsize=8192)
+def _fold_letter(letter: str) -> str:
+    return fold_letters(letter)
+
+
+def _fold_piece(m: re.Match[str]) -> str:
+    escape, klass, letter = m.groups()
+    if escape:
+        return escape
+    if klass:
+        if klass.isascii():
+            return klass
+        out = []
+        for c in klass:
+            folded = _fold_letter(c) if not c.isascii() else c
+            if len(folded) > 1:
+                raise ValueError(f"{c!r} inside [...] folds to {len(folded)} letters: write an alternation")
+            out.append(folded)
+        return "".join(out)
+    folded = _fold_letter(letter)
+    quantified = m.string[m.end():m.end() + 1] in ("*", "+", "?", "{")
+    return f"(?:{folded})" if quantified and len(folded) != 1 else folded
+
+
+def fold_pattern(pattern: str) -> str:
+    """The pattern with each letter outside ASCII folded as the message is (``fold_letters``), so that
+    patterns are written as people type ("quiero morir", "죽고 싶어", "хочу умереть") and match the
+    prepared message. A letter that folds to several ("싶" into three jamo) and has a quantifier after
+    it becomes a group; in a [class] it is an error."""
+    return pattern if pattern.isascii() else _PATTERN_LETTERS.sub(_fold_piece, pattern)
+
+
+def _folding(compile: Compiler) -> Compiler:
+    return lambda pattern: compile(fold_pattern(pattern))
 
 
 def _word_start_first(patterns: list[str]) -> str:
@@ -117,16 +178,22 @@ class SafetyRules:
         inside the joined alternation. Only the bundled rules skip it (half the start-up time of the
         rules); the test suite checks each of their patterns alone."""
         self.origin = origin
+        plain, compile = compile, _folding(compile)  # every pattern is read folded, as the message is
 
-        def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+        def _alternation(patterns: list[str]) -> Alternation | None:
             if not patterns:
                 return None
-            for p in patterns if check_each else ():  # each pattern alone first: an error names it
+            folded = [fold_pattern(p) for p in patterns]
+            for p, f in zip(patterns, folded, strict=True) if check_each else ():  # each alone first: an error names it
                 try:
-                    compile(p)
+                    plain(f)
                 except re.error as exc:
                     raise ValueError(f"pattern {p!r}: {exc}") from None
-            return compile(_word_start_first(patterns))
+            alternatives = [a for f in folded for a in _top_level(_non_capturing(f))]
+            ascii_only = [a for a in alternatives if a.isascii()]
+            others = [a for a in alternatives if not a.isascii()]
+            return Alternation(plain(_word_start_first(ascii_only)) if ascii_only else None,
+                               plain(_word_start_first(others)) if others else None)
 
         try:
             self.messages: dict[str, str] = {k: str(v).strip() for k, v in data["messages"].items()}
@@ -138,7 +205,7 @@ class SafetyRules:
                 r"(?<![\w'])(" + "|".join(re.escape(normalise(k)) for k, _ in rewrites) + r")(?![\w'])"
             ) if rewrites else None
             self.critical = sorted(set(data.get("spelling", {}).get("words", [])))
-            self.emergency: dict[str, re.Pattern[str]] = {}
+            self.emergency: dict[str, Alternation] = {}
             for entry in data.get("emergency", []):
                 topic = entry["topic"]
                 if topic not in EMERGENCY_TOPICS:
@@ -211,10 +278,12 @@ class SafetyRules:
         return word in self.known_words or is_english(word) or word in self._critical_set
 
     def prepare(self, question: str) -> str:
-        """Disguises removed, lower case, slang spelled out, critical words' typos corrected."""
-        text = normalise(question, self._known, self._critical_set.__contains__)
-        text = re.sub(r"[^\w'\s-]", " ", text)
-        text = " ".join(text.split())
+        """Disguises removed, lower case, no accents; slang spelled out and critical words' typos
+        corrected, unless the message reads as another language written in Latin letters."""
+        text = normalise(question, self._known, self._critical_set.__contains__).translate(_STROKES)
+        text = " ".join(_NOT_WORD.sub(" ", text).split())
+        if reading(question, self._known) in _OTHER_LATIN:
+            return text  # another language: English slang and typo fixes would only garble it
         if self._rewrite_re is not None:
             text = self._rewrite_re.sub(lambda m: self._rewrites[m.group(1)], text)
         return " ".join(self._spell(w) for w in text.split())
@@ -257,8 +326,8 @@ class SafetyRules:
         """Every match of every emergency pattern is judged: one told as history ("back in 2016 I
         overdosed") never hides another that is happening now ("my son is unconscious")."""
         past: str | None = None
-        for topic, pattern in self.emergency.items():
-            for m in pattern.finditer(text):
+        for topic, alternation in self.emergency.items():
+            for m in alternation.finditer(text):
                 if topic in ("medical", "overdose", "suicide") and \
                         self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide"):
                     past = past or topic
