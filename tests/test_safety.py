@@ -71,6 +71,7 @@ BENIGN = [
     "that hill is going to be the death of me", "my doctor is switching my seizure medication, does that matter",
     "i quit breathing for a bit under anaesthesia as a toddler, is that relevant",
     "puede la ketamina causar convulsiones", "czy mozna przedawkowac ketamine",
+    "am i going to be fully unconscious during it or just floaty",
 ]
 
 SMALLTALK = [("hi", "greeting"), ("Hello there!", "greeting"), ("good morning", "greeting"),
