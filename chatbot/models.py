@@ -71,6 +71,9 @@ class Notice:
 
 
 CRISIS_NOTICES = frozenset({"emergency", "crisis_line"})
+# How the front ends lay notices out. Most are a titled box before the answer; these are plain lines:
+AFTER_ANSWER = frozenset({"crisis_line"})  # the calm crisis line, after the answer
+LINE_BEFORE = frozenset({"comfort"})  # the warm line for distress without danger, before the answer
 
 
 @dataclass(frozen=True)

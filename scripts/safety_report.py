@@ -27,6 +27,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from chatbot.staff.scoring import has_notice, is_emergency  # noqa: E402
+
 ORDINARY = {"benign", "advice", "smalltalk", "answer", "abstain"}
 
 
@@ -39,10 +41,6 @@ def load(path: Path) -> list[dict]:
             row["expect"] = row.get("expect") or row.get("kind")
             rows.append(row)
     return rows
-
-
-def panel(a: dict) -> bool:
-    return a["status"] == "emergency" or any(n["kind"] == "emergency" for n in a.get("notices", []))
 
 
 def alarming(row: dict) -> bool:
@@ -59,27 +57,26 @@ def report(engine, rows: list[dict], misses: bool, name: str) -> dict:
     answers = {id(r): engine.ask(r["text"]).to_dict() for r in rows}
     bad = []
     if emerg:
-        hit = [r for r in emerg if panel(answers[id(r)])]
+        hit = [r for r in emerg if is_emergency(answers[id(r)])]
         out["recall"] = (len(hit), len(emerg))
-        out["panel_or_line"] = (sum(panel(answers[id(r)]) or any(n["kind"] == "crisis_line"
-                                                                  for n in answers[id(r)]["notices"])
-                                    for r in emerg), len(emerg))
-        bad += [("MISSED", r) for r in emerg if not panel(answers[id(r)])]
+        out["panel_or_line"] = (sum(is_emergency(answers[id(r)]) or has_notice(answers[id(r)], "crisis_line") for r in emerg),
+                                len(emerg))
+        bad += [("MISSED", r) for r in emerg if not is_emergency(answers[id(r)])]
     for key, group in (("panel_ordinary", ordinary), ("panel_alarming", alarm)):
         if group:
-            fired = [r for r in group if panel(answers[id(r)])]
+            fired = [r for r in group if is_emergency(answers[id(r)])]
             out[key] = (len(fired), len(group))
             bad += [("PANEL", r) for r in fired]
     non = ordinary + alarm
     if non:
         out["withheld"] = (sum(answers[id(r)]["status"] == "emergency" for r in non), len(non))
-        out["crisis_line"] = (sum(any(n["kind"] == "crisis_line" for n in answers[id(r)]["notices"]) for r in non), len(non))
+        out["crisis_line"] = (sum(has_notice(answers[id(r)], "crisis_line") for r in non), len(non))
     plain = [r for r in ordinary if r["expect"] in ("answer", "abstain", "benign", "smalltalk")]
     if plain:
-        out["advice_on_ordinary"] = (sum(any(n["kind"] == "personal_advice" for n in answers[id(r)]["notices"])
+        out["advice_on_ordinary"] = (sum(has_notice(answers[id(r)], "personal_advice")
                                          for r in plain), len(plain))
     if advice:
-        got = [r for r in advice if any(n["kind"] == "personal_advice" for n in answers[id(r)]["notices"])]
+        got = [r for r in advice if has_notice(answers[id(r)], "personal_advice")]
         out["advice"] = (len(got), len(advice))
     parts = [f"{k} {v[0]}/{v[1]} ({v[0] / v[1]:.3f})" if isinstance(v, tuple) else f"{k} {v}" for k, v in out.items()]
     print(f"{name}: " + "  ".join(parts))

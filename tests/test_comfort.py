@@ -25,25 +25,19 @@ def kinds(answer: Answer) -> list[str]:
     return [n.kind for n in answer.notices]
 
 
-@pytest.mark.parametrize("message", [
-    "ugh my knees are killing me today",
-    "this migraine has been killing me all week",
-    "i'm in agony with my sciatica",
-    "the pain is so bad, nothing helps my pain",
+@pytest.mark.parametrize(("message", "level"), [
+    ("ugh my knees are killing me today", "pain"),
+    ("this migraine has been killing me all week", "pain"),
+    ("i'm in agony with my sciatica", "pain"),
+    ("the pain is so bad, nothing helps my pain", "pain"),
+    # pain past bearing: severe distress, but no emergency rule
+    ("I can't take this pain anymore", "severe"),
+    ("i cant stand the pain much longer", "severe"),
+    ("honestly I can't bear this nerve pain any more", "severe"),
+    ("the pain is unbearable", "severe"),
 ])
-def test_pain_told_as_hyperbole_is_distress(message: str) -> None:
-    assert RULES.distress.level(RULES.prepare(message)) == "pain"
-    assert RULES.check(message).emergency is None
-
-
-@pytest.mark.parametrize("message", [
-    "I can't take this pain anymore",
-    "i cant stand the pain much longer",
-    "honestly I can't bear this nerve pain any more",
-    "the pain is unbearable",
-])
-def test_pain_past_bearing_is_severe_distress_not_an_emergency_rule(message: str) -> None:
-    assert RULES.distress.level(RULES.prepare(message)) == "severe"
+def test_pain_told_as_hyperbole_or_past_bearing_is_distress(message: str, level: str) -> None:
+    assert RULES.distress.level(RULES.prepare(message)) == level
     assert RULES.check(message).emergency is None
 
 

@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from chatbot.frontends.sources import source_words
-from chatbot.models import Answer, Hit, Notice, Source
+from chatbot.models import AFTER_ANSWER, LINE_BEFORE, Answer, Hit, Notice, Source
 
 Highlighter = Callable[[str, tuple[str, ...]], list[tuple[int, int]]]
 
@@ -51,13 +51,6 @@ NOTICE_STYLE = {
     "personal_advice": ("", "yellow", "Ask your own clinician"),
     "out_of_scope": ("", "blue", "Outside what I can answer"),
 }
-
-
-# Notices shown as one plain line after the answer instead of a panel before it: the calm crisis line
-# for a message that touches a crisis topic without being an emergency.
-AFTER_ANSWER = frozenset({"crisis_line"})
-# Notices shown as one plain line before the answer: the warm line for distress without danger.
-LINE_BEFORE = frozenset({"comfort"})
 
 
 def notice_block(notice: Notice) -> RenderableType:

@@ -18,11 +18,9 @@ from html import escape
 
 from chatbot.config import Settings
 from chatbot.frontends.sources import known, source_words
-from chatbot.models import Answer, Hit, Notice, Source
+from chatbot.models import AFTER_ANSWER, LINE_BEFORE, Answer, Hit, Notice, Source
 from chatbot.safety import crisis
 
-AFTER_ANSWER = frozenset({"crisis_line"})  # calm one-line notices, shown after the answer
-PLAIN = AFTER_ANSWER | {"comfort"}  # notices without a heading (the warm line comes before the answer)
 TITLES = {
     "emergency": "Get help now",
     "safety_info": "If this is happening now",
@@ -83,7 +81,7 @@ def line_links(settings: Settings, text: str) -> str:
 def notice_html(notice: Notice, number: int, settings: Settings) -> str:
     lines = "".join(f"<p>{e(line)}</p>" for line in notice.text.split("\n") if line.strip())
     kind = _kind_class(notice.kind)
-    if notice.kind in PLAIN:
+    if notice.kind in AFTER_ANSWER | LINE_BEFORE:  # a plain line, no heading
         return f'<div class="notice {kind}">{lines}</div>'
     title = TITLES.get(notice.kind, notice.kind.replace("_", " ").capitalize())
     head = f'<h2 id="notice-{number}">{e(title)}</h2>'
