@@ -183,3 +183,65 @@ def test_a_long_list_is_cut_between_items_never_inside_one() -> None:
     assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in result.passages)
     lines = [line for p in result.passages for line in p.text.splitlines()]
     assert lines[0] == "Things to know:" and len(lines) == 81
+
+
+LEAFLET = """Understanding TENS
+
+What is TENS?
+A TENS machine is a small battery operated machine
+that you can use to help with your pain management.
+
+TENS is a method of providing small electrical pulses
+through the skin to stimulate nerves. This stops
+messages of pain reaching the pain centre in the brain.
+TENS can be used for the treatment of both chronic and
+acute pain.
+
+How is it done?
+The pads are usually placed by a healthcare professional, such as a
+physiotherapist in the clinic. The settings are then chosen with you and
+written down so that you can use them at home.
+"""
+
+
+def test_a_hard_wrapped_leaflet_keeps_its_paragraphs_whole() -> None:
+    result = clean_text(LEAFLET, "Understanding TENS", RULES)
+    texts = [p.text for p in result.passages]
+    # a sentence cut at the margin is not a heading, and its end is not a passage of its own
+    assert any("treatment of both chronic and acute pain." in t and t.startswith("TENS is a method") for t in texts)
+    assert any(t.startswith("The pads are usually placed by a healthcare professional, such as a physiotherapist")
+               for t in texts)
+    assert {p.section for p in result.passages} == {"What is TENS?", "How is it done?"}
+    assert not any(r.reason.startswith("too short") for r in result.removals)
+
+
+def test_text_that_is_not_hard_wrapped_keeps_one_paragraph_a_line() -> None:
+    first = "Ketamine is an anaesthetic that has been used in operating theatres since the 1960s."
+    second = "At low doses it is used for chronic pain, given slowly through a drip in your arm."
+    result = clean_text(f"Title\n\n{first}\n{second}\n", "Title", RULES)
+    assert [p.text for p in result.passages] == [first, second]
+
+
+@pytest.mark.parametrize("line", ["Tel: 01904 725395", "Call the Booking Department on 0161 778 2233.",
+                                  "Our helpline is +44 20 7188 7188.", "Fax: 903-957-0049",
+                                  "Phone 0800 123 4567 for advice."])
+def test_phone_numbers_of_any_country_are_never_quoted(line: str) -> None:
+    text = f"Title\n\nThe clinic is open from Monday to Friday for all patients.\n\n{line}\n"
+    result = clean_text(text, "Title", RULES)
+    assert all(line not in p.text for p in result.passages)
+    assert any(r.reason.startswith("contact details") for r in result.removals)
+
+
+@pytest.mark.parametrize("line", ["About 1 in 10 000 patients have this side effect after the injection.",
+                                  "Take 300 mg twice a day for the first 2 weeks of the course.",
+                                  "In 2019 2020 and 2021 the service treated more patients than before."])
+def test_numbers_that_are_not_phone_numbers_are_kept(line: str) -> None:
+    result = clean_text(f"Title\n\n{line}\n", "Title", RULES)
+    assert [p.text for p in result.passages] == [line]
+
+
+@pytest.mark.parametrize("line", ["We offer epidural steroid injections to help manage pain caused by a trapped nerve.",
+                                  "Our Cancer Pain Team helps patients and their health care team by giving advice."])
+def test_a_clinic_describing_its_service_is_content_not_self_promotion(line: str) -> None:
+    result = clean_text(f"Title\n\n{line}\n", "Title", RULES)
+    assert [p.text for p in result.passages] == [line]

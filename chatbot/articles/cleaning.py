@@ -130,17 +130,41 @@ def _heading_lines(lines: list[str]) -> bool:
     return sum(len(x) + 1 for x in lines) <= 121 and is_heading(" ".join(lines))
 
 
+def wrap_width(lines: list[str]) -> int:
+    """The width an article's text was hard-wrapped at (a leaflet copied out of a PDF: lines cut
+    mid-sentence, "TENS can be used for the treatment of both chronic and" / "acute pain."), or 0
+    when it was not: at least four lines, and a fifth of all, that end mid-sentence with the next
+    line going on in lower case. The width is the 80th percentile of the line lengths."""
+    pairs = cut = 0
+    for a, b in zip(lines, lines[1:]):
+        if a and b:
+            pairs += 1
+            cut += not _ends_sentence(a) and b[0].islower()
+    if cut < 4 or cut * 5 < pairs:
+        return 0
+    lengths = sorted(len(x) for x in lines if x)
+    return lengths[int(0.8 * (len(lengths) - 1))]
+
+
 def _blocks(text: str) -> list[tuple[int, str]]:
-    """(line number, text) for each non-blank line, joining hard-wrapped paragraph lines."""
+    """(line number, text) for each non-blank line, joining hard-wrapped paragraph lines.
+
+    In text hard-wrapped at a width (``wrap_width``), a line that fills the width goes on in the next
+    line whatever its case ("...the pain centre in the brain." / "TENS can be used..."), unless the
+    next line is a list item: so a paragraph of a leaflet stays one paragraph, not one a sentence."""
+    lines = [line.strip() for line in text.split("\n")]
+    width = wrap_width(lines)
     blocks: list[tuple[int, list[str]]] = []  # the lines of a block, joined once at the end (linear time)
-    for number, line in enumerate(text.split("\n"), start=1):
-        stripped = line.strip()
+    for number, stripped in enumerate(lines, start=1):
         if not stripped:
             blocks.append((number, []))
             continue
-        if blocks and blocks[-1][1] and stripped[0].islower() and not _ends_sentence(blocks[-1][1][-1]) \
-                and (is_item(blocks[-1][1][0]) or not _heading_lines(blocks[-1][1])):  # a wrapped list item too
-            blocks[-1][1].append(stripped)
+        last = blocks[-1][1] if blocks else []
+        wrapped = bool(width) and bool(last) and len(last[-1]) >= 0.75 * width and not is_item(stripped) \
+            and not _lead_in(last[-1]) and not (len(last) == 1 and is_heading(last[0]) and _title_like(last[0]))
+        if last and (wrapped or stripped[0].islower() and not _ends_sentence(last[-1])
+                     and (is_item(last[0]) or not _heading_lines(last) or bool(width))):  # a wrapped list item too
+            last.append(stripped)
         else:
             blocks.append((number, [stripped]))
     return [(number, " ".join(lines)) for number, lines in blocks if lines]
@@ -328,7 +352,8 @@ def lists(blocks: list[tuple[int, str]]) -> dict[int, int]:
         if _lead_in(text) and i + 1 < len(blocks) and not is_item(blocks[i + 1][1]):
             j = i + 1
             while j < len(blocks) and j - i <= 25 and len(blocks[j][1].split()) <= 15 \
-                    and not _lead_in(blocks[j][1]) and not is_item(blocks[j][1]):
+                    and not _lead_in(blocks[j][1]) and not is_item(blocks[j][1]) \
+                    and not (blocks[j][1].endswith("?") and is_heading(blocks[j][1])):  # "What is TENS?" ends it
                 j += 1
             out[i] = j if j > i + 1 else i + 2  # short unmarked items, or the one paragraph after it
             i = out[i]
