@@ -245,3 +245,12 @@ def test_numbers_that_are_not_phone_numbers_are_kept(line: str) -> None:
 def test_a_clinic_describing_its_service_is_content_not_self_promotion(line: str) -> None:
     result = clean_text(f"Title\n\n{line}\n", "Title", RULES)
     assert [p.text for p in result.passages] == [line]
+
+
+def test_a_lead_in_whose_list_was_cut_off_is_not_a_passage() -> None:
+    text = ("Title\n\nThe injection is done with a local anaesthetic and takes about twenty minutes in all.\n"
+            "You may experience any of the following side effects up to 8 hours after the procedure:\n")
+    result = clean_text(text, "Title", RULES)
+    assert [p.text for p in result.passages] == ["The injection is done with a local anaesthetic and takes about "
+                                                 "twenty minutes in all."]
+    assert any(r.reason == "leads into a list that is not there" for r in result.removals)

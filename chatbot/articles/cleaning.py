@@ -472,6 +472,9 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             removals.append(Removal(line_no, f"repeats paragraph {seen[key]}", body))
         elif len(body.split()) < MIN_PASSAGE_WORDS:
             removals.append(Removal(line_no, "too short to answer anything", body))
+        elif _lead_in(body) and not next_heading and (index + 1 == len(blocks) or is_heading(blocks[index + 1][1])):
+            # "You may experience any of the following side effects:" at the end of a page cut short
+            removals.append(Removal(line_no, "leads into a list that is not there", body))
         else:
             if spam:
                 removals.append(Removal(line_no, "keyword spam glued to the end of a paragraph", spam))
