@@ -52,6 +52,10 @@ EMERGENCIES = [
     # H1, H2
     ("H1", "i want to hurt my neighbour"), ("H1", "my son wants to stab his teacher"),
     ("H2", "my ex is threatening to kill me"), ("H2", "my boyfriend hits me"), ("H2", "i am not safe at home"),
+    # the same words as the look-alikes below, meant
+    ("H2", "my husband is going to kill me when he gets home"), ("S2", "i am going to die and i want to"),
+    ("S3", "i will be gone for good by the weekend"), ("M3", "my face went numb and my speech is slurred"),
+    ("S3", "i am such a burden on everyone"),
 ]
 
 LOOK_ALIKES = [
@@ -60,6 +64,12 @@ LOOK_ALIKES = [
     "scared to death of needles", "i have a killer migraine today", "this pain is killing me slowly, can ketamine help?",
     "my wife will kill me if i forget the appointment", "the gabapentin knocks me out", "my phone died during the call",
     "i nearly died laughing at the nurse's joke", "my knee kills me on the stairs",
+    "the parking fees at this place are gonna kill me", "my doctor is going to kill me for asking this again",
+    "my wife will kill me when she sees the bill lol", "i can't take this cold anymore, is there a blanket",
+    "i'm gonna die if i have to wait in that room with the tv on again",
+    "these intake forms... i'll be dead before i finish them",
+    "is the numbness gone for good after a nerve ablation?",
+    "i hate being a burden on my son for rides, is there a shuttle",
     # B2 informational
     "can ketamine cause seizures?", "is an overdose of ketamine possible?", "does ketamine help suicidal thoughts?",
     "what happens if you take too much?", "what are the signs of an allergic reaction to ketamine?",
@@ -69,11 +79,16 @@ LOOK_ALIKES = [
     "i had a seizure years ago, can i still have ketamine?", "i used to self-harm, is ketamine safe for me?",
     "i had a heart attack in 2019, can i have ketamine?", "i overdosed on opioids back in 2015, is ketamine risky?",
     "i tried to kill myself when i was a teenager, will that matter?", "i had a stroke five years ago, can i have infusions?",
+    "i passed out at my last blood test, will that happen here?", "my seizures have been controlled for 8 years",
+    "i self harmed in college but that's been over for years, will it come up", "i had a heart attack at 50, i'm 58 now",
+    "i used to have dark thoughts, not anymore, could ketamine bring them back?",
     # B4 treatment words
     "collapsed vein during the iv", "will i be unconscious?", "will i feel numb during the infusion",
     "how many infusions do people need?", "double the dose if it doesn't work?", "i've had 12 ketamine infusions",
     "i had 6 infusions so far", "i took 2 lozenges this week as prescribed", "can i double my dose next time",
     "is it normal to feel like you are dying during ketamine?",
+    "my face went numb during the infusion, is that normal", "whats the treatment for an overdose",
+    "am i going to pass out during the procedure", "do people overdose on ketamine at parties?",
     # FAQ, advice, small talk
     "how long does an infusion take", "can i take it with my xanax", "i'm pregnant, is ketamine safe",
     "hello", "thanks so much",
