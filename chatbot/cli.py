@@ -118,6 +118,9 @@ def _unanswered(sub: Any, common: argparse.ArgumentParser) -> None:
                        help="list the most frequent questions that got no answer (if recording is on)")
     p.add_argument("--top", type=int, default=20, help="how many to list")
     p.add_argument("--clear", action="store_true", help="delete the recorded questions")
+    p.add_argument("--template", action="store_true",
+                   help="print them as a reviewed_questions.toml for staff to complete (answer each with words "
+                        "copied from an article, or false) and put in the articles folder")
 
 
 def _serve(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -444,7 +447,7 @@ def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_unanswered(args: argparse.Namespace, settings: Settings) -> int:
     from chatbot.staff.review import print_unanswered
 
-    return print_unanswered(make_console(), settings, top=args.top, clear=args.clear)
+    return print_unanswered(make_console(), settings, top=args.top, clear=args.clear, template=args.template)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

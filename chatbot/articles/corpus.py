@@ -26,6 +26,9 @@ from chatbot.infra.sanitise import clean_line, clean_text, needs_cleaning
 
 MAX_ARTICLE_BYTES = 5_000_000
 MAX_METADATA_BYTES = 1024 * 1024
+REVIEWED = "reviewed_questions.toml"  # staff's reviewed questions and the article words that answer them
+MAX_REVIEWED = 5_000
+MAX_REVIEWED_CHARS = 500
 UNKNOWN_PUBLISHER = "not stated in the article"
 
 
@@ -45,11 +48,12 @@ class Scan:
     folder: Path
     files: tuple[RawFile, ...]
     metadata: RawFile | None
+    reviewed: RawFile | None = None
 
     def fingerprint(self) -> str:
         """A digest of exactly the bytes read (and of what could not be read, and why)."""
         h = blake2b()
-        for f in ((self.metadata,) if self.metadata else ()) + self.files:
+        for f in ((self.metadata,) if self.metadata else ()) + ((self.reviewed,) if self.reviewed else ()) + self.files:
             h.update(f.name.encode("utf-8", "surrogateescape") + b"\0")
             h.update(blake2b(f.data).digest() if f.data is not None else b"!" + f.problem.encode())
             h.update(b"\0")
@@ -71,21 +75,24 @@ def scan(folder: Path, allow_outside_symlinks: bool = False) -> Scan:
     try:
         with os.scandir(folder) as it:
             names = sorted(e.name for e in it
-                           if os.path.splitext(e.name)[1].lower() in ARTICLE_SUFFIXES or e.name == "metadata.toml")
+                           if os.path.splitext(e.name)[1].lower() in ARTICLE_SUFFIXES
+                           or e.name in ("metadata.toml", REVIEWED))
     except FileNotFoundError:
         raise CorpusError(f"articles folder not found: {clean_line(str(folder))}") from None
     except NotADirectoryError:
         raise CorpusError(f"not a folder of articles: {clean_line(str(folder))}") from None
     except OSError as exc:
         raise CorpusError(f"cannot list articles folder {clean_line(str(folder))}: {exc.strerror or exc}") from None
-    meta = None
+    meta = reviewed = None
     files = []
     for name in names:
         if name == "metadata.toml":
             meta = _read(folder / name, folder, MAX_METADATA_BYTES, allow_outside_symlinks)
+        elif name == REVIEWED:
+            reviewed = _read(folder / name, folder, MAX_METADATA_BYTES, allow_outside_symlinks)
         else:
             files.append(_read(folder / name, folder, MAX_ARTICLE_BYTES, allow_outside_symlinks))
-    return Scan(folder, tuple(files), meta)
+    return Scan(folder, tuple(files), meta, reviewed)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,45 @@ class LoadedCorpus:
     problems: tuple[str, ...]
     folder: Path
     fingerprint: str = ""
+    # staff's reviewed questions: (question, the article's words that answer it, or "" when the
+    # articles do not answer it), from reviewed_questions.toml
+    reviewed: tuple[tuple[str, str], ...] = ()
+
+
+def read_reviewed(raw: RawFile | None, problems: list[str]) -> tuple[tuple[str, str], ...]:
+    """The reviewed questions of ``reviewed_questions.toml``: a list of ``[[question]]`` tables, each
+    with ``asked`` (the question as patients ask it) and ``answer`` (words copied from an article
+    that answer it, or ``false`` when the articles do not). An entry without a usable answer is
+    skipped with a problem line; a file that cannot be parsed is ignored with one."""
+    if raw is None:
+        return ()
+    import tomllib
+
+    try:
+        if raw.data is None:
+            raise ValueError(raw.problem.removeprefix("skipped, "))
+        entries = tomllib.loads(raw.data.decode("utf-8-sig")).get("question", [])
+        if not isinstance(entries, list):
+            raise ValueError("'question' must be a list of [[question]] tables")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:
+        problems.append(f"{REVIEWED}: ignored ({clean_line(str(exc))})")
+        return ()
+    out: list[tuple[str, str]] = []
+    skipped = 0
+    for entry in entries[:MAX_REVIEWED]:
+        asked = entry.get("asked") if isinstance(entry, dict) else None
+        answer = entry.get("answer") if isinstance(entry, dict) else None
+        if not isinstance(asked, str) or not asked.strip() or len(asked) > MAX_REVIEWED_CHARS \
+                or not (answer is False or isinstance(answer, str) and answer.strip()):
+            skipped += 1
+            continue
+        out.append((clean_line(asked), "" if answer is False else clean_line(answer)))
+    if skipped:
+        problems.append(f"{REVIEWED}: {skipped} question(s) skipped: each needs asked = \"...\" (at most "
+                        f"{MAX_REVIEWED_CHARS} characters) and answer = \"words from an article\" or false")
+    if len(entries) > MAX_REVIEWED:
+        problems.append(f"{REVIEWED}: only the first {MAX_REVIEWED:,} questions are used")
+    return tuple(out)
 
 
 def _read_metadata(meta: RawFile | None, problems: list[str]) -> dict[str, dict[str, str]]:
@@ -225,4 +271,5 @@ def load_corpus(folder: str | Path | None = None, allow_outside_symlinks: bool =
     if not articles:
         detail = f" ({len(problems)} file(s) skipped)" if problems else ""
         raise CorpusError(f"no usable .txt or .md articles in {clean_line(str(base))}{detail}")
-    return LoadedCorpus(tuple(articles), tuple(problems), base, scanned.fingerprint())
+    reviewed = read_reviewed(scanned.reviewed, problems)
+    return LoadedCorpus(tuple(articles), tuple(problems), base, scanned.fingerprint(), reviewed)

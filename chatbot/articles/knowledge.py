@@ -30,7 +30,7 @@ from chatbot.infra.locations import cache_dir
 from chatbot.models import Passage, Source
 from chatbot.text.analysis import Analyzer, Vocabulary, load_vocabulary, words
 
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 # A section heading says what its paragraphs are about: its words count twice, the title's once.
 HEADING_WEIGHT = 2
 
@@ -67,6 +67,10 @@ class KnowledgeBase:
     terms: dict[str, str | None] = field(default_factory=dict)
     key: str = ""
     fingerprint: str = ""  # of the article bytes indexed (``corpus.Scan.fingerprint``)
+    # staff's reviewed questions (reviewed_questions.toml) and the article words that answer each
+    # ("": the articles do not answer it); only those whose words are in a passage are kept
+    reviewed_questions: list[str] = field(default_factory=list)
+    reviewed_answers: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -198,11 +202,34 @@ def build(folder: Path | None, settings: Settings, scanned: Scan | None = None) 
         from chatbot.errors import CorpusError
 
         raise CorpusError("the articles hold no usable paragraphs after cleaning")
+    reviewed_q, reviewed_a = bind_reviewed(loaded.reviewed, texts, problems)
     index = BM25Index.build(documents, settings.bm25_k1, settings.bm25_b, settings.bm25_delta, masks)
     return KnowledgeBase(infos, texts, sections, paragraphs, np.asarray(article_of, dtype=np.int32), index,
                          dict(surface), list(questions), problems, vocabulary=analyzer.vocabulary,
                          stopwords=analyzer.stopwords, terms=dict(analyzer.term_table),
-                         fingerprint=loaded.fingerprint)
+                         fingerprint=loaded.fingerprint, reviewed_questions=reviewed_q, reviewed_answers=reviewed_a)
+
+
+def bind_reviewed(reviewed: tuple[tuple[str, str], ...], texts: list[str],
+              problems: list[str]) -> tuple[list[str], list[str]]:
+    """The reviewed questions whose answer is still in a passage (an article edited since, or words
+    the cleaning removed, leave the question out, with a problem line naming it)."""
+    from chatbot.articles.corpus import REVIEWED
+    from chatbot.retrieval.memory import answering_passages, norm
+
+    found = answering_passages([[norm(a)] if a else [] for _, a in reviewed], texts)
+    questions, answers, lost = [], [], []
+    for (asked, answer), where in zip(reviewed, found, strict=True):
+        if answer and not where:
+            lost.append(asked)
+            continue
+        questions.append(asked)
+        answers.append(answer)
+    if lost:
+        shown = "; ".join(f"'{q[:60]}'" for q in lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
+        problems.append(f"{REVIEWED}: the answer of {len(lost)} question(s) is not in any passage (edited or removed "
+                        f"from the articles?), so they are not used: {shown}")
+    return questions, answers
 
 
 def check(kb: KnowledgeBase, texts: bool = True) -> None:
@@ -224,7 +251,10 @@ def check(kb: KnowledgeBase, texts: bool = True) -> None:
     if counts is None or len(counts) != len(kb.articles) or [a.passages for a in kb.articles] != counts.tolist():
         raise ValueError("article ids out of range or passage counts differ")
     kb.index.check()
+    if len(kb.reviewed_questions) != len(kb.reviewed_answers):
+        raise ValueError("reviewed questions and answers differ in length")
     strings = [*(kb.texts if texts else ()), *kb.sections, *kb.question_headings, *kb.problems,
+               *kb.reviewed_questions, *kb.reviewed_answers,
                *(x for a in kb.articles for x in (a.path, a.title, a.publisher, a.kind))]
     if not is_clean("\n".join(strings)):
         raise ValueError("a text holds control characters")

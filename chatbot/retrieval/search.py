@@ -40,6 +40,11 @@ _CLAUSES = re.compile(r"[,;:.!?]+\s+|\s+(?:but|so|because|and then)\s+")
 # (0.99 -> 0.88).
 TYPED_MARGIN = 0.10
 TYPED_ODDS = 2.5
+# A question this close (cosine of the sentence model's vectors) to one that staff reviewed
+# (reviewed_questions.toml) gets the reviewed answer: its passage first, or "not in the articles".
+# Paraphrases of one short question are about 0.85-0.95 apart; two different questions on one
+# subject ("how long does the infusion take" / "how long does the relief last") about 0.6-0.8.
+REVIEWED_MATCH = 0.86
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,12 @@ class Retrieval:
     top_score: float = 0.0  # BM25 score of the first passage
     semantic: bool = False
     query: str = ""  # the text searched: the question, a clause of it, or either with a typo swapped
+    reviewed: str = ""  # the reviewed question (reviewed_questions.toml) whose answer this is, if any
+
+
+def _plain(text: str) -> str:
+    """A question as compared with a reviewed one word for word: lower case, words only."""
+    return " ".join(re.findall(r"[^\W_]+", text.lower()))
 
 
 def typed_clearly_better(typed: float, swapped: float) -> bool:
@@ -79,6 +90,8 @@ class Search:
         self.ranking = ranking or RankingModel.load()
         self.semantic = semantic
         self.unknown_weight = math.log(kb.index.n_docs + 1)
+        self._reviewed: tuple[object, np.ndarray] | None = None  # (the model, the reviewed questions' vectors)
+        self._reviewed_plain = {_plain(q): k for k, q in enumerate(kb.reviewed_questions)}
 
     @property
     def mode(self) -> str:
@@ -160,7 +173,49 @@ class Search:
             rs = self._best(texts[n:], scores[n:len(texts)], semantic)
             if rs.ranked and not (r.ranked and typed_clearly_better(r.confidence, rs.confidence)):
                 r = rs
-        return r, extra_scores
+        return self.with_reviewed(question, r, semantic), extra_scores
+
+    def reviewed_match(self, question: str, semantic: bool = True) -> int | None:
+        """The reviewed question that ``question`` asks again (the same words, or by the sentence
+        model a paraphrase of it), if any."""
+        if not self.kb.reviewed_questions:
+            return None
+        same = self._reviewed_plain.get(_plain(question))
+        if same is not None or not semantic:
+            return same
+        scorer = self.semantic.get() if self.settings.semantic else None
+        if scorer is None or scorer.static:
+            return None
+        try:
+            if self._reviewed is None or self._reviewed[0] is not scorer.model:
+                self._reviewed = (scorer.model, np.asarray(scorer.model.encode(self.kb.reviewed_questions), dtype=np.float32))
+            q = np.asarray(scorer.model.encode([question])[0], dtype=np.float32)
+        except Exception:  # a model that fails on a text: the articles' own answer stands
+            return None
+        sims = self._reviewed[1] @ q
+        k = int(np.argmax(sims))
+        return k if float(sims[k]) >= REVIEWED_MATCH else None
+
+    def with_reviewed(self, question: str, r: Retrieval, semantic: bool = True) -> Retrieval:
+        """``r``, or the answer staff reviewed for this question: the passages holding its words
+        first (confidence 1), or none when staff marked it as not answered by the articles."""
+        k = self.reviewed_match(question, semantic)
+        if k is None:
+            return r
+        from chatbot.retrieval.memory import answering_passages, norm
+
+        answer = self.kb.reviewed_answers[k]
+        asked = self.kb.reviewed_questions[k]
+        if not answer:
+            return Retrieval((), (), r.terms, 0.0, 0.0, r.semantic, r.query, reviewed=asked)
+        ids = answering_passages([[norm(answer)]], self.kb.texts)[0]
+        if not ids:
+            return r
+        top = max((h.score for h in r.ranked), default=0.0) + 1.0
+        first = [Hit(self.kb.passage(i), top) for i in ids]
+        rest = [(h, c) for h, c in zip(r.ranked, r.coverage, strict=True) if h.passage.id not in set(ids)]
+        return Retrieval(tuple(first) + tuple(h for h, _ in rest), (1.0,) * len(first) + tuple(c for _, c in rest),
+                         r.terms, 1.0, max(r.top_score, self.settings.min_score), r.semantic, r.query, reviewed=asked)
 
     def _best(self, texts: list[str], scores: list[DenseScores | None], semantic: bool) -> Retrieval:
         """The retrieval of the first text (a question), unless one of the others (its clauses) has

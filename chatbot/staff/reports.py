@@ -27,10 +27,21 @@ def report(folder: Path | None, settings: Settings) -> tuple[list[CorpusReport],
     loaded = load_corpus(folder, settings.allow_outside_symlinks)
     rules = load_rules(settings.cleaning_rules or None)
     out = []
+    texts: list[str] = []
     for article in loaded.articles:
         cleaned = clean_text(article.text, article.title, rules)
         out.append(CorpusReport(article, len(cleaned.passages), cleaned.removals, cleaned.joined))
-    return out, list(loaded.problems)
+        texts += [p.text for p in cleaned.passages]
+    problems = list(loaded.problems)
+    if loaded.reviewed:
+        from chatbot.articles.corpus import REVIEWED
+        from chatbot.articles.knowledge import bind_reviewed
+
+        questions, answers = bind_reviewed(loaded.reviewed, texts, problems)
+        answered = sum(bool(a) for a in answers)
+        problems.insert(0, f"note: {REVIEWED}: {len(questions):,} reviewed question(s) used: {answered:,} answered from "
+                           f"the articles, {len(questions) - answered:,} marked as not answered by them")
+    return out, problems
 
 
 def print_corpus_report(console: Any, reports: list[CorpusReport], problems: list[str], verbose: bool = False,
@@ -60,4 +71,4 @@ def print_corpus_report(console: Any, reports: list[CorpusReport], problems: lis
             for p in clean_text(r.article.text, r.article.title, rules if rules is not None else load_rules()).passages:
                 console.print(Text(f"  kept ¶{p.paragraph} [{p.section or '-'}] {p.text[:80]}…", style="green"))
     for problem in problems:
-        console.print(Text(f"warning: {problem}", style="yellow"))
+        console.print(Text(problem) if problem.startswith("note: ") else Text(f"warning: {problem}", style="yellow"))
