@@ -161,3 +161,27 @@ def test_a_broken_pattern_in_a_clinics_rules_file_is_named(tmp_path) -> None:
     assert broken.read_text(encoding="utf-8") != text
     with pytest.raises(ConfigError, match="cardiac"):
         SafetyRules.load(broken)
+
+
+@pytest.mark.parametrize("message", [
+    "is ketamine ok with my sertraline", "is melatonin safe to take with the infusion",
+    "can i have it in my second trimester", "do i have to pump and dump after an infusion",
+    "what's the right dose for someone my size", "if the first one does nothing can they go up",
+    "i had a pacemaker fitted 2 years ago, does that matter", "i was in rehab years back, will you still treat me",
+    "do you think i'd benefit from it",
+])
+def test_personal_decisions_in_other_words_get_the_advice_notice(message: str) -> None:
+    verdict = RULES.check(message)
+    assert verdict.advice and not verdict.emergency, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", ["is the clinic ok with service dogs", "what is the age limit for ketamine",
+                                     "is parking ok with a big van"])
+def test_practical_questions_get_no_advice_notice_from_these_rules(message: str) -> None:
+    assert not RULES.check(message).advice, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", ["i'm worried i'll have a bad reaction to the dye",
+                                     "it feels like my knee is being hit with a hammer when i climb stairs"])
+def test_worries_and_pictures_of_pain_are_not_emergencies(message: str) -> None:
+    assert RULES.check(message).emergency is None, RULES.prepare(message)
