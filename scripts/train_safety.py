@@ -12,7 +12,8 @@ retrieval training questions in training/retrieval/ and its libraries (every one
 
 1. The n-gram model: softmax regression over hashed n-grams (chatbot/safety/features.py),
    L2-regularised, balanced class weights, full-batch Nesterov gradient descent for a fixed number
-   of steps from zero: no randomness, numpy only.
+   of steps from zero: no randomness, numpy only. Each sentence of an ordinary message is also an
+   ordinary example of its own (the model scores messages sentence by sentence).
 2. The head: logistic regression (emergency or not) on the sentence model's vectors of the English
    examples, fitted the same way.
 3. The stack: logistic regression on the two models' out-of-fold log-odds.
@@ -115,6 +116,30 @@ def matrix(messages: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         indptr.append(indptr[-1] + len(idx))
     return (np.asarray(indptr, dtype=np.int64), np.concatenate(indices).astype(np.int64),
             np.concatenate(values).astype(np.float64))
+
+
+def with_benign_parts(messages: list[str], y: np.ndarray) -> tuple[list[str], np.ndarray]:
+    """The messages, and each sentence of an ordinary one as an ordinary example of its own. The
+    classifier scores a message sentence by sentence and keeps the most alarming
+    (chatbot/safety/classifier.py), so a sentence of an ordinary message ("ive tried physio and
+    loads of tablets and nothing works") must be learnt as ordinary on its own too, not only inside
+    its message. Sentences of emergencies are not added: one sentence of an emergency may be an
+    ordinary question."""
+    from chatbot.safety.classifier import sentence_parts
+
+    other = CLASSES.index("other")
+    extra: list[str] = []
+    for m, c in zip(messages, y.tolist(), strict=True):
+        parts = sentence_parts(m) if c == other else []
+        if len(parts) > 1:
+            extra += [raw for raw, _ in parts]
+    return messages + extra, np.concatenate([y, np.full(len(extra), other, dtype=y.dtype)])
+
+
+def fit_messages(messages: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The n-gram model fitted on the messages and the sentences of the ordinary ones."""
+    messages, y = with_benign_parts(messages, y)
+    return fit(matrix(messages), y, len(CLASSES))
 
 
 def balanced_weights(y: np.ndarray, n_classes: int) -> np.ndarray:
@@ -307,7 +332,7 @@ def cross_validate(rows: list[tuple[str, str, str, str]], vectors: np.ndarray) -
     xh = with_intercept(vectors)
     for f in range(FOLDS):
         train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
-        w, b = fit(matrix([messages[i] for i in train]), y[train], len(CLASSES))
+        w, b = fit_messages([messages[i] for i in train], y[train])
         scores[test] = probabilities(w, b, [messages[i] for i in test])
         tr_en = train[english[train]]
         beta = newton_logistic(xh[tr_en], is_em[tr_en].astype(float), head_weights(groups[tr_en].tolist()), HEAD_L2)
@@ -376,7 +401,7 @@ def main() -> int:
     if args.cv_only:
         return 0
     y = np.asarray([CLASSES.index(class_of(c, lab)) for c, lab, _, _ in rows])
-    w, b = fit(matrix([r[2] for r in rows]), y, len(CLASSES))
+    w, b = fit_messages([r[2] for r in rows], y)
     groups = [group_of(c, lab) for c, lab, _, _ in rows]
     en = np.asarray([r[3] == "en" for r in rows])
     is_em = np.asarray([g == "emergency" for g in groups])

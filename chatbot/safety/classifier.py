@@ -31,6 +31,11 @@ EXAMPLES = "safety_examples.tsv"
 _SENTENCES = re.compile(r"[.!?;\n]+|\s(?:but|and then|also|anyway|btw)\s")
 
 
+def sentence_parts(message: str) -> list[tuple[str, str]]:
+    """The sentences of a message that are scored on their own: (as typed, prepared), two words or more."""
+    return [(raw, p) for raw in _SENTENCES.split(message) if len((p := prepared(raw)).split()) >= 2]
+
+
 @dataclass(frozen=True)
 class Prediction:
     """Class probabilities for one message (the most alarming of its sentences for emergencies)."""
@@ -106,7 +111,7 @@ class SafetyClassifier:
         whole = self.probabilities(text)
         best, best_part = whole, message
         best_e = float(whole[self._emergency].sum())
-        parts = [(raw, p) for raw in _SENTENCES.split(message) if len((p := prepared(raw)).split()) >= 2]
+        parts = sentence_parts(message)
         if len(parts) > 1:
             for raw, part in parts:
                 probs = self.probabilities(part)
