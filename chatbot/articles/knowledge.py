@@ -215,7 +215,7 @@ def bind_reviewed(reviewed: tuple[tuple[str, str], ...], texts: list[str],
     """The reviewed questions whose answer is still in a passage (an article edited since, or words
     the cleaning removed, leave the question out, with a problem line naming it)."""
     from chatbot.articles.corpus import REVIEWED
-    from chatbot.retrieval.memory import answering_passages, norm
+    from chatbot.text.phrases import answering_passages, norm
 
     found = answering_passages([[norm(a)] if a else [] for _, a in reviewed], texts)
     questions, answers, lost = [], [], []

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from chatbot.data import DATA_DIR
+from chatbot.text.phrases import answering_passages, norm  # noqa: F401 (used here and by scripts/fit_retrieval.py)
 
 if TYPE_CHECKING:
     from chatbot.articles.knowledge import KnowledgeBase
@@ -41,14 +42,6 @@ MIN_FOUND = 0.8  # the share of answerable labels whose passages must be found f
 MAX_REBIND_PASSAGES = 20_000  # above this the gold phrases are not searched again (start-up time)
 NEAREST = 7  # how many nearest labelled questions the unanswerable share is taken over
 SHARPNESS = 10.0  # weight of a neighbour: exp(SHARPNESS * cosine)
-
-
-def norm(s: str) -> str:
-    """Text as gold phrases are matched: lower case, plain quotes and dashes, single spaces."""
-    s = s.lower()
-    for a, b in (("\u2019", "'"), ("\u2018", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u2014", "-"), ("\u2013", "-")):
-        s = s.replace(a, b)
-    return re.sub(r"\s+", " ", s).strip()
 
 
 @dataclass
@@ -136,13 +129,6 @@ class QuestionMemory:
             w = np.exp(SHARPNESS * (s[near] - s[near].max()))
             share = float((w * ~self.answerable[near]).sum() / w.sum())
         return MemoryScores(np.maximum(passage, 0.0), abstain, best, share)
-
-
-def answering_passages(gold: list[list[str]], texts: list[str]) -> list[list[int]]:
-    """For each labelled question, the passages that hold one of its (normalised) gold phrases."""
-    normed = [norm(t) for t in texts]
-    return [[i for i, t in enumerate(normed) if any(g in t for g in phrases)] if phrases else []
-            for phrases in gold]
 
 
 def labelled_passages(texts: list[str]) -> np.ndarray:

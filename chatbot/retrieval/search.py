@@ -202,7 +202,7 @@ class Search:
         k = self.reviewed_match(question, semantic)
         if k is None:
             return r
-        from chatbot.retrieval.memory import answering_passages, norm
+        from chatbot.text.phrases import answering_passages, norm
 
         answer = self.kb.reviewed_answers[k]
         asked = self.kb.reviewed_questions[k]
