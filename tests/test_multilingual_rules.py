@@ -596,3 +596,13 @@ def test_english_slang_and_typo_fixes_are_not_applied_to_other_languages() -> No
     assert "overdose" not in RULES.prepare("boli mnie od wczoraj, czy ketamina pomoże?")
     assert "convulsing" not in RULES.prepare("la ketamina può causare convulsioni?")
     assert RULES.prepare("i cant breath") == "i can not breath"  # English keeps them
+
+
+def test_other_scripts_are_compiled_only_when_a_message_needs_them() -> None:
+    rules = SafetyRules.load()
+    alternations = [a for a in rules.emergency.values() if a._other_source is not None]
+    assert alternations
+    rules.check("how long does an infusion take")  # English: the other scripts' patterns are not needed
+    assert all(a._other is None for a in alternations)
+    assert rules.check("我想自杀").emergency == "suicide"  # compiled on first need, and used
+    assert any(a._other is not None for a in alternations)

@@ -5,6 +5,7 @@ text that ``textnorm`` has already stripped of disguises."""
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,22 +38,36 @@ class Verdict:
 Compiler = Callable[[str], "re.Pattern[str]"]
 
 
-@dataclass(frozen=True)
 class Alternation:
     """One list of patterns, joined into two regular expressions: the alternatives written in ASCII
     letters only (English, and the languages written in Latin letters once accents are folded), tried
     on every message, and those with a letter outside ASCII (Chinese, Russian, Arabic...), tried only
     on a message that has one. Most messages are English; they are spared the other scripts' patterns,
-    which have no word boundary to start from and would be tried at every letter."""
+    which have no word boundary to start from and would be tried at every letter. The second is
+    compiled the first time a message needs it (compiling every script's patterns is a third of the
+    rules' start-up, and an English question never needs them)."""
 
-    ascii: re.Pattern[str] | None = None
-    other: re.Pattern[str] | None = None
+    def __init__(self, ascii: re.Pattern[str] | None = None, other: str | None = None,
+                 compile: Compiler = re.compile) -> None:
+        self.ascii = ascii
+        self._other_source = other
+        self._other: re.Pattern[str] | None = None
+        self._compile = compile
+        self._lock = threading.Lock()
+
+    @property
+    def other(self) -> re.Pattern[str] | None:
+        if self._other is None and self._other_source is not None:
+            with self._lock:
+                if self._other is None:
+                    self._other = self._compile(self._other_source)
+        return self._other
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self.ascii is not None:
             yield from self.ascii.finditer(text)
-        if self.other is not None and not text.isascii():
-            yield from self.other.finditer(text)
+        if self._other_source is not None and not text.isascii():
+            yield from self.other.finditer(text)  # type: ignore[union-attr]
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
@@ -192,8 +207,10 @@ class SafetyRules:
             alternatives = [a for f in folded for a in _top_level(_non_capturing(f))]
             ascii_only = [a for a in alternatives if a.isascii()]
             others = [a for a in alternatives if not a.isascii()]
-            return Alternation(plain(_word_start_first(ascii_only)) if ascii_only else None,
-                               plain(_word_start_first(others)) if others else None)
+            other = _word_start_first(others) if others else None
+            if other is not None and check_each:
+                plain(other)  # a clinic's own rules: every error at load, never at a patient's message
+            return Alternation(plain(_word_start_first(ascii_only)) if ascii_only else None, other, plain)
 
         try:
             self.messages: dict[str, str] = {k: str(v).strip() for k, v in data["messages"].items()}
