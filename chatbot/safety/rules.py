@@ -186,6 +186,26 @@ def _word_start_first(patterns: list[str]) -> str:
     return "|".join(parts + [f"(?:{a})" for a in others])
 
 
+def joined(patterns: list[str], compile: Compiler, check_each: bool) -> Alternation | None:
+    """The patterns (folded) as one ``Alternation``; ``check_each``: compile every pattern alone
+    first, and the other scripts' alternation now, so that an error names its pattern at load."""
+    if not patterns:
+        return None
+    folded = [fold_pattern(p) for p in patterns]
+    for p, f in zip(patterns, folded, strict=True) if check_each else ():  # each alone first: an error names it
+        try:
+            compile(f)
+        except re.error as exc:
+            raise ValueError(f"pattern {p!r}: {exc}") from None
+    alternatives = [a for f in folded for a in _top_level(_non_capturing(f))]
+    ascii_only = [a for a in alternatives if a.isascii()]
+    others = [a for a in alternatives if not a.isascii()]
+    other = _word_start_first(others) if others else None
+    if other is not None and check_each:
+        compile(other)  # a clinic's own rules: every error at load, never at a patient's message
+    return Alternation(compile(_word_start_first(ascii_only)) if ascii_only else None, other, compile)
+
+
 class SafetyRules:
     def __init__(self, data: dict[str, Any], origin: str = "data/safety.toml", compile: Compiler = re.compile,
                  check_each: bool = True) -> None:
@@ -196,21 +216,7 @@ class SafetyRules:
         plain, compile = compile, _folding(compile)  # every pattern is read folded, as the message is
 
         def _alternation(patterns: list[str]) -> Alternation | None:
-            if not patterns:
-                return None
-            folded = [fold_pattern(p) for p in patterns]
-            for p, f in zip(patterns, folded, strict=True) if check_each else ():  # each alone first: an error names it
-                try:
-                    plain(f)
-                except re.error as exc:
-                    raise ValueError(f"pattern {p!r}: {exc}") from None
-            alternatives = [a for f in folded for a in _top_level(_non_capturing(f))]
-            ascii_only = [a for a in alternatives if a.isascii()]
-            others = [a for a in alternatives if not a.isascii()]
-            other = _word_start_first(others) if others else None
-            if other is not None and check_each:
-                plain(other)  # a clinic's own rules: every error at load, never at a patient's message
-            return Alternation(plain(_word_start_first(ascii_only)) if ascii_only else None, other, plain)
+            return joined(patterns, plain, check_each)
 
         try:
             self.messages: dict[str, str] = {k: str(v).strip() for k, v in data["messages"].items()}
