@@ -23,6 +23,7 @@ from chatbot.retrieval.dense import DenseScores
 from chatbot.retrieval.ranking import RankingModel, candidates
 from chatbot.text.analysis import Analyzer, SpellingCorrector, load_vocabulary, words
 from chatbot.text.confusions import load_confusions
+from chatbot.text.phrases import answering_passages, norm
 
 _WORD = r"[^\W_]+(?:['’][^\W_]+)?"  # compiled on first use: JSON output never highlights
 _CLAUSES = re.compile(r"[,;:.!?]+\s+|\s+(?:but|so|because|and then)\s+")
@@ -56,7 +57,6 @@ class Retrieval:
     top_score: float = 0.0  # BM25 score of the first passage
     semantic: bool = False
     query: str = ""  # the text searched: the question, a clause of it, or either with a typo swapped
-    reviewed: str = ""  # the reviewed question (reviewed_questions.toml) whose answer this is, if any
 
 
 def _plain(text: str) -> str:
@@ -92,6 +92,10 @@ class Search:
         self.unknown_weight = math.log(kb.index.n_docs + 1)
         self._reviewed: tuple[object, np.ndarray] | None = None  # (the model, the reviewed questions' vectors)
         self._reviewed_plain = {_plain(q): k for k, q in enumerate(kb.reviewed_questions)}
+        # the passages holding each reviewed answer's words, found once (the knowledge base kept only
+        # the reviewed questions whose words are in a passage); empty for "not answered"
+        self._reviewed_ids = answering_passages([[norm(a)] if a else [] for a in kb.reviewed_answers], kb.texts) \
+            if kb.reviewed_questions else []
 
     @property
     def mode(self) -> str:
@@ -202,20 +206,14 @@ class Search:
         k = self.reviewed_match(question, semantic)
         if k is None:
             return r
-        from chatbot.text.phrases import answering_passages, norm
-
-        answer = self.kb.reviewed_answers[k]
-        asked = self.kb.reviewed_questions[k]
-        if not answer:
-            return Retrieval((), (), r.terms, 0.0, 0.0, r.semantic, r.query, reviewed=asked)
-        ids = answering_passages([[norm(answer)]], self.kb.texts)[0]
-        if not ids:
-            return r
+        ids = self._reviewed_ids[k]
+        if not ids:  # staff marked it as not answered by the articles
+            return Retrieval((), (), r.terms, 0.0, 0.0, r.semantic, r.query)
         top = max((h.score for h in r.ranked), default=0.0) + 1.0
         first = [Hit(self.kb.passage(i), top) for i in ids]
-        rest = [(h, c) for h, c in zip(r.ranked, r.coverage, strict=True) if h.passage.id not in set(ids)]
+        rest = [(h, c) for h, c in zip(r.ranked, r.coverage, strict=True) if h.passage.id not in ids]
         return Retrieval(tuple(first) + tuple(h for h, _ in rest), (1.0,) * len(first) + tuple(c for _, c in rest),
-                         r.terms, 1.0, max(r.top_score, self.settings.min_score), r.semantic, r.query, reviewed=asked)
+                         r.terms, 1.0, max(r.top_score, self.settings.min_score), r.semantic, r.query)
 
     def _best(self, texts: list[str], scores: list[DenseScores | None], semantic: bool) -> Retrieval:
         """The retrieval of the first text (a question), unless one of the others (its clauses) has
