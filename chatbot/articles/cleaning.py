@@ -17,6 +17,7 @@ Each kept passage remembers its section heading and its paragraph number in the 
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,7 +137,7 @@ def wrap_width(lines: list[str]) -> int:
     when it was not: at least four lines, and a fifth of all, that end mid-sentence with the next
     line going on in lower case. The width is the 80th percentile of the line lengths."""
     pairs = cut = 0
-    for a, b in zip(lines, lines[1:]):
+    for a, b in pairwise(lines):
         if a and b:
             pairs += 1
             cut += not _ends_sentence(a) and b[0].islower()
