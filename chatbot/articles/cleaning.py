@@ -17,9 +17,9 @@ Each kept passage remembers its section heading and its paragraph number in the 
 from __future__ import annotations
 
 import re
-from itertools import pairwise
 import tomllib
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 from chatbot.data import DATA_DIR
