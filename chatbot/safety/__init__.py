@@ -2,7 +2,8 @@
 opinion for the second tier.
 
 - Tier 1, ``rules``: readable patterns for every row of the category table. A hit is an emergency:
-  the crisis message, nothing quoted.
+  the crisis message, nothing quoted; unless it is a general question ([asked]) or the classifier
+  doubts it, when the answer follows the crisis panel.
 - Tier 2, ``classifier``: a model trained on reviewed example messages, the safety net for what the
   rules' authors did not think of. Its alarm is confirmed by ``second`` (a head on the sentence
   model's vector of the same sentence) before it becomes the full crisis panel; in the middle band
@@ -35,6 +36,9 @@ _FIRST_PERSON = re.compile(r"\b(i|im|i'm|me|my|mine|myself|we|us|our|ours)\b")
 # At or above this joined score, an alarm stands even on a sentence the rules read as an idiom or as
 # history ("my back is killing me and i want it to end" is both).
 CONFIDENT_ALARM = 0.95
+# A rule hit that the classifier scores below this still gets the full panel, with the answer after it
+# rather than held back (chosen on blind sets A-C, where no emergency the rules caught scored under 0.3).
+RULE_DOUBT = 0.2
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
@@ -88,8 +92,12 @@ class Safety:
         verdict = self.rules.check(message, text)
         language = reading(message, self.rules._known)
         if verdict.emergency:
-            return SafetyResult(verdict, emergency=verdict.emergency, advice=verdict.advice, language=language,
-                                score=1.0)
+            # the full panel either way; the answer is held back only when the rule hit is not a general
+            # question and the classifier does not doubt it (English: it reads English best)
+            doubt = verdict.asked or (language == "en" and self.classifier.predict(message).emergency < RULE_DOUBT)
+            return SafetyResult(verdict, emergency=None if doubt else verdict.emergency,
+                                flagged=verdict.emergency if doubt else None, advice=verdict.advice,
+                                language=language, score=1.0)
         if verdict.smalltalk:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)

@@ -8,7 +8,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ class Verdict:
     out_of_scope: str | None = None  # "out_of_scope" or "clinic_info"
     smalltalk: str | None = None  # greeting | thanks | goodbye | capabilities
     distress: str | None = None  # "pain" (a warm line) or "severe" (a warm line and the calm crisis line)
+    # the emergency rule matched only in a general question about nobody in particular ("what does an
+    # anaphylactic reaction look like"): the crisis panel still leads, and the question is answered after it
+    asked: bool = False
 
 
 Compiler = Callable[[str], "re.Pattern[str]"]
@@ -71,6 +74,20 @@ class Alternation:
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.finditer(text), None)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """[asked] in the rules: when a sentence that set off an emergency rule is a general question."""
+
+    topics: frozenset[str]  # the emergency topics it may apply to (never thoughts of suicide)
+    question: re.Pattern[str]  # on the sentence as typed, lower case: it is asked
+    person: re.Pattern[str]  # on the prepared sentence: someone it could be happening to
+    keep: re.Pattern[str]  # on the prepared sentence: it is happening now, or it asks how much it takes
+
+    def general(self, topic: str | None, typed: str, prepared: str) -> bool:
+        return topic in self.topics and self.question.search(typed.strip().lower()) is not None \
+            and self.person.search(prepared) is None and self.keep.search(prepared) is None
 
 
 @dataclass(frozen=True)
@@ -246,6 +263,9 @@ class SafetyRules:
             self.past = compile(history["past"]) if history.get("past") else None
             self.now = compile(history["now"]) if history.get("now") else None
             self.personal = compile(data["personal"]["pattern"])
+            asked = data.get("asked")
+            self.asked = Asked(frozenset(asked["topics"]) - {"suicide"}, compile(asked["question"]),
+                               compile(asked["person"]), compile(asked["keep"])) if asked else None
             self.hypothetical = compile(data["hypothetical"]["pattern"])
             self.advice = _alternation(list(data.get("advice", {}).get("patterns", [])))
             self.out_of_scope = _alternation(list(data.get("out_of_scope", {}).get("patterns", [])))
@@ -333,17 +353,23 @@ class SafetyRules:
     def check(self, question: str, prepared: str | None = None) -> Verdict:
         """The whole message, and each of its sentences on its own: an emergency in any sentence is
         an emergency, whatever history or questions the other sentences hold. ``prepared``: the
-        whole message already through ``prepare``, if the caller has it."""
-        whole = self.check_prepared(self.prepare(question) if prepared is None else prepared)
-        if whole.emergency:
-            return whole
+        whole message already through ``prepare``, if the caller has it. When every sentence that
+        raised it is a general question ([asked]), the verdict says so (``asked``)."""
+        prepared = self.prepare(question) if prepared is None else prepared
+        whole = self.check_prepared(prepared)
         parts = [p for p in _SENTENCE_END.split(question) if p.strip()]
-        if len(parts) > 1:
-            for part in parts:
-                verdict = self.check_prepared(self.prepare(part))
-                if verdict.emergency:
-                    return verdict
-        return whole
+        if not whole.emergency and len(parts) < 2:
+            return whole
+        found = [(question, prepared, whole)] if len(parts) < 2 else \
+            [(p, t, self.check_prepared(t)) for p in parts for t in (self.prepare(p),)]
+        alarms = [(p, t, v) for p, t, v in found if v.emergency]
+        if not alarms:
+            return whole  # an emergency only in the whole (or none at all)
+        for typed, text, verdict in alarms:
+            if self.asked is None or not self.asked.general(verdict.emergency, typed, text) \
+                    or reading(typed, self._known) != "en":
+                return verdict
+        return replace(alarms[0][2], asked=True)
 
     def check_prepared(self, text: str) -> Verdict:
         """Every match of every emergency pattern is judged: one told as history ("back in 2016 I
