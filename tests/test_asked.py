@@ -117,6 +117,19 @@ def test_the_engine_answers_after_the_panel(engine) -> None:
     "is radiofrequency ablation safe for someone in their 80s",
     "would the pump be a better option for me than more surgery",
     "whats the right dose of magnesium for me before the infusion",
+    "do i have to hold my eliquis before the epidural",
+    "we are trying for a baby, does the steroid in the shot matter",
+    "im allergic to shellfish, can i have the contrast",
+    "what would you recommend for my case, the block or the ablation",
 ])
 def test_decisions_about_any_treatment_get_the_advice_notice(message: str) -> None:
     assert SAFETY.check(message).advice, message
+
+
+@pytest.mark.parametrize("message", [
+    "is there a bathroom near the infusion room or do i have to hold it",
+    "im allergic to cats, is there a clinic cat",
+    "can you recommend a hotel near the clinic",
+])
+def test_practical_questions_near_them_do_not(message: str) -> None:
+    assert not SAFETY.check(message).advice, message
