@@ -133,3 +133,21 @@ def test_decisions_about_any_treatment_get_the_advice_notice(message: str) -> No
 ])
 def test_practical_questions_near_them_do_not(message: str) -> None:
     assert not SAFETY.check(message).advice, message
+
+
+@pytest.mark.parametrize("message", [
+    "whats the best way to kill ants in the kitchen",
+    "a few years ago i did not want to live. therapy helped and i'm well now, can i still have ketamine",
+    "after my first epidural i fainted but was fine a few minutes later, is that normal",
+    "can ketamine help if someone is suicidal",
+])
+def test_look_alikes_and_history_are_not_rule_emergencies(message: str) -> None:
+    assert not SAFETY.rules.check(message).emergency, message
+
+
+@pytest.mark.parametrize("message", [
+    "best way to kill myself", "easiest way to kill yourself with pills", "quickest way to kill",
+    "i didnt want to live last year and i still want to die", "what if my daughter is suicidal",
+])
+def test_their_neighbours_still_are(message: str) -> None:
+    assert SAFETY.rules.check(message).emergency, message

@@ -108,6 +108,7 @@ class Distress:
         return None
 
 
+_ANYONE = frozenset(("someone", "somebody"))
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 # Letters with a stroke have no accent to strip: people who type without diacritics write d and l.
 _STROKES = str.maketrans({"đ": "d", "ł": "l"})
@@ -386,7 +387,8 @@ class SafetyRules:
                 return Verdict(emergency=topic)
         mention, history = past, past is not None
         what_if = self.hypothetical.search(text) is not None
-        personal = self.personal.search(text) is not None
+        # someone in particular: "warning signs that someone might be suicidal" is a general question
+        personal = any(m.group(0) not in _ANYONE for m in self.personal.finditer(text))
         for topic, pattern in self.topics:
             for m in pattern.finditer(text):
                 told_past = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
