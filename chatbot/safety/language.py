@@ -28,19 +28,24 @@ _COMMON = {
     "pt": """o a os as de do da dos das que e é um uma não nao para com meu minha eu estou tenho como quando você voce
         isso isto se mas por muito está esta posso quero pode""",
     "de": """der die das und ist ich du er sie nicht ein eine mit mein meine zu den dem bin habe wie was wann wo
-        auch auf für fur kann ist es noch sehr""",
+        auch auf für fur kann ist es noch sehr ihn um mich sich dich meinen""",
     "it": """il lo la gli le di che e è un una non per con mio mia io sono ho come quando anche ma sei questo questa
         posso voglio può puo""",
     "pl": """w z na nie to jest się sie że ze jak mam mój moj moja co czy ja po do mnie jestem mogę moge chcę chce""",
     "tl": """ang ng mga sa ay at na ako ko ikaw siya hindi po ba ito yung may ka mo naman lang""",
     "ht": """mwen ou li nou yo pa ak nan se kijan ki sa gen pou m te ap kounye""",
     "vi": """tôi toi không khong có co là và va của cua được duoc bị bi này nay em anh chị chi muốn muon bao""",
-    "ro": """și si este nu eu în cu pe sunt am ce mă ma sa să foarte""",
-    "tr": """ve bir bu ben sen değil degil için icin çok cok ne nasıl nasil var yok mi mı benim""",
+    "ro": """și si este nu eu în cu pe sunt am ce mă ma sa să foarte mai meu mea vreau pot""",
+    "tr": """ve bir bu ben sen değil degil için icin çok cok ne nasıl nasil var yok mi mı benim beni bana
+        artık artik istiyorum kocam annem babam""",
     "nl": """de het een en is ik niet van je met mijn zijn dat wat hoe""",
     "id": """saya tidak yang dan ini itu ada dengan untuk aku bisa mau""",
-    "so": """waxaan aan iyo ma waa ku ka oo haa waan""",
-    "sw": """na ya wa kwa ni si mimi wewe hii nina sana""",
+    "so": """waxaan aan iyo ma waa ku ka oo haa waan rabaa rabo inaan karo ayaa""",
+    "sw": """na ya wa kwa ni si mimi wewe hii nina sana wangu yangu""",
+    "cs": """je se na že ze jsem mám mam chci nechci mě můj muj moje není neni ale jak co""",
+    "hu": """nem meg akarok az és es hogy van vagyok nincs egy ez mit kapok apám apam anyám anyam férjem ferjem""",
+    "yo": """mo mi ti fẹ fe ko kò ò sí ń ara ni wà wa""",
+    "pa": """nu mainu nahi nai haan hai reha rahi gaya gayi chahunda chaunda chahundi""",
 }
 _WORDS = {lang: frozenset(words.split()) for lang, words in _COMMON.items()}
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
