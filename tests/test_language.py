@@ -48,3 +48,17 @@ def test_a_crisis_in_another_language_is_never_small_talk_and_always_shows_the_n
     answer = engine.ask(message)
     assert answer.status != "smalltalk"
     assert any(n.kind in ("emergency", "crisis_line") and "988" in n.text for n in answer.notices)
+
+
+@pytest.mark.parametrize("message", [
+    "does ketamine help my back pain as well as my depression",
+    "are the nerve blocks as good as the epidural for sciatica",
+])
+def test_english_sharing_small_words_with_portuguese_stays_english(message: str) -> None:
+    assert reading(message) == "en"
+
+
+@pytest.mark.parametrize("message", ["dove posso lasciare la macchina?", "quanto dura una seduta di solito",
+                                     "mon mari ne respire plus", "manman m pa ka respire"])
+def test_short_messages_in_other_languages_are_not_read_as_english(message: str) -> None:
+    assert reading(message) != "en"

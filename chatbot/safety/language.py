@@ -30,7 +30,8 @@ _COMMON = {
     "de": """der die das und ist ich du er sie nicht ein eine mit mein meine zu den dem bin habe wie was wann wo
         auch auf für fur kann ist es noch sehr ihn um mich sich dich meinen""",
     "it": """il lo la gli le di che e è un una non per con mio mia io sono ho come quando anche ma sei questo questa
-        posso voglio può puo""",
+        posso voglio può puo mi ti ci si devo dove cosa quanto della dello del nel alla qualcuno casa perché
+        perche""",
     "pl": """w z na nie to jest się sie że ze jak mam mój moj moja co czy ja po do mnie jestem mogę moge chcę chce""",
     "tl": """ang ng mga sa ay at na ako ko ikaw siya hindi po ba ito yung may ka mo naman lang""",
     "ht": """mwen ou li nou yo pa ak nan se kijan ki sa gen pou m te ap kounye""",
@@ -47,6 +48,10 @@ _COMMON = {
     "yo": """mo mi ti fẹ fe ko kò ò sí ń ara ni wà wa""",
     "pa": """nu mainu nahi nai haan hai reha rahi gaya gayi chahunda chaunda chahundi""",
 }
+# A message of at least this many words, this share of them English words, is English whatever small
+# words it shares with another language.
+ENGLISH_MIN_WORDS = 6
+ENGLISH_SHARE = 0.8
 _WORDS = {lang: frozenset(words.split()) for lang, words in _COMMON.items()}
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
@@ -69,6 +74,10 @@ def reading(text: str, known: Callable[[str], bool] = is_english) -> str:
     scores = {lang: sum(w in common for w in words) for lang, common in _WORDS.items()}
     best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
     if best != "en" and scores[best] >= 2 and scores[best] > scores["en"]:
+        # "is oral ketamine as good as iv": a few small words shared with another language, in a
+        # sentence of English words
+        if len(words) >= ENGLISH_MIN_WORDS and sum(known(w) for w in words) >= ENGLISH_SHARE * len(words):
+            return "en"
         return best
     if scores["en"] == 0 and sum(known(w) for w in words) * 10 < len(words) * 3:
         return best if scores[best] else "xx"
