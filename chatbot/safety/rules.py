@@ -118,7 +118,8 @@ _VOWEL_SIGNS = "".join(c for c in map(chr, range(0x900, 0xE00)) if unicodedata.c
 _NOT_WORD = re.compile(r"[^\w'\s" + _VOWEL_SIGNS + r"-]")
 # Languages written in Latin letters that ``reading`` recognises: English slang and typo fixes are
 # not applied to them ("od" is Polish for "from", "convulsioni" is not a typo of "convulsing").
-_OTHER_LATIN = frozenset(("es", "fr", "pt", "de", "it", "pl", "tl", "ht", "vi", "ro", "tr", "nl", "id", "so", "sw", "cs", "hu", "yo", "pa"))
+_OTHER_LATIN = frozenset(("es", "fr", "pt", "de", "it", "pl", "tl", "ht", "vi", "ro", "tr", "nl", "id", "so", "sw",
+                          "cs", "hu", "yo", "pa"))
 
 
 def fold_letters(text: str) -> str:
