@@ -140,6 +140,7 @@ def test_practical_questions_near_them_do_not(message: str) -> None:
     "a few years ago i did not want to live. therapy helped and i'm well now, can i still have ketamine",
     "after my first epidural i fainted but was fine a few minutes later, is that normal",
     "can ketamine help if someone is suicidal",
+    "ive been cutting my tramadol tablets in half to make them last",
 ])
 def test_look_alikes_and_history_are_not_rule_emergencies(message: str) -> None:
     assert not SAFETY.rules.check(message).emergency, message
@@ -148,6 +149,7 @@ def test_look_alikes_and_history_are_not_rule_emergencies(message: str) -> None:
 @pytest.mark.parametrize("message", [
     "best way to kill myself", "easiest way to kill yourself with pills", "quickest way to kill",
     "i didnt want to live last year and i still want to die", "what if my daughter is suicidal",
+    "been cutting my wrists again", "she keeps cutting herself",
 ])
 def test_their_neighbours_still_are(message: str) -> None:
     assert SAFETY.rules.check(message).emergency, message
