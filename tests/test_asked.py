@@ -179,25 +179,3 @@ def test_a_model_alarm_on_a_personal_decision_is_the_calm_line() -> None:
     assert calm.flagged is None and calm.line == "overdose"
     alarm = _reading(0.999, DECISION_CALM - 0.3).check(message)
     assert alarm.flagged == "overdose"
-
-
-def test_an_alarm_buried_in_a_long_message_of_questions_keeps_the_panel() -> None:
-    from chatbot.safety import DECISION_CALM
-
-    alarm = "Also I have had a fever since last night and my neck is so stiff I can barely bend it."
-    message = ("Had my stimulator put in on Monday. When can I shower? Do I need the stitches out here? "
-               f"{alarm} Should I keep taking my antibiotics with food?")
-    classifier = SAFETY.classifier
-
-    class Fixed:
-        thresholds = classifier.thresholds
-
-        def predict(self, text: str) -> Prediction:  # the whole reads as a decision, the alarm does not
-            advice = 0.1 if text == alarm else DECISION_CALM + 0.2
-            return Prediction(emergency=0.999, advice=advice, smalltalk=0.0, topic="medical", part=alarm)
-
-        def __getattr__(self, name: str):
-            return getattr(classifier, name)
-
-    result = Safety(SAFETY.rules, Fixed(), SAFETY.second).check(message)  # type: ignore[arg-type]
-    assert result.flagged == "medical"

@@ -39,8 +39,6 @@ CONFIDENT_ALARM = 0.95
 # A model-only alarm on a message whose advice probability reaches this is a calm line, not the panel
 # (on blind sets A-C, E and H no emergency the models flagged read as a decision above 0.4).
 DECISION_CALM = 0.5
-DECISION_SENTENCES = 2  # a message of more sentences is judged by the alarming one alone
-_SENTENCES = re.compile(r"[^.!?\n]+[.!?\n]*")
 # A rule hit that the classifier scores below this still gets the full panel, with the answer after it
 # rather than held back (chosen on blind sets A-C, where no emergency the rules caught scored under 0.3).
 RULE_DOUBT = 0.2
@@ -141,19 +139,9 @@ class Safety:
             # a message the classifier reads as a personal decision ("can he go up to 50 on his patch?")
             # gets the advice notice and the calm line; the rules still give the panel to a decision
             # that is an emergency ("took 10 of my pills, should I go to the ER?")
-            if (calm and score < CONFIDENT_ALARM) or self._decision(message, p):
+            if (calm and score < CONFIDENT_ALARM) or p.advice >= DECISION_CALM:
                 return None, p.topic, score
             return p.topic, None, score
         if score >= points.line:
             return None, p.topic, score
         return None, None, score
-
-    def _decision(self, message: str, p: Prediction) -> bool:
-        """Whether the message reads as a personal decision: a short one as a whole ("my husband takes
-        oxycodone and now gabapentin. is it safe for him?"); a longer one by the sentence that raised
-        the alarm (a fever and confusion told among questions about showering is not a decision)."""
-        if p.advice < DECISION_CALM:
-            return False
-        if not p.part or p.part == message or len(_SENTENCES.findall(message)) <= DECISION_SENTENCES:
-            return True
-        return self.classifier.predict(p.part).advice >= DECISION_CALM
