@@ -153,29 +153,3 @@ def test_look_alikes_and_history_are_not_rule_emergencies(message: str) -> None:
 ])
 def test_their_neighbours_still_are(message: str) -> None:
     assert SAFETY.rules.check(message).emergency, message
-
-
-def _reading(emergency: float, advice: float) -> Safety:
-    classifier = SAFETY.classifier
-
-    class Fixed:
-        thresholds = classifier.thresholds
-
-        def predict(self, message: str) -> Prediction:
-            return Prediction(emergency=emergency, advice=advice, smalltalk=0.0, topic="overdose", part=message)
-
-        def __getattr__(self, name: str):
-            return getattr(classifier, name)
-
-    return Safety(SAFETY.rules, Fixed(), SAFETY.second)  # type: ignore[arg-type]
-
-
-def test_a_model_alarm_on_a_personal_decision_is_the_calm_line() -> None:
-    from chatbot.safety import DECISION_CALM
-
-    message = "can my husband go up to the next strength of his patch"  # no rule fires on it
-    assert not SAFETY.rules.check(message).emergency
-    calm = _reading(0.999, DECISION_CALM + 0.1).check(message)
-    assert calm.flagged is None and calm.line == "overdose"
-    alarm = _reading(0.999, DECISION_CALM - 0.3).check(message)
-    assert alarm.flagged == "overdose"

@@ -36,9 +36,6 @@ _FIRST_PERSON = re.compile(r"\b(i|im|i'm|me|my|mine|myself|we|us|our|ours)\b")
 # At or above this joined score, an alarm stands even on a sentence the rules read as an idiom or as
 # history ("my back is killing me and i want it to end" is both).
 CONFIDENT_ALARM = 0.95
-# A model-only alarm on a message whose advice probability reaches this is a calm line, not the panel
-# (on blind sets A-C, E and H no emergency the models flagged read as a decision above 0.4).
-DECISION_CALM = 0.5
 # A rule hit that the classifier scores below this still gets the full panel, with the answer after it
 # rather than held back (chosen on blind sets A-C, where no emergency the rules caught scored under 0.3).
 RULE_DOUBT = 0.2
@@ -136,12 +133,7 @@ class Safety:
             part = self.rules.prepare(p.part) if p.part and p.part != message else text
             calm = self.rules.told_as_history(part) or self.rules.idiom(part) \
                 or self.rules.distress.level(part) is not None
-            # a message the classifier reads as a personal decision ("can he go up to 50 on his patch?")
-            # gets the advice notice and the calm line; the rules still give the panel to a decision
-            # that is an emergency ("took 10 of my pills, should I go to the ER?")
-            if (calm and score < CONFIDENT_ALARM) or p.advice >= DECISION_CALM:
-                return None, p.topic, score
-            return p.topic, None, score
+            return (None, p.topic, score) if calm and score < CONFIDENT_ALARM else (p.topic, None, score)
         if score >= points.line:
             return None, p.topic, score
         return None, None, score
