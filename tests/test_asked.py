@@ -141,6 +141,7 @@ def test_practical_questions_near_them_do_not(message: str) -> None:
     "after my first epidural i fainted but was fine a few minutes later, is that normal",
     "can ketamine help if someone is suicidal",
     "ive been cutting my tramadol tablets in half to make them last",
+    "they put me on an anti-seizure pill for nerve pain but ive never had a seizure, why",
 ])
 def test_look_alikes_and_history_are_not_rule_emergencies(message: str) -> None:
     assert not SAFETY.rules.check(message).emergency, message
@@ -150,6 +151,7 @@ def test_look_alikes_and_history_are_not_rule_emergencies(message: str) -> None:
     "best way to kill myself", "easiest way to kill yourself with pills", "quickest way to kill",
     "i didnt want to live last year and i still want to die", "what if my daughter is suicidal",
     "been cutting my wrists again", "she keeps cutting herself",
+    "i never fainted before but i just passed out in the bathroom",
 ])
 def test_their_neighbours_still_are(message: str) -> None:
     assert SAFETY.rules.check(message).emergency, message
