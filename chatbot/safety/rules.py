@@ -108,7 +108,6 @@ class Distress:
         return None
 
 
-_ANYONE = frozenset(("someone", "somebody"))
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 # Letters with a stroke have no accent to strip: people who type without diacritics write d and l.
 _STROKES = str.maketrans({"đ": "d", "ł": "l"})
@@ -362,9 +361,12 @@ class SafetyRules:
         parts = [p for p in _SENTENCE_END.split(question) if p.strip()]
         if not whole.emergency and len(parts) < 2:
             return whole
-        found = [(question, prepared, whole)] if len(parts) < 2 else \
-            [(p, t, self.check_prepared(t)) for p in parts for t in (self.prepare(p),)]
-        alarms = [(p, t, v) for p, t, v in found if v.emergency]
+        if len(parts) < 2:
+            parts, texts, verdicts = [question], [prepared], [whole]
+        else:
+            texts = [self.prepare(p) for p in parts]
+            verdicts = [self.check_prepared(t) for t in texts]
+        alarms = [(p, t, v) for p, t, v in zip(parts, texts, verdicts, strict=True) if v.emergency]
         if not alarms:
             return whole  # an emergency only in the whole (or none at all)
         for typed, text, verdict in alarms:
@@ -388,8 +390,7 @@ class SafetyRules:
                 return Verdict(emergency=topic)
         mention, history = past, past is not None
         what_if = self.hypothetical.search(text) is not None
-        # someone in particular: "warning signs that someone might be suicidal" is a general question
-        personal = any(m.group(0) not in _ANYONE for m in self.personal.finditer(text))
+        personal = self.personal.search(text) is not None
         for topic, pattern in self.topics:
             for m in pattern.finditer(text):
                 told_past = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
