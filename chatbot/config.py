@@ -115,6 +115,8 @@ class Settings:
     min_score: float = 0.0  # optional hard floor on the best passage's BM25 score
     semantic: bool = True  # sentence-embedding scores beside BM25 (keyword search only when false)
     semantic_max_passages: int = 5_000  # above this many passages, static token vectors (running the model is slow)
+    # the safety tier's second opinion on messages in other languages (chatbot/safety/multilingual.py)
+    multilingual: bool = True
     max_passages: int = 3
     related_ratio: float = 0.55
     bm25_k1: float = 1.2

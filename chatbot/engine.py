@@ -20,6 +20,7 @@ from chatbot.compose import Composer
 from chatbot.config import Settings
 from chatbot.models import Answer, Notice
 from chatbot.retrieval.background import Background
+from chatbot.retrieval.multilingual import Multilingual
 from chatbot.retrieval.ranking import RankingModel
 from chatbot.retrieval.search import Retrieval, Search
 from chatbot.retrieval.suggest import Suggestions, related
@@ -80,6 +81,7 @@ class Engine:
         if semantic is None:
             semantic = self._background(kb, cache_folder)
         self.semantic = semantic
+        self.multilingual = Multilingual(enabled=self.settings.multilingual)
         self.search = Search(kb, self.settings, semantic, ranking)
         self.safety.rules.known_words = self.search.speller.known
         self.suggester = Suggestions(self.search, lambda q: self.safety.rules.check(q) == Verdict())
@@ -145,7 +147,7 @@ class Engine:
         if not any(ch.isalnum() for ch in question):
             return self.compose.invalid(question)
         # the whole message is checked for safety, whatever its length, before anything else
-        check = self.safety.check(safety_text(raw), self._embed)
+        check = self.safety.check(safety_text(raw), self._embed, self.multilingual.vector)
         crisis = self.compose.crisis_notices(check)
         if len(raw) > self.settings.max_question_chars:
             return self.compose.too_long(clean_question(raw[:200]) + "…", len(raw), bool(check.emergency), crisis)

@@ -187,10 +187,13 @@ def test_ask_batch_and_a_chat_make_no_connection_and_write_only_their_own_folder
     assert proc.returncode == 0 and '"search": "hybrid"' in proc.stdout, proc.stderr
 
     questions = guard.work / "questions.txt"
-    questions.write_text("is ketamine addictive\nI want to kill myself\nwhat if it doesnt work for me\n", encoding="utf-8")
+    # the last two are in other languages: the multilingual model's process runs too
+    questions.write_text("is ketamine addictive\nI want to kill myself\nwhat if it doesnt work for me\n"
+                         "en halua enää elää\nmissä voin pysäköidä?\n", encoding="utf-8")
     proc = subprocess.run(guard.command(chatbot("batch", "--json", str(questions))), env=guard.env, cwd=guard.work,
                           capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 3, proc.stderr
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 5, proc.stderr
+    assert '"kind": "emergency"' in proc.stdout.splitlines()[3], proc.stdout  # the model answered
 
     # a chat on a pipe, kept answering one question after another for longer than the telemetry waits
     chat = subprocess.Popen(guard.command(chatbot()), env={**guard.env, "PYTHONUNBUFFERED": "1"}, cwd=guard.work,

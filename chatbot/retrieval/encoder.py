@@ -75,10 +75,6 @@ _MAX_HEADER = 256 * 1024 * 1024
 _FALLBACK = "answering with keyword search only"
 
 
-def _reason(what: str) -> str:
-    return f"semantic model {what}; {_FALLBACK}"
-
-
 # -- the wire format: length, JSON header, raw arrays ----------------------------------------------
 def _frame(header: dict[str, Any], arrays: Sequence[np.ndarray] = ()) -> list[bytes | memoryview]:
     arrays = [np.ascontiguousarray(a) for a in arrays]
@@ -189,6 +185,13 @@ class _Wire:
     _out: int
     _listeners: list[Callable[[], None]]
     _failure_listeners: list[Callable[[str], None]]
+    #: how messages name the model, and what the chatbot does without it
+    label = BASE_MODEL
+    kind = "semantic model"
+    fallback = _FALLBACK
+
+    def _why(self, what: str) -> str:
+        return f"{self.kind} {what}; {self.fallback}"
     _finalizer: weakref.finalize
     _loaded: threading.Event
     _info: dict[str, Any]
@@ -222,17 +225,17 @@ class _Wire:
         try:
             code = self._proc.wait(timeout=2.0)
         except subprocess.TimeoutExpired:
-            return _reason(f"{BASE_MODEL} stopped answering")
+            return self._why(f"{self.label} stopped answering")
         if code < 0:
             try:
                 name = signal.Signals(-code).name
             except ValueError:
                 name = f"signal {-code}"
-            return _reason(f"{BASE_MODEL} crashed in its runtime ({name})")
-        return _reason(f"{BASE_MODEL} stopped unexpectedly (exit status {code})")
+            return self._why(f"{self.label} crashed in its runtime ({name})")
+        return self._why(f"{self.label} stopped unexpectedly (exit status {code})")
 
     def _fail(self, line: str) -> None:
-        if self._dead is None or self._dead == _reason("was stopped"):
+        if self._dead is None or self._dead == self._why("was stopped"):
             self._dead = line
         self._finalizer()
         listeners, self._failure_listeners = self._failure_listeners, []
@@ -262,7 +265,7 @@ class _Wire:
                 self._send(_frame(header, arrays), deadline)
                 reply, out = self._receive(deadline)
             except _Timeout:
-                self._fail(_reason(f"{BASE_MODEL} stopped responding (no answer in "
+                self._fail(self._why(f"{self.label} stopped responding (no answer in "
                                    f"{REQUEST_WAIT + work / MIN_RATE:.0f} s)"))
                 raise SemanticModelUnavailable(self._dead or "") from None
             except (_Closed, ValueError):
@@ -386,7 +389,7 @@ class IsolatedModel(_Wire):
                     # read for a minute meanwhile) still reads a "ready" that is waiting in the pipe
                     header, _ = self._receive(max(self.started + timeout, time.monotonic() + LATE_GRACE))
                 except _Timeout:
-                    self._fail(_reason(f"{BASE_MODEL} took more than {timeout:.0f} s to load"))
+                    self._fail(self._why(f"{self.label} took more than {timeout:.0f} s to load"))
                 except (_Closed, ValueError):
                     self._fail(self._ended())
                 else:
@@ -396,7 +399,7 @@ class IsolatedModel(_Wire):
                     else:
                         reason = header.get("reason")
                         self._fail(reason if isinstance(reason, str) and reason
-                                   else _reason(f"{BASE_MODEL} could not be loaded"))
+                                   else self._why(f"{self.label} could not be loaded"))
         if self._dead is not None:
             raise SemanticModelUnavailable(self._dead)
         self._heard()
@@ -407,7 +410,7 @@ class IsolatedModel(_Wire):
     def close(self) -> None:
         """Stop the child now (SIGKILL): nothing it holds needs saving, the parent writes every cache."""
         if self._dead is None:
-            self._dead = _reason("was stopped")
+            self._dead = self._why("was stopped")
         self._finalizer()
 
     # -- the SemanticModel interface -------------------------------------------------------------
@@ -446,7 +449,7 @@ class IsolatedModel(_Wire):
             _, (vectors,) = self._call({"op": "encode", "texts": part, "batch_size": batch_size},
                                        work=work, texts=len(texts))
             if vectors.shape != (len(part), self.dim):
-                self._fail(_reason(f"{BASE_MODEL} gave vectors of the wrong shape"))
+                self._fail(self._why(f"{self.label} gave vectors of the wrong shape"))
                 raise SemanticModelUnavailable(self._dead or "")
             out[start:end] = vectors
             start = end
@@ -485,7 +488,10 @@ def _watch_parent(parent: int) -> None:
             os._exit(0)
 
 
-def serve(threads: int = 1) -> int:
+def serve(threads: int = 1, loader: Callable[[int], Any] | None = None, why: Callable[[str], str] = str,
+          label: str = "") -> int:
+    """The child: load the model (``loader``, with ``why`` making the one line of a failure naming
+    ``label``; by default the sentence model) and answer its requests until EOF."""
     os.environ["ORT_DISABLE_TELEMETRY"] = "1"  # before onnxruntime is imported
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it stops us
     try:
@@ -517,19 +523,22 @@ def serve(threads: int = 1) -> int:
 
     _fault("load")
     from chatbot.retrieval.semantic import SemanticModelUnavailable as Unavailable
-    from chatbot.retrieval.semantic import load_model
 
+    if loader is None:  # the sentence model
+        from chatbot.retrieval.semantic import BASE_MODEL, _reason, load_model
+
+        loader, why, label = load_model, _reason, BASE_MODEL
     try:
-        model: Any = load_model(threads)
+        model: Any = loader(threads)
     except Unavailable as exc:
         send({"op": "failed", "reason": str(exc)})
         return 0
     except Exception as exc:
-        send({"op": "failed", "reason": _reason(f"{BASE_MODEL} could not be loaded ({type(exc).__name__})")})
+        send({"op": "failed", "reason": why(f"{label} could not be loaded ({type(exc).__name__})")})
         return 0
-    tokenizer = model._tokenizer
+    tokenizer: Any = getattr(model, "_tokenizer", None)
     send({"op": "ready", "name": model.name, "checksum": model.checksum, "dim": model.dim,
-          "vocab_size": tokenizer.get_vocab_size(), "pid": os.getpid()})
+          "vocab_size": tokenizer.get_vocab_size() if tokenizer is not None else 0, "pid": os.getpid()})
     while True:
         try:
             (size,) = _LEN.unpack(read(_LEN.size))
@@ -543,7 +552,9 @@ def serve(threads: int = 1) -> int:
         try:
             if op in ("encode", "hidden", "tokenize"):
                 _fault("encode")
-            if op == "encode":
+            if op in ("hidden", "tokenize", "token_id") and tokenizer is None:
+                send({"op": "error", "error": "not this model"})
+            elif op == "encode":
                 send({"op": "vectors"}, [model.encode(list(header["texts"]), int(header.get("batch_size", 32)))])
             elif op == "hidden":
                 send({"op": "hidden"}, [np.asarray(model.hidden(arrays[0], arrays[1]), dtype=np.float32)])

@@ -11,7 +11,7 @@ Importing this module is cheap: numpy, onnxruntime and tokenizers are imported b
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -169,9 +169,10 @@ def _reason(what: str) -> str:
     return f"semantic model {what}; {_FALLBACK}"
 
 
-def _locate(spec: PackagedFile) -> Path:
+def _locate(spec: PackagedFile, reason: Callable[[str], str] = _reason) -> Path:
     """The installed file, found where Python would import the distribution's top-level package from
-    (its code is not imported, and no slow scan of every installed distribution's metadata)."""
+    (its code is not imported, and no slow scan of every installed distribution's metadata).
+    ``reason`` makes the one line of the error raised when it is not there."""
     from importlib.util import find_spec
 
     top, _, rest = spec.path.partition("/")
@@ -181,10 +182,10 @@ def _locate(spec: PackagedFile) -> Path:
         found = None
     locations = list(found.submodule_search_locations or []) if found is not None else []
     if not locations:
-        raise SemanticModelUnavailable(_reason(f"package {spec.distribution} is not installed"))
+        raise SemanticModelUnavailable(reason(f"package {spec.distribution} is not installed"))
     path = Path(locations[0]) / rest
     if not path.is_file():
-        raise SemanticModelUnavailable(_reason(f"package {spec.distribution} has no {spec.path}"))
+        raise SemanticModelUnavailable(reason(f"package {spec.distribution} has no {spec.path}"))
     return path
 
 

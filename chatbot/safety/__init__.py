@@ -9,6 +9,9 @@ opinion for the second tier.
   model's vector of the same sentence) before it becomes the full crisis panel; in the middle band
   it becomes one calm line with the crisis numbers after the answer. Either way the question is
   still answered, so a false alarm costs a line, not the answer.
+- For a message in another language, ``head``: a logistic head on a multilingual model's vector of
+  the message (``multilingual.py``), which knows languages and phrasings the rules and the n-gram
+  model were never given.
 
 ``Safety.check`` combines them into one ``SafetyResult``; ``reading`` says which language the
 message is in (the articles and the sentence model read English; Spanish gets a crisis line in
@@ -26,6 +29,7 @@ import numpy as np
 
 from chatbot.safety.classifier import Prediction, SafetyClassifier
 from chatbot.safety.language import reading
+from chatbot.safety.multilingual import Head
 from chatbot.safety.rules import SafetyRules, Verdict
 from chatbot.safety.second import SecondOpinion
 
@@ -68,10 +72,12 @@ class SafetyResult:
 
 
 class Safety:
-    def __init__(self, rules: SafetyRules, classifier: SafetyClassifier, second: SecondOpinion) -> None:
+    def __init__(self, rules: SafetyRules, classifier: SafetyClassifier, second: SecondOpinion,
+                 head: Head | None = None) -> None:
         self.rules = rules
         self.classifier = classifier
         self.second = second
+        self.head = head  # the multilingual model's head (messages in other languages); None: not asked
 
     @classmethod
     def load(cls, rules_path: str | Path | None = None) -> Safety:
@@ -82,12 +88,13 @@ class Safety:
         if not english_words():  # the normalisation and the classifier's features depend on it
             raise ConfigError("the English word list (package pyspellchecker) is missing or unreadable; "
                               "reinstall the chatbot")
-        return cls(SafetyRules.load(rules_path), SafetyClassifier.load(), SecondOpinion.load())
+        return cls(SafetyRules.load(rules_path), SafetyClassifier.load(), SecondOpinion.load(), Head.load())
 
-    def check(self, message: str, embed: Embed | None = None) -> SafetyResult:
+    def check(self, message: str, embed: Embed | None = None, multilingual: Embed | None = None) -> SafetyResult:
         """``embed``: the sentence model, for the second opinion on an alarm of the classifier (asked
         only then; without it, or for a message not in English, the classifier is held to a
-        stricter bar on its own)."""
+        stricter bar on its own). ``multilingual``: the multilingual model, asked about every message
+        in another language that the rules did not flag (the panel when its head says so)."""
         text = self.rules.prepare(message)
         verdict = self.rules.check(message, text)
         language = reading(message, self.rules._known)
@@ -102,6 +109,12 @@ class Safety:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
+        if not flagged and language != "en" and multilingual is not None and self.head is not None:
+            vector = multilingual(message)
+            if vector is not None and vector.shape == self.head.weights.shape:
+                ml = self.head.score(vector)
+                if ml >= self.head.panel:
+                    flagged, score = p.topic, max(score, ml)
         # the classifier's reading of a personal decision counts only for a message about oneself: "Is
         # ketamine the right option for you?" (an article's heading) is a general question
         advice = verdict.advice or (self.classifier.is_advice(p)

@@ -1,0 +1,142 @@
+"""The safety tier's second opinion for messages in other languages (chatbot/safety/multilingual.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chatbot.articles.knowledge import open_knowledge
+from chatbot.config import Settings
+from chatbot.engine import Engine
+from chatbot.errors import ConfigError
+from chatbot.retrieval import multilingual as ml
+from chatbot.retrieval.encoder import FAULT_ENV
+from chatbot.retrieval.multilingual import Multilingual
+from chatbot.retrieval.semantic import SemanticModelUnavailable
+from chatbot.safety.multilingual import HEAD_FILE, Head
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DIR = REPO / "chatbot" / "data"
+sys.path.insert(0, str(REPO / "scripts"))
+
+import train_multilingual  # noqa: E402
+
+
+def _panel(answer) -> bool:
+    return answer.status == "emergency" or any(n.kind == "emergency" for n in answer.notices)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    settings = Settings(semantic=False)
+    e = Engine(open_knowledge(None, settings), settings)
+    yield e
+    e.multilingual.close()
+
+
+@pytest.fixture(scope="module")
+def plain_engine() -> Engine:
+    """The same engine without the multilingual model: the rules and the n-gram model alone."""
+    settings = Settings(semantic=False, multilingual=False)
+    return Engine(open_knowledge(None, settings), settings)
+
+
+# Crisis messages in languages and words the rules do not list (checked below: the rules miss each).
+CRISES = [
+    ("sr", "не желим више да живим, сваки дан је све горе"),
+    ("ml", "എനിക്ക് ഇനി ജീവിക്കണ്ട, എല്ലാം അവസാനിപ്പിക്കാൻ തോന്നുന്നു"),
+    ("sk", "už nechcem žiť, všetko je zbytočné"),
+    ("fi", "en halua enää elää, haluan vain kuolla"),
+    ("sv", "jag orkar inte leva längre, vill bara försvinna för alltid"),
+]
+ORDINARY = [
+    ("sr", "колико кошта једна инфузија кетамина?"),
+    ("ml", "ക്ലിനിക്കിൽ പാർക്കിംഗ് സൗകര്യം ഉണ്ടോ?"),
+    ("sk", "koľko stojí jedna infúzia a preplatí ju poisťovňa?"),
+    ("fi", "missä voin pysäköidä autoni klinikan lähellä?"),
+    ("sv", "var kan jag parkera när jag kommer till kliniken?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "message"), CRISES)
+def test_a_crisis_the_rules_miss_gets_the_panel_from_the_multilingual_model(engine, plain_engine, lang, message) -> None:
+    assert not engine.safety.rules.check(message).emergency  # the rules do not know it
+    assert _panel(engine.ask(message)), lang
+    assert not _panel(plain_engine.ask(message))  # without the model: the crisis line only
+
+
+@pytest.mark.parametrize(("lang", "message"), ORDINARY)
+def test_an_ordinary_question_in_another_language_gets_no_panel(engine, lang, message) -> None:
+    answer = engine.ask(message)
+    assert not _panel(answer), lang
+    assert any(n.kind == "crisis_line" for n in answer.notices)  # every reply in another language has the numbers
+
+
+def test_english_messages_never_start_the_model(plain_engine) -> None:
+    settings = Settings(semantic=False)
+    e = Engine(open_knowledge(None, settings), settings)
+    e.ask("where do I park")
+    e.ask("I want to end it all")
+    assert e.multilingual._model is None
+
+
+def test_a_model_that_dies_leaves_the_rules_and_the_crisis_line(monkeypatch) -> None:
+    monkeypatch.setenv(FAULT_ENV, "crash-load:SIGSEGV")
+    m = Multilingual()
+    assert m.vector("no quiero vivir") is None
+    assert m.problem and m.problem.startswith("multilingual model") and "SIGSEGV" in m.problem
+    assert "rules and the n-gram model only" in m.problem
+    settings = Settings(semantic=False)
+    e = Engine(open_knowledge(None, settings), settings)
+    e.multilingual = m
+    assert _panel(e.ask("quiero suicidarme"))  # the rules still know Spanish
+    answer = e.ask(CRISES[0][1])
+    assert any(n.kind in ("crisis_line", "emergency") for n in answer.notices)
+
+
+def test_a_changed_model_file_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr(ml, "MODEL", ml.PackagedFile(ml.MODEL.distribution, ml.MODEL.version, ml.MODEL.path,
+                                                     "0" * 64, ml.MODEL.size))
+    with pytest.raises(SemanticModelUnavailable, match="failed its checksum"):
+        ml.load_e5()
+
+
+def test_a_damaged_head_is_an_error_not_silence(tmp_path: Path) -> None:
+    (tmp_path / HEAD_FILE).write_text('{"weights": [1, 2], "bias": 0, "panel": 0.5, "model_sha256": "x"}')
+    with pytest.raises(ConfigError, match="multilingual safety head"):
+        Head.load(tmp_path)
+    (tmp_path / HEAD_FILE).write_text("{not json")
+    with pytest.raises(ConfigError):
+        Head.load(tmp_path)
+
+
+def test_training_script_reproduces_the_shipped_head(tmp_path: Path) -> None:
+    script = REPO / "scripts" / "train_multilingual.py"
+    proc = subprocess.run([sys.executable, str(script), "--bank-only", "--out", str(tmp_path)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    a = json.loads((DATA_DIR / HEAD_FILE).read_text())
+    b = json.loads((tmp_path / HEAD_FILE).read_text())
+    assert a["training_files_sha256"] == b["training_files_sha256"], "training data changed: run scripts/train_multilingual.py"
+    assert a["model_sha256"] == b["model_sha256"] == ml.MODEL.sha256
+    np.testing.assert_allclose(a["weights"], b["weights"], atol=1e-4)
+    assert abs(a["bias"] - b["bias"]) < 1e-4 and abs(a["panel"] - b["panel"]) < 1e-4
+    assert a["cross_validated"] == b["cross_validated"]
+
+
+def test_the_bank_of_vectors_is_the_models() -> None:
+    """The bank the head is fitted from holds the model's vectors of the training texts (int8)."""
+    rows = train_multilingual.examples()
+    bank = train_multilingual.read_bank()
+    texts = sorted({r[2] for r in rows})
+    assert {train_multilingual.key(t) for t in texts} == set(bank)
+    sample = texts[:: max(1, len(texts) // 12)][:12]
+    model = ml.load_e5()
+    fresh = model.encode(sample)
+    for text, v in zip(sample, fresh, strict=True):
+        np.testing.assert_allclose(bank[train_multilingual.key(text)], v, atol=0.01)
