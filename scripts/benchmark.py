@@ -76,6 +76,14 @@ def questions(n: int) -> list[str]:
     return [rng.choice(cases) + rng.choice(["", "?", " please", "!!"]) for _ in range(n)]
 
 
+def foreign_messages(n: int) -> list[str]:
+    """Ordinary messages in other languages (training/multilingual), every k-th."""
+    rows = [line.split("\t") for path in sorted((REPO / "training" / "multilingual").glob("*.tsv"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    texts = [r[2] for r in rows if len(r) >= 3 and r[1] != "emergency"]
+    return texts[:: max(1, len(texts) // n)][:n]
+
+
 def per_question(env: dict[str, str]) -> None:
     code = f"""
 import json, statistics, sys, time
@@ -95,15 +103,23 @@ def run(settings):
     return statistics.median(ask) * 1000, statistics.median(safe) * 1000, e.search_mode
 h, s, mode = run(Settings())
 k, _, _ = run(Settings(semantic=False))
-print(json.dumps([h, s, k, mode]))
+# messages in other languages: the check with the multilingual model's opinion (its process started first)
+e = Engine(open_knowledge(None, Settings(semantic=False)), Settings(semantic=False))
+e.multilingual.vector("hola")
+foreign = []
+for q in json.loads(sys.argv[2]):
+    t = time.perf_counter(); e.safety.check(q, None, e.multilingual.vector); foreign.append(time.perf_counter() - t)
+print(json.dumps([h, s, k, mode, statistics.median(foreign) * 1000]))
 """
-    out = subprocess.run([PY, "-c", code, json.dumps(questions(300))], env=env, check=True, capture_output=True,
-                         text=True).stdout
-    hybrid, safety, keyword, mode = json.loads(out.strip().splitlines()[-1])
+    out = subprocess.run([PY, "-c", code, json.dumps(questions(300)), json.dumps(foreign_messages(200))], env=env,
+                         check=True, capture_output=True, text=True).stdout
+    hybrid, safety, keyword, mode, foreign = json.loads(out.strip().splitlines()[-1])
     print(f"per question ({mode}) {hybrid:6.2f} ms median | baseline keyword only {keyword:6.2f} ms | "
           f"ratio {hybrid / keyword:.1f} (target <= 12 ms)")
     print(f"safety check          {safety:6.2f} ms median | ratio to a keyword question {safety / keyword:.2f} "
           f"(target <= 3 ms)")
+    print(f"safety check, other languages {foreign:6.2f} ms median (the multilingual model's opinion included; "
+          f"target <= 5 ms)")
 
 
 def scale_row(bot: list[str], tmp: Path, env: dict[str, str], passages: int, q1: Path, q200: Path) -> tuple[float, float, float]:

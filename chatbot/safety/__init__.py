@@ -9,8 +9,8 @@ opinion for the second tier.
   model's vector of the same sentence) before it becomes the full crisis panel; in the middle band
   it becomes one calm line with the crisis numbers after the answer. Either way the question is
   still answered, so a false alarm costs a line, not the answer.
-- For a message in another language, ``head``: a logistic head on a multilingual model's vector of
-  the message (``multilingual.py``), which knows languages and phrasings the rules and the n-gram
+- For a message in another language, ``bank``: how near a multilingual model's vector of the
+  message is to emergencies among examples (``multilingual.py``), which knows languages and phrasings the rules and the n-gram
   model were never given.
 
 ``Safety.check`` combines them into one ``SafetyResult``; ``reading`` says which language the
@@ -27,9 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from chatbot.errors import ConfigError
 from chatbot.safety.classifier import Prediction, SafetyClassifier
 from chatbot.safety.language import reading
-from chatbot.safety.multilingual import Head
+from chatbot.safety.multilingual import DIM, Bank
 from chatbot.safety.rules import SafetyRules, Verdict
 from chatbot.safety.second import SecondOpinion
 
@@ -73,22 +74,22 @@ class SafetyResult:
 
 class Safety:
     def __init__(self, rules: SafetyRules, classifier: SafetyClassifier, second: SecondOpinion,
-                 head: Head | None = None) -> None:
+                 bank: Bank | None = None) -> None:
         self.rules = rules
         self.classifier = classifier
         self.second = second
-        self.head = head  # the multilingual model's head (messages in other languages); None: not asked
+        self.bank = bank  # nearest examples for the multilingual model (messages in other languages); None: not asked
+        self.problem: str | None = None  # one line, when a part could not be used (the bank found damaged)
 
     @classmethod
     def load(cls, rules_path: str | Path | None = None) -> Safety:
         """All tiers; a tier that cannot load raises ConfigError (never a silent 'no safety')."""
-        from chatbot.errors import ConfigError
         from chatbot.text.wordlist import english_words
 
         if not english_words():  # the normalisation and the classifier's features depend on it
             raise ConfigError("the English word list (package pyspellchecker) is missing or unreadable; "
                               "reinstall the chatbot")
-        return cls(SafetyRules.load(rules_path), SafetyClassifier.load(), SecondOpinion.load(), Head.load())
+        return cls(SafetyRules.load(rules_path), SafetyClassifier.load(), SecondOpinion.load(), Bank.load())
 
     def check(self, message: str, embed: Embed | None = None, multilingual: Embed | None = None) -> SafetyResult:
         """``embed``: the sentence model, for the second opinion on an alarm of the classifier (asked
@@ -109,12 +110,8 @@ class Safety:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
-        if not flagged and language != "en" and multilingual is not None and self.head is not None:
-            vector = multilingual(message)
-            if vector is not None and vector.shape == self.head.weights.shape:
-                ml = self.head.score(vector)
-                if ml >= self.head.panel:
-                    flagged, score = p.topic, max(score, ml)
+        if not flagged and language != "en" and multilingual is not None and self.bank is not None:
+            flagged = self._nearest(message, multilingual, p.topic)
         # the classifier's reading of a personal decision counts only for a message about oneself: "Is
         # ketamine the right option for you?" (an article's heading) is a general question
         advice = verdict.advice or (self.classifier.is_advice(p)
@@ -130,6 +127,19 @@ class Safety:
         return SafetyResult(verdict, flagged=flagged, line=line, advice=advice, smalltalk=smalltalk,
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
+
+    def _nearest(self, message: str, multilingual: Embed, topic: str) -> str | None:
+        """The panel's topic if the multilingual model's vector of the message is near enough to
+        emergencies; None otherwise, or when it cannot be asked (``problem`` says why)."""
+        assert self.bank is not None
+        vector = multilingual(message)
+        if vector is None or vector.shape != (DIM,):
+            return None
+        try:
+            return topic if self.bank.score(vector) >= self.bank.panel else None
+        except ConfigError as exc:
+            self.problem = str(exc)
+            return None
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:
