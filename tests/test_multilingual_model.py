@@ -171,3 +171,12 @@ def test_ask_says_when_the_multilingual_model_could_not_be_used(tmp_path: Path) 
     assert "chatbot: warning: multilingual model multilingual-e5-small crashed" in proc.stderr
     data = json.loads(proc.stdout)
     assert any(n["kind"] in ("crisis_line", "emergency") for n in data["notices"])  # the numbers, always
+
+
+@pytest.mark.parametrize(("message", "topic"), [
+    ("en halua enää elää, haluan vain kuolla", "suicide"),  # Finnish: no longer want to live
+    ("mój mąż nagle upadł i nie oddycha, nie mogę go obudzić", "medical"),  # Polish: collapsed, not breathing
+])
+def test_the_panel_is_the_one_for_the_nearest_emergencies_topic(engine, message: str, topic: str) -> None:
+    check = engine.safety.check(message, None, engine.multilingual.vector)
+    assert check.crisis == topic

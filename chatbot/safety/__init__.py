@@ -111,7 +111,7 @@ class Safety:
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
         if not flagged and language != "en" and multilingual is not None and self.bank is not None:
-            flagged = self._nearest(message, multilingual, p.topic)
+            flagged = self._nearest(message, multilingual)
         # the classifier's reading of a personal decision counts only for a message about oneself: "Is
         # ketamine the right option for you?" (an article's heading) is a general question
         advice = verdict.advice or (self.classifier.is_advice(p)
@@ -128,7 +128,7 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
-    def _nearest(self, message: str, multilingual: Embed, topic: str) -> str | None:
+    def _nearest(self, message: str, multilingual: Embed) -> str | None:
         """The panel's topic if the multilingual model's vector of the message is near enough to
         emergencies; None otherwise, or when it cannot be asked (``problem`` says why)."""
         assert self.bank is not None
@@ -136,10 +136,12 @@ class Safety:
         if vector is None or vector.shape != (DIM,):
             return None
         try:
-            return topic if self.bank.score(vector) >= self.bank.panel else None
+            margin, nearest = self.bank.score(vector)
         except ConfigError as exc:
             self.problem = str(exc)
             return None
+        # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
+        return nearest if margin >= self.bank.panel else None
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:

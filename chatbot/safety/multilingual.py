@@ -32,6 +32,8 @@ import numpy as np
 from chatbot.errors import ConfigError
 
 DIM = 384  # the model's vectors
+#: the panel's topics, as the bank numbers them from 1 (0: not an emergency)
+TOPICS = ("suicide", "overdose", "medical", "harm")
 CARD_FILE = "multilingual_card.json"
 BANK_FILE = "multilingual_bank.npz"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -50,6 +52,7 @@ class Bank:
         self.path, self.sha256, self.k, self.panel, self.model_sha256 = path, sha256, k, panel, model_sha256
         self._vectors: np.ndarray | None = None
         self._emergency: np.ndarray | None = None
+        self._topic: np.ndarray | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -66,31 +69,37 @@ class Bank:
             raise ConfigError(f"{folder}: the multilingual safety bank is missing or damaged; reinstall the chatbot")
         return bank
 
-    def _read(self) -> tuple[np.ndarray, np.ndarray]:
+    def _read(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
-            if self._vectors is None or self._emergency is None:
+            if self._vectors is None or self._emergency is None or self._topic is None:
                 try:
                     raw = self.path.read_bytes()
                     if hashlib.sha256(raw).hexdigest() != self.sha256:
                         raise ValueError("checksum")
                     with np.load(io.BytesIO(raw), allow_pickle=False) as z:
                         codes, scales, emergency = z["codes"], z["scales"], z["emergency"].astype(bool)
+                        topic = z["topic"].astype(np.int64)
                     if codes.ndim != 2 or codes.shape[1] != DIM or len(scales) != len(codes) \
-                            or len(emergency) != len(codes) or not emergency.any() or emergency.all():
+                            or len(emergency) != len(codes) or not emergency.any() or emergency.all() \
+                            or len(topic) != len(codes) or np.any((topic > 0) != emergency) or topic.max() > len(TOPICS):
                         raise ValueError("shape")
                 except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
                     raise ConfigError(f"{self.path}: the multilingual safety bank is changed or damaged "
                                       f"({exc if isinstance(exc, ValueError) else type(exc).__name__}); "
                                       "reinstall the chatbot") from None
                 self._vectors = codes.astype(np.float32) * (scales.astype(np.float32)[:, None] / 127.0)
-                self._emergency = emergency
-            return self._vectors, self._emergency
+                self._emergency, self._topic = emergency, topic
+            return self._vectors, self._emergency, self._topic
 
-    def score(self, vector: np.ndarray) -> float:
-        """The margin: mean cosine of the k nearest emergencies minus that of the k nearest others."""
-        vectors, emergency = self._read()
+    def score(self, vector: np.ndarray) -> tuple[float, str]:
+        """The margin (mean cosine of the k nearest emergencies minus that of the k nearest others), and
+        the topic most of those k emergencies have (the nearest one's on a tie)."""
+        vectors, emergency, topic = self._read()
         v = np.asarray(vector, dtype=np.float32)
         sims = vectors @ (v / max(float(np.linalg.norm(v)), 1e-12))
-        near_e = np.partition(sims[emergency], -self.k)[-self.k:]
+        e_sims, e_topics = sims[emergency], topic[emergency]
+        near = np.argsort(-e_sims, kind="stable")[: self.k]
         near_o = np.partition(sims[~emergency], -self.k)[-self.k:]
-        return float(near_e.mean() - near_o.mean())
+        votes = [int(t) for t in e_topics[near]]
+        best = max(votes, key=lambda t: (votes.count(t), -votes.index(t)))
+        return float(e_sims[near].mean() - near_o.mean()), TOPICS[best - 1]
