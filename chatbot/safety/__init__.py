@@ -29,7 +29,7 @@ import numpy as np
 
 from chatbot.errors import ConfigError
 from chatbot.safety.classifier import Prediction, SafetyClassifier
-from chatbot.safety.language import reading
+from chatbot.safety.language import reading, surely_english
 from chatbot.safety.multilingual import DIM, Bank
 from chatbot.safety.rules import SafetyRules, Verdict
 from chatbot.safety.second import SecondOpinion
@@ -110,12 +110,15 @@ class Safety:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
-        if not flagged and language != "en" and multilingual is not None and self.bank is not None:
-            flagged = self._nearest(message, multilingual)
+        decision = False
+        if multilingual is not None and self.bank is not None \
+                and (language != "en" or not surely_english(message, self.rules._known)):
+            nearest, decision = self._nearest(message, multilingual)
+            flagged = flagged or nearest
         # the classifier's reading of a personal decision counts only for a message about oneself: "Is
         # ketamine the right option for you?" (an article's heading) is a general question
-        advice = verdict.advice or (self.classifier.is_advice(p)
-                                    and (language != "en" or _FIRST_PERSON.search(text) is not None))
+        advice = verdict.advice or decision or (self.classifier.is_advice(p)
+                                                and (language != "en" or _FIRST_PERSON.search(text) is not None))
         # distress without danger: a warm line, and for pain past bearing the calm crisis line too
         comfort = verdict.distress is not None and not flagged
         if comfort and verdict.distress == "severe" and not line:
@@ -128,20 +131,21 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
-    def _nearest(self, message: str, multilingual: Embed) -> str | None:
-        """The panel's topic if the multilingual model's vector of the message is near enough to
-        emergencies; None otherwise, or when it cannot be asked (``problem`` says why)."""
+    def _nearest(self, message: str, multilingual: Embed) -> tuple[str | None, bool]:
+        """(the panel's topic if the multilingual model's vector of the message is near enough to
+        emergencies, whether it is near enough to personal decisions); (None, False) when it cannot
+        be asked (``problem`` says why)."""
         assert self.bank is not None
         vector = multilingual(message)
         if vector is None or vector.shape != (DIM,):
-            return None
+            return None, False
         try:
-            margin, nearest = self.bank.score(vector)
+            margin, nearest, decision = self.bank.score(vector)
         except ConfigError as exc:
             self.problem = str(exc)
-            return None
+            return None, False
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
-        return nearest if margin >= self.bank.panel else None
+        return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:

@@ -82,3 +82,14 @@ def reading(text: str, known: Callable[[str], bool] = is_english) -> str:
     if scores["en"] == 0 and sum(known(w) for w in words) * 10 < len(words) * 3:
         return best if scores[best] else "xx"
     return "en"
+
+
+def surely_english(text: str, known: Callable[[str], bool] = is_english) -> bool:
+    """Whether a message ``reading`` calls English is so beyond doubt: it has a common English word, or
+    at least half its words are English words. "voinko ottaa ketamiinia, jos olen raskaana?" (Finnish,
+    a language without a list here) is read as English because "jos" and "olen" are in the word list;
+    the safety tier then also asks the multilingual model about it."""
+    words = [w.lower().replace("’", "'") for w in _TOKEN.findall(text)]
+    if len(words) < 2:
+        return True
+    return any(w in _WORDS["en"] for w in words) or sum(known(w) for w in words) * 2 >= len(words)

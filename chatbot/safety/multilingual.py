@@ -48,11 +48,13 @@ class Bank:
     judges the message without this opinion and says why.
     """
 
-    def __init__(self, path: Path, sha256: str, k: int, panel: float, model_sha256: str) -> None:
-        self.path, self.sha256, self.k, self.panel, self.model_sha256 = path, sha256, k, panel, model_sha256
+    def __init__(self, path: Path, sha256: str, k: int, panel: float, advice: float, model_sha256: str) -> None:
+        self.path, self.sha256, self.k, self.model_sha256 = path, sha256, k, model_sha256
+        self.panel, self.advice = panel, advice  # the operating points of the two margins
         self._vectors: np.ndarray | None = None
         self._emergency: np.ndarray | None = None
         self._topic: np.ndarray | None = None
+        self._advice: np.ndarray | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -61,40 +63,42 @@ class Bank:
         try:
             card = json.loads(card_path.read_text(encoding="utf-8"))
             k, panel, sha = int(card["k"]), float(card["panel"]), str(card["bank_sha256"])
-            bank = cls(bank_path, sha, k, panel, str(card["model_sha256"]))
+            bank = cls(bank_path, sha, k, panel, float(card["advice"]), str(card["model_sha256"]))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"{card_path}: the multilingual safety card cannot be read ({type(exc).__name__}); "
                               "reinstall the chatbot") from None
-        if not bank_path.is_file() or not 1 <= k <= 50 or not math.isfinite(panel):
+        if not bank_path.is_file() or not 1 <= k <= 50 or not math.isfinite(panel) or not math.isfinite(bank.advice):
             raise ConfigError(f"{folder}: the multilingual safety bank is missing or damaged; reinstall the chatbot")
         return bank
 
-    def _read(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _read(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         with self._lock:
-            if self._vectors is None or self._emergency is None or self._topic is None:
+            if self._vectors is None or self._emergency is None or self._topic is None or self._advice is None:
                 try:
                     raw = self.path.read_bytes()
                     if hashlib.sha256(raw).hexdigest() != self.sha256:
                         raise ValueError("checksum")
                     with np.load(io.BytesIO(raw), allow_pickle=False) as z:
                         codes, scales, emergency = z["codes"], z["scales"], z["emergency"].astype(bool)
-                        topic = z["topic"].astype(np.int64)
+                        topic, advice = z["topic"].astype(np.int64), z["advice"].astype(bool)
                     if codes.ndim != 2 or codes.shape[1] != DIM or len(scales) != len(codes) \
                             or len(emergency) != len(codes) or not emergency.any() or emergency.all() \
-                            or len(topic) != len(codes) or np.any((topic > 0) != emergency) or topic.max() > len(TOPICS):
+                            or len(topic) != len(codes) or np.any((topic > 0) != emergency) or topic.max() > len(TOPICS) \
+                            or len(advice) != len(codes) or not advice.any():
                         raise ValueError("shape")
                 except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
                     raise ConfigError(f"{self.path}: the multilingual safety bank is changed or damaged "
                                       f"({exc if isinstance(exc, ValueError) else type(exc).__name__}); "
                                       "reinstall the chatbot") from None
                 self._vectors = codes.astype(np.float32) * (scales.astype(np.float32)[:, None] / 127.0)
-                self._emergency, self._topic = emergency, topic
-            return self._vectors, self._emergency, self._topic
+                self._emergency, self._topic, self._advice = emergency, topic, advice
+            return self._vectors, self._emergency, self._topic, self._advice
 
-    def score(self, vector: np.ndarray) -> tuple[float, str]:
-        """The margin (mean cosine of the k nearest emergencies minus that of the k nearest others), and
-        the topic most of those k emergencies have (the nearest one's on a tie)."""
-        vectors, emergency, topic = self._read()
+    def score(self, vector: np.ndarray) -> tuple[float, str, float]:
+        """The margin (mean cosine of the k nearest emergencies minus that of the k nearest others), the
+        topic most of those k emergencies have (the nearest one's on a tie), and the same margin for
+        personal decisions against every other example."""
+        vectors, emergency, topic, advice = self._read()
         v = np.asarray(vector, dtype=np.float32)
         sims = vectors @ (v / max(float(np.linalg.norm(v)), 1e-12))
         e_sims, e_topics = sims[emergency], topic[emergency]
@@ -102,4 +106,6 @@ class Bank:
         near_o = np.partition(sims[~emergency], -self.k)[-self.k:]
         votes = [int(t) for t in e_topics[near]]
         best = max(votes, key=lambda t: (votes.count(t), -votes.index(t)))
-        return float(e_sims[near].mean() - near_o.mean()), TOPICS[best - 1]
+        near_a = np.partition(sims[advice], -self.k)[-self.k:]
+        near_n = np.partition(sims[~advice], -self.k)[-self.k:]
+        return float(e_sims[near].mean() - near_o.mean()), TOPICS[best - 1], float(near_a.mean() - near_n.mean())
