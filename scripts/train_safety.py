@@ -99,8 +99,8 @@ def all_rows() -> list[tuple[str, str, str, str]]:
 
 
 def class_of(category: str, label: str) -> str:
-    if label == "smalltalk":
-        return "smalltalk"
+    if label in ("smalltalk", "advice"):  # advice whatever its row: history asked as a decision is B3
+        return label
     if label in ("benign",):
         return "other"
     return TOPIC[category[0]]

@@ -197,3 +197,16 @@ def test_a_personal_decision_in_another_language_gets_the_advice_notice(engine, 
 @pytest.mark.parametrize(("lang", "message"), ORDINARY)
 def test_a_practical_question_in_another_language_gets_no_advice_notice(engine, lang: str, message: str) -> None:
     assert not any(n.kind == "personal_advice" for n in engine.ask(message).notices), lang
+
+
+def test_the_ngram_training_reads_every_row_the_multilingual_examples_use() -> None:
+    """History asked as a decision (B3) is labelled advice; scripts/train_safety.py took its class from
+    the row's letter and stopped on it."""
+    import train_safety
+
+    assert train_safety.class_of("B3", "advice") == "advice"
+    assert train_safety.class_of("A2", "advice") == "advice"
+    assert train_safety.class_of("S1", "emergency") == "suicide"
+    assert train_safety.class_of("B1", "benign") == "other"
+    rows = train_safety.load_examples(REPO / "training" / "multilingual" / "round9_multilingual_a.tsv")
+    assert {train_safety.class_of(c, label) for c, label, _, _ in rows} <= set(train_safety.CLASSES)
