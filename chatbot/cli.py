@@ -268,7 +268,7 @@ def _search_warning(engine: Engine) -> None:
         sys.stderr.write(f"chatbot: note: {engine.semantic.note}\n")
     if engine.semantic.ready() and getattr(engine.semantic, "memory_problem", None):
         sys.stderr.write(f"chatbot: warning: {engine.semantic.memory_problem}\n")
-    for problem in (engine.multilingual.problem if engine.settings.multilingual else None, engine.safety.problem):
+    for problem in (engine.multilingual.problem, engine.safety.problem):
         if problem:  # asked about a message in another language, and it could not be used
             sys.stderr.write(f"chatbot: warning: {problem}\n")
 

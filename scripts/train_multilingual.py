@@ -39,7 +39,7 @@ import train_safety  # noqa: E402
 
 from chatbot.retrieval.multilingual import MODEL  # noqa: E402
 from chatbot.safety.classifier import sha256_file  # noqa: E402
-from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS  # noqa: E402
+from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS, dequantise, margins  # noqa: E402
 
 DATA = REPO / "chatbot" / "data"
 BANK = REPO / "training" / "multilingual" / "multilingual_vectors.npz"
@@ -131,15 +131,10 @@ def score(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(x @ w[:-1] + w[-1])))
 
 
-def margins(queries: np.ndarray, bank: np.ndarray, emergency: np.ndarray, k: int = K) -> np.ndarray:
-    """Mean cosine of each query's k nearest emergencies minus that of its k nearest other examples."""
-    out = np.empty(len(queries))
-    for start in range(0, len(queries), 512):
-        sims = queries[start:start + 512] @ bank.T
-        near_e = -np.sort(-sims[:, emergency], axis=1)[:, :k].mean(axis=1)
-        near_o = -np.sort(-sims[:, ~emergency], axis=1)[:, :k].mean(axis=1)
-        out[start:start + 512] = near_e - near_o
-    return out
+def held_out_margins(queries: np.ndarray, bank: np.ndarray, positive: np.ndarray) -> np.ndarray:
+    """``margins`` (as the chatbot scores) of each query against a bank, 512 queries at a time."""
+    return np.concatenate([margins(queries[start:start + 512] @ bank.T, positive, K)
+                           for start in range(0, len(queries), 512)])
 
 
 def main() -> int:
@@ -162,9 +157,10 @@ def main() -> int:
                          "run scripts/train_multilingual.py")
     x = np.stack([store[key(t)] for t in texts]).astype(np.float32)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
-    codes = np.stack([quantise(v)[0] for v in x])
-    scales = np.asarray([quantise(v)[1] for v in x], dtype=np.float32)
-    bank = codes.astype(np.float32) * (scales[:, None] / 127.0)  # exactly what the chatbot reads
+    quantised = [quantise(v) for v in x]
+    codes = np.stack([c for c, _ in quantised])
+    scales = np.asarray([sc for _, sc in quantised], dtype=np.float32)
+    bank = dequantise(codes, scales)  # exactly what the chatbot reads
     y = np.asarray([e for (_, e), _ in rows])
     lang = np.asarray([v.split("\t")[0] for _, v in rows])
     source = np.asarray([v.split("\t")[1] for _, v in rows])
@@ -182,8 +178,8 @@ def main() -> int:
     start = fit(bank.astype(np.float64), y.astype(np.float64), sw)
     for name in files:
         held = foreign & (source == name)
-        scores[held] = margins(bank[held], bank[~held], y[~held])
-        advised[held] = margins(bank[held], bank[~held], advice[~held])
+        scores[held] = held_out_margins(bank[held], bank[~held], y[~held])
+        advised[held] = held_out_margins(bank[held], bank[~held], advice[~held])
         w = fit(bank[~held].astype(np.float64), y[~held].astype(np.float64), sw[~held], start=start)
         head[held] = score(w, bank[held].astype(np.float64))
     ordinary, emerg = foreign & ~y, foreign & y

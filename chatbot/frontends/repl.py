@@ -101,7 +101,7 @@ def about_text(settings: Settings, engine: Engine | None = None) -> Text:
                  else f"sentence model all-MiniLM-L6-v2; question memory: {memory}")
         search = (f"Search: keywords and meaning ({model}).\n"
                   if problem is None else f"Search: keywords only ({problem}).\n")
-        if settings.multilingual and engine.multilingual.problem:
+        if engine.multilingual.problem:
             search += f"Safety: {engine.multilingual.problem}.\n"
     return Text(
         f"{settings.clinic_name} FAQ chatbot. It answers only by quoting the clinic's articles, shows "

@@ -185,6 +185,9 @@ class _Wire:
     _out: int
     _listeners: list[Callable[[], None]]
     _failure_listeners: list[Callable[[str], None]]
+    _finalizer: weakref.finalize
+    _loaded: threading.Event
+    _info: dict[str, Any]
     #: how messages name the model, and what the chatbot does without it
     label = BASE_MODEL
     kind = "semantic model"
@@ -192,9 +195,6 @@ class _Wire:
 
     def _why(self, what: str) -> str:
         return f"{self.kind} {what}; {self.fallback}"
-    _finalizer: weakref.finalize
-    _loaded: threading.Event
-    _info: dict[str, Any]
 
     def wait_loaded(self, timeout: float = LOAD_LIMIT) -> None:
         raise NotImplementedError

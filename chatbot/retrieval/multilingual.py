@@ -70,8 +70,7 @@ class E5:
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         del batch_size  # the engine batches a list itself
-        out = np.asarray(self._core.query(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
-        return out
+        return np.asarray(self._core.query(list(texts)), dtype=np.float32).reshape(len(texts), DIM)
 
 
 def load_e5(threads: int = 1) -> E5:
@@ -101,13 +100,14 @@ class Multilingual:
     """The model in its own process, started on the first message in another language."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.problem: str | None = None if enabled else reason("is turned off in the settings")
+        self.enabled = enabled  # False: never asked (the settings turn it off); not a problem to report
+        self.problem: str | None = None  # one line, once it could not be used
         self._model: Any = None
         self._lock = threading.Lock()
 
     def vector(self, text: str) -> np.ndarray | None:
         """The message's vector, or None (and ``problem`` says why) when the model cannot be used."""
-        if self.problem is not None:
+        if not self.enabled or self.problem is not None:
             return None
         with self._lock:
             if self._model is None:

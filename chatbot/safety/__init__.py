@@ -95,7 +95,9 @@ class Safety:
         """``embed``: the sentence model, for the second opinion on an alarm of the classifier (asked
         only then; without it, or for a message not in English, the classifier is held to a
         stricter bar on its own). ``multilingual``: the multilingual model, asked about every message
-        in another language that the rules did not flag (the panel when its head says so)."""
+        in another language (or not surely English) that the rules did not flag: the panel when the
+        message is near enough to emergencies among the bank's examples, the advice notice when it is
+        near enough to personal decisions."""
         text = self.rules.prepare(message)
         verdict = self.rules.check(message, text)
         language = reading(message, self.rules._known)

@@ -60,6 +60,10 @@ def _latin(ch: str) -> bool:
     return ord(ch) < 0x250 or 0x1E00 <= ord(ch) < 0x1F00  # Basic to Extended-B, and Vietnamese letters
 
 
+def _words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'") for w in _TOKEN.findall(text)]
+
+
 def reading(text: str, known: Callable[[str], bool] = is_english) -> str:
     """"en", or the code of the language the message seems to be in ("other" for a non-Latin script).
     ``known``: the words taken as English (the word list, and the articles' own words)."""
@@ -68,7 +72,7 @@ def reading(text: str, known: Callable[[str], bool] = is_english) -> str:
         return "en"
     if sum(_latin(c) for c in letters) * 2 < len(letters):
         return "other"
-    words = [w.lower().replace("’", "'") for w in _TOKEN.findall(text)]
+    words = _words(text)
     if len(words) < 2:
         return "en"
     scores = {lang: sum(w in common for w in words) for lang, common in _WORDS.items()}
@@ -89,7 +93,7 @@ def surely_english(text: str, known: Callable[[str], bool] = is_english) -> bool
     at least half its words are English words. "voinko ottaa ketamiinia, jos olen raskaana?" (Finnish,
     a language without a list here) is read as English because "jos" and "olen" are in the word list;
     the safety tier then also asks the multilingual model about it."""
-    words = [w.lower().replace("’", "'") for w in _TOKEN.findall(text)]
+    words = _words(text)
     if len(words) < 2:
         return True
     return any(w in _WORDS["en"] for w in words) or sum(known(w) for w in words) * 2 >= len(words)

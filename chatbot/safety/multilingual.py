@@ -5,7 +5,7 @@ examples in each; neither knows a language it was not given, nor a crisis said i
 model that puts sentences of about a hundred languages in one space does: "quiero matarme" lands
 beside "I want to kill myself". A message that is not in English, and that the rules did not flag,
 gets the full crisis panel when its vector is nearer to emergencies than to other messages: the mean
-cosine of its K nearest emergencies among 16,000 examples in English and 44 other languages, minus
+cosine of its K nearest emergencies among the examples (English and 51 other languages), minus
 that of its K nearest other examples, at least ``Bank.panel`` (the margin only 1% of the ordinary
 messages of a writer the bank has never seen reach; ``scripts/train_multilingual.py``). Measured that
 way, the nearest examples catch more than a logistic head on the same vectors (the card has both).
@@ -37,6 +37,20 @@ TOPICS = ("suicide", "overdose", "medical", "harm")
 CARD_FILE = "multilingual_card.json"
 BANK_FILE = "multilingual_bank.npz"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+
+def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """The bank's vectors from the file's int8 codes and one scale per vector."""
+    return codes.astype(np.float32) * (scales.astype(np.float32)[:, None] / 127.0)
+
+
+def margins(sims: np.ndarray, positive: np.ndarray, k: int) -> np.ndarray:
+    """For each row of ``sims`` (one query's cosines to every example): the mean of its k highest
+    among the ``positive`` examples minus the mean of its k highest among the others. The chatbot and
+    scripts/train_multilingual.py (which sets the operating points on it) both score with this."""
+    top_p = np.partition(sims[:, positive], -k, axis=1)[:, -k:]
+    top_n = np.partition(sims[:, ~positive], -k, axis=1)[:, -k:]
+    return top_p.mean(axis=1) - top_n.mean(axis=1)
 
 
 class Bank:
@@ -90,7 +104,7 @@ class Bank:
                     raise ConfigError(f"{self.path}: the multilingual safety bank is changed or damaged "
                                       f"({exc if isinstance(exc, ValueError) else type(exc).__name__}); "
                                       "reinstall the chatbot") from None
-                self._vectors = codes.astype(np.float32) * (scales.astype(np.float32)[:, None] / 127.0)
+                self._vectors = dequantise(codes, scales)
                 self._emergency, self._topic, self._advice = emergency, topic, advice
             return self._vectors, self._emergency, self._topic, self._advice
 
@@ -100,12 +114,9 @@ class Bank:
         personal decisions against every other example."""
         vectors, emergency, topic, advice = self._read()
         v = np.asarray(vector, dtype=np.float32)
-        sims = vectors @ (v / max(float(np.linalg.norm(v)), 1e-12))
-        e_sims, e_topics = sims[emergency], topic[emergency]
-        near = np.argsort(-e_sims, kind="stable")[: self.k]
-        near_o = np.partition(sims[~emergency], -self.k)[-self.k:]
-        votes = [int(t) for t in e_topics[near]]
+        sims = (vectors @ (v / max(float(np.linalg.norm(v)), 1e-12)))[None, :]
+        e_topics = topic[emergency]
+        votes = [int(t) for t in e_topics[np.argsort(-sims[0, emergency], kind="stable")[: self.k]]]
         best = max(votes, key=lambda t: (votes.count(t), -votes.index(t)))
-        near_a = np.partition(sims[advice], -self.k)[-self.k:]
-        near_n = np.partition(sims[~advice], -self.k)[-self.k:]
-        return float(e_sims[near].mean() - near_o.mean()), TOPICS[best - 1], float(near_a.mean() - near_n.mean())
+        return (float(margins(sims, emergency, self.k)[0]), TOPICS[best - 1],
+                float(margins(sims, advice, self.k)[0]))
