@@ -210,31 +210,3 @@ def test_the_ngram_training_reads_every_row_the_multilingual_examples_use() -> N
     assert train_safety.class_of("B1", "benign") == "other"
     rows = train_safety.load_examples(REPO / "training" / "multilingual" / "round9_multilingual_a.tsv")
     assert {train_safety.class_of(c, label) for c, label, _, _ in rows} <= set(train_safety.CLASSES)
-
-
-class _StubBank:
-    panel, advice = 0.01, 0.02
-
-    def __init__(self, margin: float) -> None:
-        self.margin = margin
-
-    def score(self, vector: np.ndarray) -> tuple[float, str, float]:
-        return self.margin, "suicide", -1.0
-
-
-@pytest.mark.parametrize(("margin", "read", "panel"), [(-0.05, True, False), (0.05, True, True), (-0.05, False, True)])
-def test_an_ngram_alarm_in_another_language_needs_the_multilingual_model(monkeypatch, margin, read, panel) -> None:
-    """The n-gram model reads other languages poorly: its alarm on a message in another language
-    becomes the calm crisis line when the multilingual model, asked, is not alarmed, and stays the
-    panel when that model cannot be asked."""
-    from chatbot.safety import Safety
-
-    safety = Safety.load()
-    safety.bank = _StubBank(margin)
-    monkeypatch.setattr(safety, "_alarm", lambda *args, **kwargs: ("suicide", None, 0.97))
-    message = "wie viel kostet eine Infusion und zahlt die Krankenkasse?"
-    vector = np.ones(384, dtype=np.float32) / np.sqrt(384)
-    result = safety.check(message, None, (lambda text: vector) if read else (lambda text: None))
-    assert result.language != "en"
-    assert bool(result.flagged) is panel
-    assert result.line == (None if panel else "suicide")

@@ -115,10 +115,7 @@ class Safety:
         decision = False
         if multilingual is not None and self.bank is not None \
                 and (language != "en" or not surely_english(message, self.rules._known)):
-            nearest, decision, read = self._nearest(message, multilingual)
-            if read and language != "en" and flagged and not nearest:
-                # the n-gram model reads this language poorly; the model that reads it is not alarmed
-                flagged, line = None, line or flagged
+            nearest, decision = self._nearest(message, multilingual)
             flagged = flagged or nearest
         # the classifier's reading of a personal decision counts only for a message about oneself: "Is
         # ketamine the right option for you?" (an article's heading) is a general question
@@ -136,21 +133,21 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
-    def _nearest(self, message: str, multilingual: Embed) -> tuple[str | None, bool, bool]:
+    def _nearest(self, message: str, multilingual: Embed) -> tuple[str | None, bool]:
         """(the panel's topic if the multilingual model's vector of the message is near enough to
-        emergencies, whether it is near enough to personal decisions, whether the model was read);
-        (None, False, False) when it cannot be asked (``problem`` says why)."""
+        emergencies, whether it is near enough to personal decisions); (None, False) when it cannot
+        be asked (``problem`` says why)."""
         assert self.bank is not None
         vector = multilingual(message)
         if vector is None or vector.shape != (DIM,):
-            return None, False, False
+            return None, False
         try:
             margin, nearest, decision = self.bank.score(vector)
         except ConfigError as exc:
             self.problem = str(exc)
-            return None, False, False
+            return None, False
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
-        return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice, True
+        return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:
