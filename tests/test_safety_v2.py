@@ -75,6 +75,23 @@ def test_personal_decisions_get_advice(message: str) -> None:
     assert SAFETY.check(message).advice
 
 
+@pytest.mark.parametrize(("message", "advice"), [
+    ("which medicines should I avoid before the infusion?", True),
+    ("are there pills we have to stop before an epidural", True),
+    ("why was I put on gabapentin?", True),
+    ("why do I need nerve blocks and not surgery", True),
+    ("would you recommend radiofrequency ablation?", True),
+    ("what if I can't cope with the change in my dose", True),
+    ("which medicines should I bring to the clinic?", False),
+    ("why do I need a driver after the infusion", False),
+    ("do you recommend any hotels near the clinic", False),
+])
+def test_medicines_to_avoid_why_me_and_recommendations_are_decisions(message: str, advice: bool) -> None:
+    """Patients' ways of asking what only their own clinician can say: medicines to avoid, why this
+    treatment for them, a recommendation, coping with a change of dose (not the practical look-alikes)."""
+    assert SAFETY.check(message).advice is advice, SAFETY.rules.prepare(message)
+
+
 def test_spanish_crisis_gets_a_spanish_line(engine) -> None:
     answer = engine.ask("me quiero morir, ya no aguanto el dolor")
     assert answer.notices[0].kind == "emergency" and "En español" in answer.notices[0].text
