@@ -46,7 +46,8 @@ from chatbot.retrieval.memory import MEMORY_FILE, MEMORY_FORMAT, LabelledQuestio
 from chatbot.retrieval.ranking import MODES, Candidates, Mode, RankingModel, candidates, features  # noqa: E402
 
 OUT = REPO / "chatbot" / "data" / "retrieval_model.json"
-SETS = sorted((REPO / "training" / "retrieval").glob("retrieval_questions*.jsonl")) + [REPO / "tests" / "data" / "golden.jsonl"]
+SETS = sorted((REPO / "training" / "retrieval").glob("retrieval_questions*.jsonl")) + [REPO / "tests" / "data" / "golden.jsonl"] \
+    + sorted((REPO / "training" / "retrieval" / "faq_pages").glob("*.jsonl"))
 LIBRARIES = sorted(p.parent for p in (REPO / "training" / "retrieval" / "libraries").glob("*/questions.jsonl"))
 GRID_COS = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0)
 GRID_CLOSE = (0.0, 0.5, 1.0, 1.5)
