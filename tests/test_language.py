@@ -62,3 +62,17 @@ def test_english_sharing_small_words_with_portuguese_stays_english(message: str)
                                      "mon mari ne respire plus", "manman m pa ka respire"])
 def test_short_messages_in_other_languages_are_not_read_as_english(message: str) -> None:
     assert reading(message) != "en"
+
+
+@pytest.mark.parametrize(("message", "sure"), [
+    ("to uz nechci dal zit, je to k nicemu", False),  # Czech: "to" is a common English word
+    ("main bahut thak gayi hoon, ab aur nahi", False),  # romanised Hindi
+    ("is the clinic open on monday", True),
+    ("how long dose it take to start wrking", True),  # typos stay English
+    ("can i bring my own blanket and headphones", True),
+])
+def test_a_message_is_surely_english_only_with_a_common_english_word_and_half_its_words_english(message, sure) -> None:
+    from chatbot.safety import Safety
+    from chatbot.safety.language import surely_english
+
+    assert surely_english(message, Safety.load().rules._known) is sure

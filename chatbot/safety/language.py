@@ -89,11 +89,14 @@ def reading(text: str, known: Callable[[str], bool] = is_english) -> str:
 
 
 def surely_english(text: str, known: Callable[[str], bool] = is_english) -> bool:
-    """Whether a message ``reading`` calls English is so beyond doubt: it has a common English word, or
+    """Whether a message ``reading`` calls English is so beyond doubt: it has a common English word and
     at least half its words are English words. "voinko ottaa ketamiinia, jos olen raskaana?" (Finnish,
-    a language without a list here) is read as English because "jos" and "olen" are in the word list;
-    the safety tier then also asks the multilingual model about it."""
+    a language without a list here) is read as English because "jos" and "olen" are in the word list,
+    and "to uz nechci" (Czech) because "to" is a common English word; the safety tier then also asks
+    the multilingual model about it. (Either condition alone let two thirds of the training examples
+    in other languages that are read as English pass as surely English; both together, 13%, while
+    1.3% of the English ones are asked about too.)"""
     words = _words(text)
     if len(words) < 2:
         return True
-    return any(w in _WORDS["en"] for w in words) or sum(known(w) for w in words) * 2 >= len(words)
+    return any(w in _WORDS["en"] for w in words) and sum(known(w) for w in words) * 2 >= len(words)
