@@ -145,3 +145,19 @@ def test_without_the_memory_the_engine_still_answers(settings: Settings, monkeyp
     answer = e.ask("how long does an infusion take")
     assert answer.status == "answered" and e.semantic.get().memory is None
     assert "unusable" in e.semantic.memory_note
+
+
+def test_a_passage_of_an_added_article_is_judged_without_the_memory() -> None:
+    """No labelled question points to a passage of an article added since the labelling, so the memory's
+    measurements would count against it; its probability is the hybrid model's."""
+    from chatbot.retrieval.ranking import Candidates, RankingModel
+
+    model = RankingModel.load()
+    two = np.ones(2)
+    c = Candidates(np.array([0, 1]), two, two * 3.0, two * 0.7, two * 0.75, two * 0.8, two * 0.8, 0.0, 4, True,
+                   memory=np.array([0.0, 0.0]), memory_abstain=0.6, memory_best=0.5, memory_share=0.6,
+                   article_coverage=two * 0.8, articles=np.array([5, 1]), memory_new=np.array([True, False]))
+    plain = replace(c, memory=None, memory_new=None)
+    assert model.probability(c, 0) == pytest.approx(model.hybrid.probability(plain, 0))
+    assert model.probability(c, 1) == pytest.approx(model.memory.probability(c, 1))
+    assert model.probability(c, 0) > model.memory.probability(c, 0)

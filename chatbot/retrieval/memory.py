@@ -62,6 +62,7 @@ class MemoryScores:
     abstain: float  # cosine of the nearest question the articles do not answer
     best: float  # cosine of the nearest answerable question
     abstain_share: float  # closeness-weighted share of unanswerable ones among the NEAREST
+    new: np.ndarray | None = None  # per passage: not in the articles the questions were labelled on
 
 
 class QuestionMemory:
@@ -128,7 +129,7 @@ class QuestionMemory:
             near = pool[np.argpartition(-s[pool], k - 1)[:k]]
             w = np.exp(SHARPNESS * (s[near] - s[near].max()))
             share = float((w * ~self.answerable[near]).sum() / w.sum())
-        return MemoryScores(np.maximum(passage, 0.0), abstain, best, share)
+        return MemoryScores(np.maximum(passage, 0.0), abstain, best, share, self.new_passages)
 
 
 def labelled_passages(texts: list[str]) -> np.ndarray:

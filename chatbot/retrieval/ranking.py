@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +59,8 @@ class Candidates:
     # per candidate: the IDF-weighted share of the question's units found anywhere in its article
     article_coverage: np.ndarray | None = None
     articles: np.ndarray | None = None  # per candidate: its article's number
+    # per candidate: a passage of an article added since the memory's questions were labelled
+    memory_new: np.ndarray | None = None
 
 
 def _top(values: np.ndarray, k: int) -> list[int]:
@@ -145,7 +147,8 @@ def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str],
                       None if mem is None else (mem.passage[ids] if len(ids) else np.zeros(0)),
                       mem.abstain if mem else 0.0, mem.best if mem else 0.0, mem.abstain_share if mem else 0.0,
                       bool(dense is not None and dense.static), art,
-                      article_of[ids] if article_of is not None and len(ids) else None)
+                      article_of[ids] if article_of is not None and len(ids) else None,
+                      None if mem is None or mem.new is None else mem.new[ids])
 
 
 def features(c: Candidates, i: int) -> np.ndarray:
@@ -206,6 +209,16 @@ class RankingModel:
     keyword: Mode
     memory: Mode
     static: Mode
+
+    def probability(self, c: Candidates, i: int) -> float:
+        """The probability that candidate ``i`` answers. The memory speaks only for the passages its
+        questions were labelled on: a passage of an article the clinic added since is one no labelled
+        question points to, and the memory's measurements would count that against it ("is there
+        parking" declined although the clinic's new page answers it), so it is judged as hybrid
+        search judges any clinic's articles."""
+        if c.memory is not None and c.memory_new is not None and c.memory_new[i]:
+            return self.hybrid.probability(replace(c, memory=None, memory_new=None), i)
+        return self.mode_of(c).probability(c, i)
 
     def mode_of(self, c: Candidates) -> Mode:
         if c.memory is not None:

@@ -158,7 +158,7 @@ class Search:
         fused = mode.fused(c)
         hits = tuple(Hit(self.kb.passage(int(c.ids[i])), float(fused[i])) for i in order)
         return Retrieval(hits, tuple(float(c.coverage[i]) for i in order), tuple(terms),
-                         mode.probability(c, order[0]), float(c.bm25_raw[order[0]]), dense is not None, question)
+                         self.ranking.probability(c, order[0]), float(c.bm25_raw[order[0]]), dense is not None, question)
 
     def best_retrieval(self, question: str, semantic: bool = True,
                        extra: tuple[str, ...] = ()) -> tuple[Retrieval, list[DenseScores | None]]:
