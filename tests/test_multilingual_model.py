@@ -135,6 +135,9 @@ def test_a_bank_found_damaged_leaves_the_crisis_line_and_says_why(tmp_path: Path
         e.multilingual.close()
     assert any(n.kind in ("crisis_line", "emergency") for n in answer.notices)
     assert e.safety.problem and "multilingual safety bank" in e.safety.problem
+    from chatbot.frontends.repl import about_text
+
+    assert "multilingual safety bank" in about_text(settings, e).plain  # the chat's "about" says it too
 
 
 def test_training_script_reproduces_the_shipped_bank(tmp_path: Path) -> None:

@@ -101,8 +101,9 @@ def about_text(settings: Settings, engine: Engine | None = None) -> Text:
                  else f"sentence model all-MiniLM-L6-v2; question memory: {memory}")
         search = (f"Search: keywords and meaning ({model}).\n"
                   if problem is None else f"Search: keywords only ({problem}).\n")
-        if engine.multilingual.problem:
-            search += f"Safety: {engine.multilingual.problem}.\n"
+        for trouble in (engine.multilingual.problem, engine.safety.problem):  # the model; its bank of examples
+            if trouble:
+                search += f"Safety: {trouble.rstrip('.')}.\n"
     return Text(
         f"{settings.clinic_name} FAQ chatbot. It answers only by quoting the clinic's articles, shows "
         "where each quote comes from, and never writes medical advice of its own. It does not know "
