@@ -76,6 +76,27 @@ def test_personal_decisions_get_advice(message: str) -> None:
 
 
 @pytest.mark.parametrize(("message", "advice"), [
+    ("can you bump up my gabapentin next time", True),
+    ("thinking about stopping the lyrica, good idea?", True),
+    ("skip metformin the morning of the block?", True),
+    ("tramadol with my zoloft ok?", True),
+    ("my grandpa is 90, can he be sedated for an injection", True),
+    ("as a diabetic can I have a steroid shot", True),
+    ("help me decide between PRP and a steroid shot", True),
+    ("would an epidural help my sciatica", True),
+    ("can i take a taxi home after the block", False),
+    ("how does a fentanyl patch work", False),
+    ("can i change my appointment time online", False),
+    ("can I bring my son along to the appointment", False),
+    ("do you need my medication list before the visit", False),
+])
+def test_the_rules_read_changes_to_ones_own_medicines_and_relatives_decisions(message: str, advice: bool) -> None:
+    """A medicine of one's own changed, skipped or combined, a relative's age or candidacy, a choice to
+    be made; not a ride home, how a patch works, an appointment, a child brought along, a list asked for."""
+    assert SAFETY.rules.check(message, SAFETY.rules.prepare(message)).advice is advice, SAFETY.rules.prepare(message)
+
+
+@pytest.mark.parametrize(("message", "advice"), [
     ("which medicines should I avoid before the infusion?", True),
     ("are there pills we have to stop before an epidural", True),
     ("why was I put on gabapentin?", True),
