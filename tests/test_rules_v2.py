@@ -189,3 +189,27 @@ def test_practical_questions_get_no_advice_notice_from_these_rules(message: str)
                                      "it feels like my knee is being hit with a hammer when i climb stairs"])
 def test_worries_and_pictures_of_pain_are_not_emergencies(message: str) -> None:
     assert RULES.check(message).emergency is None, RULES.prepare(message)
+
+
+def test_a_pattern_may_name_a_list_of_the_rules_file() -> None:
+    """``[lists]``: <name> stands for the group of a list's entries, which may name an earlier list;
+    lookbehinds, named groups and unknown names are left as written."""
+    from chatbot.safety.rules import expand, named_lists
+
+    lists = named_lists({"drug": ["norco", "lyrica"], "any_drug": ["<drug>", "meds"]})
+    assert lists == {"drug": "(norco|lyrica)", "any_drug": "((norco|lyrica)|meds)"}
+    assert expand(r"\bskip (my )?<any_drug>\b", lists) == r"\bskip (my )?((norco|lyrica)|meds)\b"
+    assert expand(r"(?<!bring )my <pet>(?P<x>a)", lists) == r"(?<!bring )my <pet>(?P<x>a)"
+    assert RULES.check("can i skip my norco before the block").advice  # the bundled rules use <medicine>
+    assert not RULES.check("is there parking").advice
+
+
+def test_a_list_that_is_not_a_list_is_named_at_load(tmp_path) -> None:
+    from chatbot.data import DATA_DIR
+    from chatbot.errors import ConfigError
+
+    text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "rules.toml"
+    broken.write_text(text.replace("[lists]\n", "[lists]\nmedicines_typo = 'norco'\n", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="medicines_typo"):
+        SafetyRules.load(broken)

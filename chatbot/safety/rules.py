@@ -204,6 +204,25 @@ def _word_start_first(patterns: list[str]) -> str:
     return "|".join(parts + [f"(?:{a})" for a in others])
 
 
+_LIST_NAME = re.compile(r"(?<!\(\?)(?<!\(\?P)<([a-z_]+)>")  # <medicine>; not (?<!...) nor (?P<name>...)
+
+
+def named_lists(lists: dict[str, Any]) -> dict[str, str]:
+    """The ``[lists]`` table as groups: each list's entries joined as ``(a|b|...)``; an entry may
+    name an earlier list."""
+    out: dict[str, str] = {}
+    for name, entries in lists.items():
+        if not isinstance(entries, list) or not entries:
+            raise ValueError(f"[lists] {name} must be a list of patterns")
+        out[name] = "(" + "|".join(expand(str(e), out) for e in entries) + ")"
+    return out
+
+
+def expand(pattern: str, lists: dict[str, str]) -> str:
+    """``pattern`` with each ``<name>`` of a list replaced by that list's group (other text untouched)."""
+    return _LIST_NAME.sub(lambda m: lists.get(m.group(1), m.group(0)), pattern)
+
+
 def joined(patterns: list[str], compile: Compiler, check_each: bool) -> Alternation | None:
     """The patterns (folded) as one ``Alternation``; ``check_each``: compile every pattern alone
     first, and the other scripts' alternation now, so that an error names its pattern at load."""
@@ -234,9 +253,10 @@ class SafetyRules:
         plain, compile = compile, _folding(compile)  # every pattern is read folded, as the message is
 
         def _alternation(patterns: list[str]) -> Alternation | None:
-            return joined(patterns, plain, check_each)
+            return joined([expand(p, lists) for p in patterns], plain, check_each)
 
         try:
+            lists = named_lists(data.get("lists", {}))
             self.messages: dict[str, str] = {k: str(v).strip() for k, v in data["messages"].items()}
             for k, v in data.get("translations", {}).items():  # lines in other languages, e.g. crisis_es
                 self.messages.setdefault(k, str(v).strip())
