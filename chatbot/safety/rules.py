@@ -313,12 +313,9 @@ class SafetyRules:
                 text = read_text(path, 4 << 20, "safety rules file")  # regular files only: a FIFO cannot hang
             else:
                 text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
-            if parse is None:
-                import tomllib
+            import tomllib
 
-                parse = tomllib.loads
-            data = parse(text)
-            return cls(data, str(path or "data/safety.toml"), compile, check_each=bool(path))
+            return cls((parse or tomllib.loads)(text), str(path or "data/safety.toml"), compile, check_each=bool(path))
         except (OSError, UnicodeDecodeError, ValueError) as exc:  # TOMLDecodeError is a ValueError
             raise ConfigError(f"cannot read safety rules {path or 'data/safety.toml'}: {exc}") from None
 
