@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import io
 import os
-from dataclasses import replace
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +21,83 @@ from chatbot.engine import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+
+#: Scripts that take minutes (refitting a shipped model to check it is reproduced). A test marked
+#: ``@pytest.mark.background("name")`` does not run its script itself: the script starts, in a process of
+#: its own, as soon as the tests are collected, so that it runs on the second core while the other
+#: tests run, and the test waits for it to end (the ``background`` fixture). "{out}" is a fresh folder.
+BACKGROUND = {
+    "train_safety": ["scripts/train_safety.py", "--no-cv", "--out", "{out}"],
+    "fit_retrieval": ["scripts/fit_retrieval.py", "--out", "{out}/retrieval_model.json"],
+}
+BACKGROUND_TIMEOUT = 1800.0  # seconds a test waits for its script: far beyond its usual 1-5 minutes
+
+
+@dataclass
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+    out: Path  # the folder the script wrote into
+
+
+class BackgroundScripts:
+    """The marked tests' scripts, each started once with its output in files (no pipe to fill)."""
+
+    def __init__(self) -> None:
+        self.procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+
+    def start(self, name: str) -> None:
+        if name in self.procs:
+            return
+        folder = Path(tempfile.mkdtemp(prefix=f"chatbot-{name}-"))
+        out = folder / "out"
+        out.mkdir()
+        env = dict(os.environ, HOME=str(folder), XDG_CACHE_HOME=str(folder / "cache"),
+                   XDG_CONFIG_HOME=str(folder / "config"), XDG_STATE_HOME=str(folder / "state"))
+        env.pop("CHATBOT_CONFIG", None)
+        argv = [sys.executable] + [a.format(out=out) if "{out}" in a else str(REPO / a) if a.endswith(".py") else a
+                                   for a in BACKGROUND[name]]
+        with open(folder / "stdout", "wb") as so, open(folder / "stderr", "wb") as se:
+            self.procs[name] = (subprocess.Popen(argv, stdout=so, stderr=se, cwd=REPO, env=env), folder)
+
+    def wait(self, name: str) -> Finished:
+        self.start(name)  # a test run on its own, or a name no test was collected with
+        proc, folder = self.procs[name]
+        code = proc.wait(timeout=BACKGROUND_TIMEOUT)
+        read = lambda f: (folder / f).read_text(encoding="utf-8", errors="replace")  # noqa: E731
+        return Finished(code, read("stdout"), read("stderr"), folder / "out")
+
+    def stop(self) -> None:
+        for proc, folder in self.procs.values():
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            shutil.rmtree(folder, ignore_errors=True)
+        self.procs.clear()
+
+
+_BACKGROUND = BackgroundScripts()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "background(name): the test checks a script run in the background (conftest.py)")
+
+
+@pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for name in sorted({m.args[0] for item in items for m in item.iter_markers("background")}):
+        _BACKGROUND.start(name)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _BACKGROUND.stop()
+
+
+@pytest.fixture(scope="session")
+def background() -> Callable[[str], Finished]:
+    """``background("train_safety")``: waits for that script (started at collection) and returns how it ended."""
+    return _BACKGROUND.wait
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,7 +4,6 @@ bundled articles, the keyword-only fallback, and the fitted ranking model."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -128,13 +127,14 @@ def test_ranking_model_file_is_checked(tmp_path: Path) -> None:
         RankingModel.load(bad)
 
 
-def test_fitting_script_reproduces_the_shipped_ranking_model_and_question_memory(tmp_path: Path, model) -> None:
+@pytest.mark.background("fit_retrieval")
+def test_fitting_script_reproduces_the_shipped_ranking_model_and_question_memory(background, model) -> None:
     from chatbot.retrieval.memory import MEMORY_FILE, load_labelled
 
-    out = tmp_path / "model.json"
-    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "fit_retrieval.py"), "--out", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = background("fit_retrieval")  # scripts/fit_retrieval.py, started at collection (conftest.py)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    tmp_path = proc.out
+    out = tmp_path / "retrieval_model.json"
     shipped, fresh = json.loads((DATA_DIR / MODEL_FILE).read_text()), json.loads(out.read_text())
     for mode in ("memory", "hybrid", "keyword"):
         assert shipped[mode]["fusion"] == fresh[mode]["fusion"]

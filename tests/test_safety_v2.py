@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -227,10 +225,11 @@ def test_wrong_shape_is_refused(tmp_path: Path) -> None:
         SafetyClassifier.load(folder)
 
 
-def test_training_script_reproduces_the_shipped_weights(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, str(REPO / "scripts" / "train_safety.py"), "--no-cv", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=900)
+@pytest.mark.background("train_safety")
+def test_training_script_reproduces_the_shipped_weights(background) -> None:
+    proc = background("train_safety")  # scripts/train_safety.py --no-cv, started at collection (conftest.py)
     assert proc.returncode == 0, proc.stderr[-2000:]
+    tmp_path = proc.out
     shipped = np.load(DATA_DIR / WEIGHTS).astype(np.float32)
     fresh = np.load(tmp_path / WEIGHTS).astype(np.float32)
     assert shipped.shape == fresh.shape
