@@ -796,3 +796,53 @@ NEWER = ("el", "ro", "nl", "tr", "he", "th", "am", "sw", "so", "fa", "bn", "pa",
 def test_a_crisis_in_a_newer_language_is_not_read_as_english(lang: str, row: str, message: str) -> None:
     # read as English, the message would go through English typo fixes and the classifier's doubt
     assert reading(message, RULES._known) != "en", (lang, row)
+
+
+# Past history told with "now I'm fine" after it: the bare "now" is the resolution, not the present.
+# Written for these tests; each stays an emergency with a wish or an act now (the second list).
+HISTORY_NOW_FINE = [
+    "hace años intenté quitarme la vida, ahora estoy bien. ¿me pueden poner ketamina?",
+    "há uns anos tentei suicídio, hoje estou bem melhor. posso fazer o tratamento?",
+    "il y a longtemps j'ai fait une tentative de suicide, ça va mieux maintenant. c'est possible pour moi ?",
+    "anni fa ho tentato il suicidio, adesso sto bene. posso fare le infusioni?",
+    "hồi trước em từng tự làm hại bản thân, giờ ổn rồi. em truyền ketamine được không?",
+    "m te konn blese tèt mwen lè m te jèn, kounye a m byen. èske m ka fè tretman an?",
+]
+NOW_NOT_FINE = [
+    "hace años intenté quitarme la vida y ahora quiero hacerlo otra vez",
+    "anni fa ho tentato il suicidio e adesso voglio morire",
+    "hồi trước em từng tự làm hại bản thân, hôm nay em lại tự làm hại bản thân",
+]
+
+
+@pytest.mark.parametrize("message", HISTORY_NOW_FINE)
+def test_history_with_now_i_am_fine_is_answered_with_a_crisis_line(message: str) -> None:
+    verdict = RULES.check(message)
+    assert verdict.emergency is None and verdict.history, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", NOW_NOT_FINE)
+def test_history_with_a_wish_or_an_act_now_stays_an_emergency(message: str) -> None:
+    assert RULES.check(message).emergency, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", [
+    "¿sirve la ketamina para las ideas suicidas?",
+    "a cetamina ajuda com pensamentos suicidas?",
+    "la ketamine aide-t-elle contre les idées suicidaires ?",
+    "me voy a morir de risa con esta sala de espera",
+    "账单来了我差点心脏病发作，可以分期吗",
+])
+def test_general_questions_and_figures_of_speech_in_other_languages_are_not_rule_emergencies(message: str) -> None:
+    assert RULES.check(message).emergency is None, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", [
+    "mi hijo tiene ideas suicidas, ¿la ketamina le puede ayudar?",  # someone in particular: the panel
+    "me voy a morir, tomé todas las pastillas",
+    "tengo pensamientos suicidas",
+    "estou com pensamentos suicidas",
+    "我爸心脏病发作了",
+])
+def test_someone_with_those_thoughts_or_signs_stays_an_emergency(message: str) -> None:
+    assert RULES.check(message).emergency, RULES.prepare(message)

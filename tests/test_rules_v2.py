@@ -213,3 +213,22 @@ def test_a_list_that_is_not_a_list_is_named_at_load(tmp_path) -> None:
     broken.write_text(text.replace("[lists]\n", "[lists]\nmedicines_typo = 'norco'\n", 1), encoding="utf-8")
     with pytest.raises(ConfigError, match="medicines_typo"):
         SafetyRules.load(broken)
+
+
+@pytest.mark.parametrize("message", [
+    "my bp was a bit high at check in, does that mean we cant do it today?",
+    "can i still do it today if i have a cold",
+    "i have epilepsy but no seizures in 6 years, am i able to have ketamine?",
+])
+def test_whether_the_infusion_goes_ahead_and_seizure_free_years_are_not_rule_emergencies(message: str) -> None:
+    from chatbot.safety.rules import SafetyRules
+
+    assert SafetyRules.load().check(message).emergency is None
+
+
+@pytest.mark.parametrize("message", ["im going to do it tonight after my last infusion", "i will do it tomorrow",
+                                     "no seizures in 6 years but my son is having a seizure right now"])
+def test_a_plan_or_a_seizure_now_stays_an_emergency(message: str) -> None:
+    from chatbot.safety.rules import SafetyRules
+
+    assert SafetyRules.load().check(message).emergency
