@@ -330,3 +330,15 @@ def test_word_list_cache_is_data_only_and_a_damaged_one_is_rebuilt(own_home: Pat
         assert wordlist.is_english("heard") and len(wordlist.english_words()) > 100_000
     finally:
         wordlist.english_words.cache_clear()
+
+
+def test_a_rule_emergency_raised_only_across_sentences_gets_the_panel_and_then_the_answer(engine) -> None:
+    # no sentence is an emergency on its own: the panel leads, and the question is not left unanswered
+    answer = engine.ask("Can ketamine help with suicidal thoughts? I have read some articles about it")
+    assert answer.status != "emergency"
+    assert any(n.kind == "emergency" for n in answer.notices)
+    verdict = engine.safety.rules.check("Is it normal to have suicidal thoughts? I get them every night")
+    assert verdict.emergency == "suicide" and verdict.joined
+    # one sentence that is an emergency on its own: the crisis message alone, as before
+    alone = engine.ask("Does ketamine help depression? I want to kill myself")
+    assert alone.status == "emergency"

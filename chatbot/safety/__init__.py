@@ -103,8 +103,9 @@ class Safety:
         language = reading(message, self.rules._known)
         if verdict.emergency:
             # the full panel either way; the answer is held back only when the rule hit is not a general
-            # question and the classifier does not doubt it (English: it reads English best)
-            doubt = verdict.asked or (language == "en" and self.classifier.predict(message).emergency < RULE_DOUBT)
+            # question, one sentence raised it, and the classifier does not doubt it (English: it reads English best)
+            doubt = verdict.asked or verdict.joined \
+                or (language == "en" and self.classifier.predict(message).emergency < RULE_DOUBT)
             return SafetyResult(verdict, emergency=None if doubt else verdict.emergency,
                                 flagged=verdict.emergency if doubt else None, advice=verdict.advice,
                                 language=language, score=1.0)

@@ -36,6 +36,9 @@ class Verdict:
     # the emergency rule matched only in a general question about nobody in particular ("what does an
     # anaphylactic reaction look like"): the crisis panel still leads, and the question is answered after it
     asked: bool = False
+    # the emergency rule matched only across sentences, none raising it on its own ("Is it normal to
+    # have suicidal thoughts? I've read a few articles"): the crisis panel leads, the answer follows it
+    joined: bool = False
 
 
 Compiler = Callable[[str], "re.Pattern[str]"]
@@ -385,7 +388,7 @@ class SafetyRules:
             verdicts = [self.check_prepared(t) for t in texts]
         alarms = [(p, t, v) for p, t, v in zip(parts, texts, verdicts, strict=True) if v.emergency]
         if not alarms:
-            return whole  # an emergency only in the whole (or none at all)
+            return replace(whole, joined=whole.emergency is not None)  # only in the whole (or none at all)
         for typed, text, verdict in alarms:
             if self.asked is None or not self.asked.general(verdict.emergency, typed, text) \
                     or reading(typed, self._known) != "en":
