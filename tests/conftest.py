@@ -80,12 +80,10 @@ class BackgroundScripts:
 _BACKGROUND = BackgroundScripts()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "background(name): the test checks a script run in the background (conftest.py)")
-
-
 @pytest.hookimpl(trylast=True)  # after -k and -m have deselected what will not run
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.option.collectonly:
+        return
     for name in sorted({m.args[0] for item in items for m in item.iter_markers("background")}):
         _BACKGROUND.start(name)
 

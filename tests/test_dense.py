@@ -133,13 +133,12 @@ def test_fitting_script_reproduces_the_shipped_ranking_model_and_question_memory
 
     proc = background("fit_retrieval")  # scripts/fit_retrieval.py, started at collection (conftest.py)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    tmp_path = proc.out
-    out = tmp_path / "retrieval_model.json"
+    out = proc.out / "retrieval_model.json"
     shipped, fresh = json.loads((DATA_DIR / MODEL_FILE).read_text()), json.loads(out.read_text())
     for mode in ("memory", "hybrid", "keyword"):
         assert shipped[mode]["fusion"] == fresh[mode]["fusion"]
         np.testing.assert_allclose(shipped[mode]["coef"], fresh[mode]["coef"], atol=1e-3)
-    old, new = load_labelled(DATA_DIR / MEMORY_FILE, model.checksum), load_labelled(tmp_path / MEMORY_FILE, model.checksum)
+    old, new = load_labelled(DATA_DIR / MEMORY_FILE, model.checksum), load_labelled(proc.out / MEMORY_FILE, model.checksum)
     assert old.questions == new.questions and old.gold == new.gold and old.answers == new.answers
     assert old.corpus_digest == new.corpus_digest
     np.testing.assert_allclose(old.vectors.astype(np.float32), new.vectors.astype(np.float32), atol=2e-3)

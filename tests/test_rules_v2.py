@@ -221,14 +221,10 @@ def test_a_list_that_is_not_a_list_is_named_at_load(tmp_path) -> None:
     "i have epilepsy but no seizures in 6 years, am i able to have ketamine?",
 ])
 def test_whether_the_infusion_goes_ahead_and_seizure_free_years_are_not_rule_emergencies(message: str) -> None:
-    from chatbot.safety.rules import SafetyRules
-
-    assert SafetyRules.load().check(message).emergency is None
+    assert RULES.check(message).emergency is None, RULES.prepare(message)
 
 
 @pytest.mark.parametrize("message", ["im going to do it tonight after my last infusion", "i will do it tomorrow",
                                      "no seizures in 6 years but my son is having a seizure right now"])
 def test_a_plan_or_a_seizure_now_stays_an_emergency(message: str) -> None:
-    from chatbot.safety.rules import SafetyRules
-
-    assert SafetyRules.load().check(message).emergency
+    assert RULES.check(message).emergency, RULES.prepare(message)

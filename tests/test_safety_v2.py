@@ -229,24 +229,23 @@ def test_wrong_shape_is_refused(tmp_path: Path) -> None:
 def test_training_script_reproduces_the_shipped_weights(background) -> None:
     proc = background("train_safety")  # scripts/train_safety.py --no-cv, started at collection (conftest.py)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    tmp_path = proc.out
     shipped = np.load(DATA_DIR / WEIGHTS).astype(np.float32)
-    fresh = np.load(tmp_path / WEIGHTS).astype(np.float32)
+    fresh = np.load(proc.out / WEIGHTS).astype(np.float32)
     assert shipped.shape == fresh.shape
     np.testing.assert_allclose(fresh, shipped, atol=2e-3)
     import json
 
-    a, b = json.loads((DATA_DIR / CARD).read_text()), json.loads((tmp_path / CARD).read_text())
+    a, b = json.loads((DATA_DIR / CARD).read_text()), json.loads((proc.out / CARD).read_text())
     assert a["examples_sha256"] == b["examples_sha256"]
     assert a["training_files_sha256"] == b["training_files_sha256"], "training data changed: run scripts/train_safety.py"
     np.testing.assert_allclose(a["bias"], b["bias"], atol=1e-4)
     # the second opinion: the head and the bank of example vectors (the sentence model's arithmetic is
     # fp32 on every CPU, to about 1e-6; the bank is float16)
-    ha, hb = json.loads((DATA_DIR / HEAD).read_text()), json.loads((tmp_path / HEAD).read_text())
+    ha, hb = json.loads((DATA_DIR / HEAD).read_text()), json.loads((proc.out / HEAD).read_text())
     assert ha["bank_examples"] == hb["bank_examples"] and ha["model_sha256"] == hb["model_sha256"]
     np.testing.assert_allclose(ha["weights"], hb["weights"], atol=2e-3)
     assert abs(ha["bias"] - hb["bias"]) < 2e-3
-    with np.load(DATA_DIR / BANK) as x, np.load(tmp_path / BANK) as y:
+    with np.load(DATA_DIR / BANK) as x, np.load(proc.out / BANK) as y:
         np.testing.assert_array_equal(x["emergency"], y["emergency"])
         np.testing.assert_allclose(x["vectors"].astype(np.float32), y["vectors"].astype(np.float32), atol=2e-3)
 
