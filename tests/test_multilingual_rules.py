@@ -830,6 +830,7 @@ def test_history_with_a_wish_or_an_act_now_stays_an_emergency(message: str) -> N
     "¿sirve la ketamina para las ideas suicidas?",
     "a cetamina ajuda com pensamentos suicidas?",
     "la ketamine aide-t-elle contre les idées suicidaires ?",
+    "la ketamina aiuta davvero contro i pensieri suicidi?",  # Italian's article "i", not "I"
     "me voy a morir de risa con esta sala de espera",
     "账单来了我差点心脏病发作，可以分期吗",
 ])
@@ -843,6 +844,8 @@ def test_general_questions_and_figures_of_speech_in_other_languages_are_not_rule
     "tengo pensamientos suicidas",
     "estou com pensamentos suicidas",
     "我爸心脏病发作了",
+    "i have suicidal thoughts, can ketamine help with them?",  # English "I" after a comma
+    "per i miei figli non voglio più vivere",
 ])
 def test_someone_with_those_thoughts_or_signs_stays_an_emergency(message: str) -> None:
     assert RULES.check(message).emergency, RULES.prepare(message)
