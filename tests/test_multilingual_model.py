@@ -79,7 +79,7 @@ def test_an_ordinary_question_in_another_language_gets_no_panel(engine, lang, me
     assert any(n.kind == "crisis_line" for n in answer.notices)  # every reply in another language has the numbers
 
 
-def test_english_messages_without_an_alarm_never_start_the_model(plain_engine) -> None:
+def test_english_messages_never_start_the_model(plain_engine) -> None:
     settings = Settings(semantic=False)
     e = Engine(open_knowledge(None, settings), settings)
     e.ask("where do I park")
@@ -213,30 +213,3 @@ def test_the_ngram_training_reads_every_row_the_multilingual_examples_use() -> N
     assert train_safety.class_of("B1", "benign") == "other"
     rows = train_safety.load_examples(REPO / "training" / "multilingual" / "round9_multilingual_a.tsv")
     assert {train_safety.class_of(c, label) for c, label, _, _ in rows} <= set(train_safety.CLASSES)
-
-
-# English crises that only the models catch (the rules miss each; checked in the test)
-MODEL_ONLY_CRISES = ["took my brother's hunting rifle out of the cabinet tonight, nobody's home",
-                     "wrote letters to everyone i love and put them on the table",
-                     "gave my cat to my neighbour and deleted all my accounts, this is it"]
-
-
-@pytest.mark.parametrize("message", MODEL_ONLY_CRISES)
-def test_an_english_alarm_of_the_models_is_confirmed_by_the_multilingual_model(engine, message: str) -> None:
-    assert not engine.safety.rules.check(message).emergency
-    result = engine.safety.check(message, engine._embed, engine.multilingual.vector)
-    assert result.flagged and result.score >= engine.safety.second.joined.panel
-    assert _panel(engine.ask(message))
-
-
-def test_an_english_alarm_the_multilingual_model_places_among_ordinary_messages_is_a_calm_line(engine) -> None:
-    vectors, emergency, _, _ = engine.safety.bank._read()
-    ordinary = vectors[~emergency][0].astype(np.float32)  # an ordinary example's own vector: far from emergencies
-    near = vectors[emergency][0].astype(np.float32)
-    message = MODEL_ONLY_CRISES[0]
-    doubted = engine.safety.check(message, engine._embed, lambda _: ordinary)
-    assert doubted.flagged is None and doubted.line == "suicide"  # the crisis numbers on a line, and the answer
-    assert engine.safety.check(message, engine._embed, lambda _: near).flagged == "suicide"
-    # a multilingual model that cannot be asked never lowers the panel
-    assert engine.safety.check(message, engine._embed, lambda _: None).flagged == "suicide"
-    assert engine.safety.check(message, engine._embed, None).flagged == "suicide"

@@ -113,12 +113,6 @@ class Safety:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
-        if flagged and language == "en" and multilingual is not None and self.bank is not None \
-                and not self._confirmed(p.part or message, multilingual):
-            # the multilingual model, which reads meaning in another way, does not place the sentence
-            # nearer emergencies than other messages by the panel point it holds other languages to:
-            # the calm line and the answer, not the full panel
-            flagged, line = None, flagged
         decision = False
         if multilingual is not None and self.bank is not None \
                 and (language != "en" or not surely_english(message, self.rules._known)):
@@ -140,38 +134,21 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
-    def _bank_score(self, message: str, multilingual: Embed) -> tuple[float, str, float] | None:
-        """The bank's reading of the multilingual model's vector of the message (``Bank.score``), or
-        None when it cannot be had (``problem`` says why if the bank is damaged)."""
-        assert self.bank is not None
-        vector = multilingual(message)
-        if vector is None or vector.shape != (DIM,):
-            return None
-        try:
-            return self.bank.score(vector)
-        except ConfigError as exc:
-            self.problem = str(exc)
-            return None
-
     def _nearest(self, message: str, multilingual: Embed) -> tuple[str | None, bool]:
         """(the panel's topic if the multilingual model's vector of the message is near enough to
         emergencies, whether it is near enough to personal decisions); (None, False) when it cannot
-        be asked."""
+        be asked (``problem`` says why)."""
         assert self.bank is not None
-        scored = self._bank_score(message, multilingual)
-        if scored is None:
+        vector = multilingual(message)
+        if vector is None or vector.shape != (DIM,):
             return None, False
-        margin, nearest, decision = scored
+        try:
+            margin, nearest, decision = self.bank.score(vector)
+        except ConfigError as exc:
+            self.problem = str(exc)
+            return None, False
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
         return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice
-
-    def _confirmed(self, sentence: str, multilingual: Embed) -> bool:
-        """Whether the multilingual model places an English sentence that the classifier and the second
-        opinion raised an alarm on at least as near emergencies as the panel point it holds other
-        languages to. When it cannot be asked, the alarm stands (the panel, never less)."""
-        assert self.bank is not None
-        scored = self._bank_score(sentence, multilingual)
-        return scored is None or scored[0] >= self.bank.panel
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:
