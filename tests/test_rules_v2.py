@@ -64,6 +64,8 @@ EMERGENCIES = [
     ("H2", "he said he will strangle me if i leave him"), ("H2", "my husband is going to strangle me"),
     ("M8", "i feel like i am dying, my chest and head are pounding"),
     ("S1", "i had dark thoughts years back and now i want to kill myself again"),
+    ("O1", "my 3 year old got hold of my lozenges, not sure how many are gone"),
+    ("O1", "the puppy got ahold of grandpa's tablets"),
 ]
 
 LOOK_ALIKES = [
@@ -93,6 +95,7 @@ LOOK_ALIKES = [
     "i self harmed in college but that's been over for years, will it come up", "i had a heart attack at 50, i'm 58 now",
     "i used to have dark thoughts, not anymore, could ketamine bring them back?",
     "i had a collapsed lung years back, is sedation ok for a nerve block?",
+    "finally got hold of my pills from the pharmacy, can i take them before the infusion",
     # B4 treatment words
     "collapsed vein during the iv", "will i be unconscious?", "will i feel numb during the infusion",
     "how many infusions do people need?", "double the dose if it doesn't work?", "i've had 12 ketamine infusions",
