@@ -830,6 +830,7 @@ def test_history_with_a_wish_or_an_act_now_stays_an_emergency(message: str) -> N
     "¿sirve la ketamina para las ideas suicidas?",
     "a cetamina ajuda com pensamentos suicidas?",
     "la ketamine aide-t-elle contre les idées suicidaires ?",
+    "听说氯胺酮可以治疗自杀念头，是真的吗？",  # a general question: "suicidal thoughts", nobody's
     "la ketamina aiuta davvero contro i pensieri suicidi?",  # Italian's article "i", not "I"
     "me voy a morir de risa con esta sala de espera",
     "账单来了我差点心脏病发作，可以分期吗",
@@ -846,6 +847,7 @@ def test_general_questions_and_figures_of_speech_in_other_languages_are_not_rule
     "我爸心脏病发作了",
     "i have suicidal thoughts, can ketamine help with them?",  # English "I" after a comma
     "per i miei figli non voglio più vivere",
+    "我最近一直有自杀的念头", "氯胺酮能治我的自杀念头吗", "我儿子有自杀倾向", "我想自杀",
 ])
 def test_someone_with_those_thoughts_or_signs_stays_an_emergency(message: str) -> None:
     assert RULES.check(message).emergency, RULES.prepare(message)
