@@ -731,6 +731,15 @@ def test_numbness_during_the_infusion_is_not_a_stroke() -> None:
         assert RULES.check(message).emergency is None, message
 
 
+def test_asking_whether_one_is_unconscious_during_the_session_is_a_treatment_question() -> None:
+    for message in ("bin ich während der Behandlung bewusstlos?", "هل سأكون فاقد الوعي أثناء العلاج؟"):
+        assert RULES.check(message).emergency is None, message
+    # someone who is, or became, unconscious stays an emergency
+    for message in ("mein Vater ist während der Infusion bewusstlos geworden", "meine Frau ist bewusstlos",
+                    "er ist bewusstlos nach der Infusion", "أمي فقدت الوعي أثناء العلاج", "أخي فاقد الوعي"):
+        assert RULES.check(message).emergency == "medical", message
+
+
 @pytest.mark.parametrize("lang,row,message", CRISES)
 def test_crisis_in_other_languages_is_a_rule_emergency(lang: str, row: str, message: str) -> None:
     assert RULES.check(message).emergency, (lang, row, RULES.prepare(message))
