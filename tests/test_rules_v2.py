@@ -66,6 +66,8 @@ EMERGENCIES = [
     ("S1", "i had dark thoughts years back and now i want to kill myself again"),
     ("O1", "my 3 year old got hold of my lozenges, not sure how many are gone"),
     ("O1", "the puppy got ahold of grandpa's tablets"),
+    ("S5", "relapsed on sh again, 8 months clean before this"), ("S5", "my sh urges are back tonight"),
+    ("S5", "my son keeps punching his own head when he gets frustrated, he's doing it now"),
 ]
 
 LOOK_ALIKES = [
@@ -96,6 +98,7 @@ LOOK_ALIKES = [
     "i used to have dark thoughts, not anymore, could ketamine bring them back?",
     "i had a collapsed lung years back, is sedation ok for a nerve block?",
     "finally got hold of my pills from the pharmacy, can i take them before the infusion",
+    "sh, don't tell anyone, but i booked my husband a massage for his birthday",
     # B4 treatment words
     "collapsed vein during the iv", "will i be unconscious?", "will i feel numb during the infusion",
     "how many infusions do people need?", "double the dose if it doesn't work?", "i've had 12 ketamine infusions",
