@@ -174,7 +174,8 @@ class Engine:
             return self.compose.smalltalk(question, check.smalltalk, notices, self.suggestions())
         # distress that asks nothing else ("my pain is killing me") is searched as a wish for relief
         relief = self.safety.rules.distress.search
-        query = f"{question}. {relief}" if check.comfort and relief and not _ASKS.search(question) else question
+        # (with the full panel too, when a model raised it: the panel leads, and the answer still helps)
+        query = f"{question}. {relief}" if check.verdict.distress and relief and not _ASKS.search(question) else question
         # a crisis message is never held back while the sentence model is still loading
         r = self.best_retrieval(query, semantic=not (crisis and not self.semantic.ready()))
         confident = self.search.confident(r)
