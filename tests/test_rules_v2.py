@@ -149,6 +149,18 @@ def test_api_is_kept() -> None:
     assert RULES.told_as_history(RULES.prepare("i had a stroke in 2019"))
 
 
+@pytest.mark.parametrize("message, idiom", [
+    ("I'm starving to death, the infusion was at 8am. Any food close by?", True),
+    ("so hungry i could die, can i eat after the block?", True),
+    ("im dead lol my kid told the nurse i'm getting my brain fixed", True),
+    ("i am literally dead lmao", True),
+    # the same words said plainly are not figures of speech
+    ("i am dead inside", False), ("so tired i could die", False), ("i want to be dead lol", False),
+])
+def test_hunger_and_laughter_idioms(message: str, idiom: bool) -> None:
+    assert RULES.idiom(RULES.prepare(message)) is idiom
+
+
 def test_joined_patterns_match_what_the_patterns_match() -> None:
     assert _top_level(r"\ba(b|c)|[|]d|\|e") == [r"\ba(b|c)", "[|]d", r"\|e"]
     assert _non_capturing(r"(a|(?:b))[(]\(") == r"(?:a|(?:b))[(]\("
