@@ -99,6 +99,7 @@ LOOK_ALIKES = [
     "i had a collapsed lung years back, is sedation ok for a nerve block?",
     "finally got hold of my pills from the pharmacy, can i take them before the infusion",
     "sh, don't tell anyone, but i booked my husband a massage for his birthday",
+    "on lamotrigine for seizures, is the infusion ok", "levetiracetam for my seizures and now pregabalin, ok together?",
     # B4 treatment words
     "collapsed vein during the iv", "will i be unconscious?", "will i feel numb during the infusion",
     "how many infusions do people need?", "double the dose if it doesn't work?", "i've had 12 ketamine infusions",
