@@ -189,6 +189,32 @@ def _copy_model(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def test_short_fragments_are_scored_with_their_neighbour() -> None:
+    from chatbot.safety.classifier import scored_parts
+
+    def raw(message: str) -> list[str]:
+        return [r for r, _ in scored_parts(message)]
+
+    # a fragment of fewer than five words is never scored alone
+    assert raw("my mom lost her scarf at your clinic last week, a blue knitted one. lost and found?") == [
+        "my mom lost her scarf at your clinic last week, a blue knitted one. lost and found"]
+    assert raw("how long do I keep the plaster on? my husband keeps asking") == [
+        "how long do I keep the plaster on? my husband keeps asking"]
+    # sentences of five words or more still are, so one crisis sentence in a long message stands alone
+    assert raw("I parked by the pharmacy entrance today. I took every pill in the bottle an hour ago.") == [
+        "I parked by the pharmacy entrance today", "I took every pill in the bottle an hour ago"]
+    assert raw("Help. My husband is not breathing.") == ["Help. My husband is not breathing"]
+    assert raw("ok") == [] and raw("") == []
+
+
+def test_a_short_crisis_sentence_keeps_the_panel_beside_a_long_question(engine) -> None:
+    # scored with its neighbour and as the whole message, and read alone by the rules
+    for message in ("Where do I park for the infusion appointment tomorrow morning? I want to die.",
+                    "I can't go on. What time does the clinic open on Saturday mornings?"):
+        reply = engine.ask(message)
+        assert any(n.kind == "emergency" for n in reply.notices), message
+
+
 def test_shipped_weights_load_and_match_their_card() -> None:
     model = SafetyClassifier.load()
     assert model.weights.shape[0] == len(model.classes)

@@ -31,9 +31,37 @@ EXAMPLES = "safety_examples.tsv"
 _SENTENCES = re.compile(r"[.!?;\n]+|\s(?:but|and then|also|anyway|btw)\s")
 
 
+#: a sentence of fewer words than this is scored together with the one before it (or, first, after it)
+SHORT_PART = 5
+
+
 def sentence_parts(message: str) -> list[tuple[str, str]]:
-    """The sentences of a message that are scored on their own: (as typed, prepared), two words or more."""
+    """The sentences of a message: (as typed, prepared), two words or more. Training learns each
+    sentence of an ordinary message as an ordinary example of its own."""
     return [(raw, p) for raw in _SENTENCES.split(message) if len((p := prepared(raw)).split()) >= 2]
+
+
+def scored_parts(message: str) -> list[tuple[str, str]]:
+    """The parts of a message that are scored on their own: its sentences, each one of fewer than
+    ``SHORT_PART`` words joined to its neighbour (as typed, with the punctuation between them).
+    Alone, a fragment says too little for either model ("lost and found?", "my husband keeps
+    asking" scored as emergencies); a short emergency is scored with its neighbour and as the whole
+    message, and the rules read every sentence alone."""
+    spans: list[list[int]] = []  # [start, end, words] of each part in the message
+    start = 0
+    for cut in [*_SENTENCES.finditer(message), None]:
+        end = cut.start() if cut is not None else len(message)
+        words = len(prepared(message[start:end]).split())
+        if words:
+            if spans and (words < SHORT_PART or spans[-1][2] < SHORT_PART):
+                spans[-1][1] = end
+                spans[-1][2] = len(prepared(message[spans[-1][0]:end]).split())
+            else:
+                spans.append([start, end, words])
+        if cut is not None:
+            start = cut.end()
+    parts = [(message[a:b].strip(), prepared(message[a:b])) for a, b, _ in spans]
+    return [(raw, p) for raw, p in parts if len(p.split()) >= 2]
 
 
 @dataclass(frozen=True)
@@ -111,7 +139,7 @@ class SafetyClassifier:
         whole = self.probabilities(text)
         best, best_part = whole, message
         best_e = float(whole[self._emergency].sum())
-        parts = sentence_parts(message)
+        parts = scored_parts(message)
         if len(parts) > 1:
             for raw, part in parts:
                 probs = self.probabilities(part)
