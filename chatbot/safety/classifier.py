@@ -47,21 +47,20 @@ def scored_parts(message: str) -> list[tuple[str, str]]:
     Alone, a fragment says too little for either model ("lost and found?", "my husband keeps
     asking" scored as emergencies); a short emergency is scored with its neighbour and as the whole
     message, and the rules read every sentence alone."""
-    spans: list[list[int]] = []  # [start, end, words] of each part in the message
+    spans: list[tuple[int, int, str]] = []  # (start, end, prepared text) of each part in the message
     start = 0
     for cut in [*_SENTENCES.finditer(message), None]:
         end = cut.start() if cut is not None else len(message)
-        words = len(prepared(message[start:end]).split())
-        if words:
-            if spans and (words < SHORT_PART or spans[-1][2] < SHORT_PART):
-                spans[-1][1] = end
-                spans[-1][2] = len(prepared(message[spans[-1][0]:end]).split())
+        text = prepared(message[start:end])
+        if text:
+            if spans and (len(text.split()) < SHORT_PART or len(spans[-1][2].split()) < SHORT_PART):
+                first = spans[-1][0]
+                spans[-1] = (first, end, prepared(message[first:end]))
             else:
-                spans.append([start, end, words])
+                spans.append((start, end, text))
         if cut is not None:
             start = cut.end()
-    parts = [(message[a:b].strip(), prepared(message[a:b])) for a, b, _ in spans]
-    return [(raw, p) for raw, p in parts if len(p.split()) >= 2]
+    return [(message[a:b].strip(), text) for a, b, text in spans if len(text.split()) >= 2]
 
 
 @dataclass(frozen=True)
