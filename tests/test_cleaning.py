@@ -254,3 +254,26 @@ def test_a_lead_in_whose_list_was_cut_off_is_not_a_passage() -> None:
     assert [p.text for p in result.passages] == ["The injection is done with a local anaesthetic and takes about "
                                                  "twenty minutes in all."]
     assert any(r.reason == "leads into a list that is not there" for r in result.removals)
+
+
+@pytest.mark.parametrize("block, kept", [
+    ("2. Please contact us two weeks before your appointment if you are diabetic or take blood thinners.", True),
+    ("If you are not experiencing your usual pain on the day of your procedure, please contact us.", True),
+    ("Self-pay patients pay a deposit of half the fee before we will schedule an appointment.", True),
+    ("If you're considering ketamine for your pain, don't hesitate to reach out to our team today.", False),
+    ("Call today to schedule a free consultation with our specialists.", False),
+    ("Find out if you are a candidate: request a free consultation.", False),
+])
+def test_an_instruction_about_the_patients_own_situation_is_not_a_call_to_action(block: str, kept: bool) -> None:
+    result = clean_text(f"Visiting us\n\n{block}\n", "Visiting us", RULES)
+    assert any(block in p.text for p in result.passages) is kept, result.removals
+
+
+@pytest.mark.parametrize("heading, kept", [("Schedule for reducing the dose of my opioid medication", True),
+                                           ("Contact lenses and the scan", True), ("Visiting hours", True),
+                                           ("Contact us", False), ("Book your visit", False),
+                                           ("Call us today", False), ("Visit patient portal", False)])
+def test_a_contact_heading_is_an_order_not_a_noun(heading: str, kept: bool) -> None:
+    text = f"Leaflet\n\n{heading}\n\nReduce the dose by a tenth every two weeks, as your doctor advised you.\n"
+    result = clean_text(text, "Leaflet", RULES)
+    assert (result.passages[0].section == heading) is kept, result.removals

@@ -15,6 +15,9 @@ LIBRARIES = sorted(p for p in (Path(__file__).parent / "data" / "libraries").ite
 PHONE = re.compile(r"\(?\b\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}\b|(?<![\w.,])0\d{3,4} ?\d{6}\b|\+\d{2} ?\d{3,4} ?\d{6}\b")
 CALLS = re.compile(r"\b(click here|call us|contact us|subscribe|request an? (free )?consultation|book (an|your) appointment)\b",
                    re.IGNORECASE)
+# an instruction that depends on the patient's own situation may say "contact us" (no number): content
+INSTRUCTION = re.compile(r"\bif you (are|have|become|notice|develop)\b|\b(before|on the day of) your (appointment|procedure)\b",
+                         re.IGNORECASE)
 
 
 def _cleaned(lib: Path) -> list[tuple[str, list[str], list[str]]]:
@@ -36,7 +39,8 @@ def test_no_phone_number_or_call_to_action_is_quoted(lib: Path) -> None:
     for _, passages, _ in _cleaned(lib):
         for text in passages:
             assert not PHONE.search(text), text[:200]
-            assert not CALLS.search(text), text[:200]
+            for sentence in re.split(r"(?<=[.!?])\s+", text):
+                assert not CALLS.search(sentence) or INSTRUCTION.search(sentence), sentence[:200]
 
 
 @pytest.mark.parametrize("lib", LIBRARIES, ids=lambda p: p.name)

@@ -43,6 +43,7 @@ class Rule:
     reason: str
     pattern: re.Pattern[str]
     applies_to: str = "any"
+    unless: re.Pattern[str] | None = None  # a block this matches is kept, whatever ``pattern`` says
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def load_rules(path: str | Path | None = None) -> tuple[Rule, ...]:
                     reason=str(entry["reason"]),
                     pattern=re.compile(entry["pattern"], re.IGNORECASE),
                     applies_to=str(entry.get("applies_to", "any")),
+                    unless=re.compile(entry["unless"], re.IGNORECASE) if entry.get("unless") else None,
                 )
             )
         return tuple(rules)
@@ -195,7 +197,8 @@ def split_inline_heading(text: str) -> tuple[str, str]:
 
 def _rule_for(rules: tuple[Rule, ...], text: str, kind: str) -> Rule | None:
     for rule in rules:
-        if rule.applies_to in ("any", kind) and rule.pattern.search(text):
+        if rule.applies_to in ("any", kind) and rule.pattern.search(text) \
+                and not (rule.unless is not None and rule.unless.search(text)):
             return rule
     return None
 
