@@ -199,6 +199,12 @@ def test_a_broken_pattern_in_a_clinics_rules_file_is_named(tmp_path) -> None:
     "what's the right dose for someone my size", "if the first one does nothing can they go up",
     "i had a pacemaker fitted 2 years ago, does that matter", "i was in rehab years back, will you still treat me",
     "do you think i'd benefit from it",
+    # terse decisions: "ok?" after a medicine or a drink around a treatment, a condition "ok for" it
+    "klonopin the night before my epidural ok", "couple beers after the injection fine?",
+    "asthmatic - safe to get the nasal spray?", "can i split my gabapentin tablets",
+    "switch me off percocet onto something milder", "if you were me would you do the ablation",
+    "is the epidural too risky for my dad", "is the stimulator ok for a teenager",
+    "we are planning a baby, does the spray matter", "coming off my benzos before the infusion",
 ])
 def test_personal_decisions_in_other_words_get_the_advice_notice(message: str) -> None:
     verdict = RULES.check(message)
@@ -206,7 +212,9 @@ def test_personal_decisions_in_other_words_get_the_advice_notice(message: str) -
 
 
 @pytest.mark.parametrize("message", ["is the clinic ok with service dogs", "what is the age limit for ketamine",
-                                     "is parking ok with a big van"])
+                                     "is parking ok with a big van", "can you switch my appointment to thursday",
+                                     "how fast do they usually cut the dose down",
+                                     "what would you do differently from my last clinic"])
 def test_practical_questions_get_no_advice_notice_from_these_rules(message: str) -> None:
     assert not RULES.check(message).advice, RULES.prepare(message)
 
