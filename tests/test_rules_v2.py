@@ -262,3 +262,32 @@ def test_whether_the_infusion_goes_ahead_and_seizure_free_years_are_not_rule_eme
                                      "no seizures in 6 years but my son is having a seizure right now"])
 def test_a_plan_or_a_seizure_now_stays_an_emergency(message: str) -> None:
     assert RULES.check(message).emergency, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", [
+    "can't really breathe through my nose with this cold, is the nasal spray still ok",
+    "gasping for a cuppa after fasting all morning, can i eat before the block",
+    "took all my meds out of the bottles into a weekly organiser, is that fine",
+    "does anyone on your staff know cpr? my wife wants to take a cpr class",
+    "my daughter won't answer my texts about her appointment, did she check in",
+    "i didn't wake up in time for my appointment, can i rebook",
+    "my lip stayed numb for hours after the dental block, is that normal",
+    "i wrote a note to my boss about the infusion, can you sign one too",
+    "does ketamine affect my firearms licence",
+    "someone broke into my van in your car park, who do i tell",
+    "hiding in the car for ten minutes of peace before my appointment lol",
+    "which bridge is faster to get to your clinic from the east side",
+    "this chair is going to wreck my back, do you have a cushion",
+    "my wife will kill me for missing the appointment again",
+])
+def test_an_ordinary_phrase_that_holds_a_crisis_phrase_is_not_an_emergency(message: str) -> None:
+    assert not RULES.check(message).emergency, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", [
+    "i can't breathe", "i took all my pills", "my son won't respond", "her face is numb on one side",
+    "i have written a note for my kids", "i have a gun", "someone broke into my house and i'm hiding",
+    "i can't breathe through my nose and my chest is crushing me",
+])
+def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(message: str) -> None:
+    assert RULES.check(message).emergency, RULES.prepare(message)

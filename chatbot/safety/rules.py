@@ -296,6 +296,7 @@ class SafetyRules:
             self.clinic_info = _alternation(list(data.get("clinic_info", {}).get("patterns", [])))
             self.smalltalk = [(k, compile(v)) for k, v in data.get("smalltalk", {}).items()]
             self.idioms = _alternation(list(data.get("idiom", {}).get("patterns", [])))
+            self.benign = _alternation(list(data.get("benign", {}).get("patterns", [])))
             distress = data.get("distress", {})
             self.distress = Distress(_alternation(list(distress.get("patterns", []))),
                                      _alternation(list(distress.get("severe", []))),
@@ -397,22 +398,24 @@ class SafetyRules:
 
     def check_prepared(self, text: str) -> Verdict:
         """Every match of every emergency pattern is judged: one told as history ("back in 2016 I
-        overdosed") never hides another that is happening now ("my son is unconscious")."""
+        overdosed") never hides another that is happening now ("my son is unconscious"). A match inside
+        an ordinary phrase ([benign]: "can't breathe through my nose") or a harm idiom is set aside."""
         past: str | None = None
+        ordinary = _spans(self.benign, text)
         for topic, alternation in self.emergency.items():
             for m in alternation.finditer(text):
                 if topic in ("medical", "overdose", "suicide") and \
                         self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide"):
                     past = past or topic
                     continue
-                if topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 40]):
-                    continue  # "my boss will kill me if I'm late"
+                if _covered(ordinary, m) or topic == "harm" and self.idiom(text[max(0, m.start() - 30):m.end() + 40]):
+                    continue
                 return Verdict(emergency=topic)
         mention, history = past, past is not None
         what_if = self.hypothetical.search(text) is not None
         personal = self.personal.search(text) is not None
         for topic, pattern in self.topics:
-            for m in pattern.finditer(text):
+            for m in (m for m in pattern.finditer(text) if not _covered(ordinary, m)):
                 told_past = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
                 # a bare mention ("chest pain", "suicidal thoughts") is taken as happening now
                 if (not what_if or (personal and topic == "suicide")) and not told_past:
@@ -439,11 +442,24 @@ class SafetyRules:
         check_messages(self.messages, self.origin, values)
 
     def message(self, name: str, values: dict[str, str]) -> str:
-        template = self.messages.get(name, "")
-        try:
-            return template.format(**values)
-        except (KeyError, IndexError, ValueError):
-            return template
+        return _fill(self.messages.get(name, ""), values)
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def _spans(alternation: Alternation | None, text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in alternation.finditer(text)] if alternation is not None else []
+
+
+def _covered(spans: list[tuple[int, int]], m: re.Match[str]) -> bool:
+    """Whether this match ends (or starts) inside an ordinary phrase of [benign]: "my son will not
+    respond" inside "will not respond to my texts"."""
+    return any(lo < m.end() <= hi or lo <= m.start() < hi for lo, hi in spans)
 
 
 def check_messages(messages: dict[str, str], origin: str, values: dict[str, str]) -> None:
