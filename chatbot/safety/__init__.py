@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -101,6 +101,9 @@ class Safety:
         text = self.rules.prepare(message)
         verdict = self.rules.check(message, text)
         language = reading(message, self.rules._known)
+        if verdict.asked and self.rules.asked is not None and not self.rules.asked.what_to_do(message):
+            # a general question on a risk ([asked]): the calm form, unless the models read an emergency
+            verdict = replace(verdict, emergency=None, mention=verdict.emergency, asked=False)
         if verdict.emergency:
             # the full panel either way; the answer is held back only when the rule hit is not a general
             # question, one sentence raised it, and the classifier does not doubt it (English: it reads English best)

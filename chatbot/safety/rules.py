@@ -87,10 +87,15 @@ class Asked:
     question: re.Pattern[str]  # on the sentence as typed, lower case: it is asked
     person: re.Pattern[str]  # on the prepared sentence: someone it could be happening to
     keep: re.Pattern[str]  # on the prepared sentence: it is happening now, or it asks how much it takes
+    acting: re.Pattern[str] | None = None  # on the message as typed, lower case: it asks what to do
 
     def general(self, topic: str | None, typed: str, prepared: str) -> bool:
         return topic in self.topics and self.question.search(typed.strip().lower()) is not None \
             and self.person.search(prepared) is None and self.keep.search(prepared) is None
+
+    def what_to_do(self, typed: str) -> bool:
+        """"How do you do CPR?", "what to do if someone has a seizure": it may be happening now."""
+        return self.acting is None or self.acting.search(typed.strip().lower()) is not None
 
 
 @dataclass(frozen=True)
@@ -289,7 +294,8 @@ class SafetyRules:
             self.personal = compile(data["personal"]["pattern"])
             asked = data.get("asked")
             self.asked = Asked(frozenset(asked["topics"]) - {"suicide"}, compile(asked["question"]),
-                               compile(asked["person"]), compile(asked["keep"])) if asked else None
+                               compile(asked["person"]), compile(asked["keep"]),
+                               compile(asked["acting"]) if asked.get("acting") else None) if asked else None
             self.hypothetical = compile(data["hypothetical"]["pattern"])
             self.advice = _alternation(list(data.get("advice", {}).get("patterns", [])))
             self.out_of_scope = _alternation(list(data.get("out_of_scope", {}).get("patterns", [])))
