@@ -291,3 +291,17 @@ def test_an_ordinary_phrase_that_holds_a_crisis_phrase_is_not_an_emergency(messa
 ])
 def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(message: str) -> None:
     assert RULES.check(message).emergency, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message, emergency", [
+    ("by the weekend i have nothing left for the kids, is there a pacing class", False),
+    ("i have nothing left", True),
+    ("i don't want to live on painkillers forever, what else is there", False),
+    ("i don't want to live", True),
+    ("goodbye for now, see you at my next infusion", False),
+    ("what's the most painless way to have the injection, i hate needles", False),
+    ("i tend to faint at the sight of blood, will the iv be a problem", False),
+    ("i nearly died of embarrassment at reception lol", False),
+])
+def test_tiredness_reliance_and_fear_of_needles_told_plainly(message: str, emergency: bool) -> None:
+    assert bool(RULES.check(message).emergency) is emergency, RULES.prepare(message)
