@@ -205,6 +205,8 @@ def test_a_broken_pattern_in_a_clinics_rules_file_is_named(tmp_path) -> None:
     "switch me off percocet onto something milder", "if you were me would you do the ablation",
     "is the epidural too risky for my dad", "is the stimulator ok for a teenager",
     "we are planning a baby, does the spray matter", "coming off my benzos before the infusion",
+    "skip my nightly meds before the block?", "can my mum still do hydrotherapy with her hip",
+    "can he have the ct-guided injection with his heart",
 ])
 def test_personal_decisions_in_other_words_get_the_advice_notice(message: str) -> None:
     verdict = RULES.check(message)
@@ -214,7 +216,8 @@ def test_personal_decisions_in_other_words_get_the_advice_notice(message: str) -
 @pytest.mark.parametrize("message", ["is the clinic ok with service dogs", "what is the age limit for ketamine",
                                      "is parking ok with a big van", "can you switch my appointment to thursday",
                                      "how fast do they usually cut the dose down",
-                                     "what would you do differently from my last clinic"])
+                                     "what would you do differently from my last clinic",
+                                     "can she still get the bus from outside"])
 def test_practical_questions_get_no_advice_notice_from_these_rules(message: str) -> None:
     assert not RULES.check(message).advice, RULES.prepare(message)
 
