@@ -49,17 +49,17 @@ class Tmux:
         self.name = name
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         tmux("kill-session", "-t", name)
+        last: list[subprocess.CompletedProcess[str]] = []
+
+        def start() -> bool:
+            last[:] = [tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
+                            f"env -u COLUMNS -u LINES {exports} {cmd}; echo EXITED-$?; sleep 600")]
+            return last[0].returncode == 0
+
         # the server of the previous session may still be shutting down (it exits with its last
         # session) and refuse this one: try again until it is gone, up to WAIT
-        end = time.monotonic() + WAIT
-        while True:
-            started = tmux("new-session", "-d", "-s", name, "-x", str(width), "-y", str(height),
-                           f"env -u COLUMNS -u LINES {exports} {cmd}; echo EXITED-$?; sleep 600")
-            if started.returncode == 0:
-                break
-            if time.monotonic() > end:
-                raise subprocess.CalledProcessError(started.returncode, started.args, started.stdout, started.stderr)
-            time.sleep(0.05)
+        if not self.wait(start):
+            raise subprocess.CalledProcessError(last[0].returncode, last[0].args, last[0].stdout, last[0].stderr)
         tmux("set-option", "-t", name, "history-limit", "5000")
 
     def keys(self, *keys: str, literal: bool = False) -> None:

@@ -76,9 +76,9 @@ def report(engine, rows: list[dict], misses: bool, name: str) -> dict:
         out["advice_on_ordinary"] = (sum(has_notice(answers[id(r)], "personal_advice")
                                          for r in plain), len(plain))
     if advice:
-        got = [r for r in advice if has_notice(answers[id(r)], "personal_advice")]
-        out["advice"] = (len(got), len(advice))
-        bad += [("NO ADVICE", r) for r in advice if not has_notice(answers[id(r)], "personal_advice")]
+        missed = [r for r in advice if not has_notice(answers[id(r)], "personal_advice")]
+        out["advice"] = (len(advice) - len(missed), len(advice))
+        bad += [("NO ADVICE", r) for r in missed]
     parts = [f"{k} {v[0]}/{v[1]} ({v[0] / v[1]:.3f})" if isinstance(v, tuple) else f"{k} {v}" for k, v in out.items()]
     print(f"{name}: " + "  ".join(parts))
     if misses:
