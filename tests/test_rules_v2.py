@@ -308,3 +308,41 @@ def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(messag
 ])
 def test_tiredness_reliance_and_fear_of_needles_told_plainly(message: str, emergency: bool) -> None:
     assert bool(RULES.check(message).emergency) is emergency, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message, emergency", [
+    # said without the usual words: nothing to stay for, done with existing, a staged accident, the heart
+    ("no treatments left and honestly nothing left to stick around for", True),
+    ("i'm just done with being alive at this point", True),
+    ("so done with life insurance forms this week lol", False),
+    ("nobody will know, i'll make it look like an accident", True),
+    ("how many of my oxys would stop my heart", True),
+    ("what does a nerve block do to my heart rate", False),
+    # self-harm told as a habit; the act already done; a threat
+    ("i held my hand over the lighter flame until the burning drowned out the nerve pain", True),
+    ("i keep punching my fist into the wall till it bleeds", True),
+    ("i already swallowed the whole bottle", True),
+    ("i already took my morning meds, can i still have the block at 2", False),
+    ("that adjuster will be sorry, i know where she lives", True),
+    ("if they cut my meds i'm taking everyone at that clinic down with me", True),
+    # history: not done for years, asked as a treatment question
+    ("haven't had a seizure in 6 years, can i still have the stimulator", False),
+    ("haven't cut myself in 2 years but i still want to cut myself some nights", True),
+])
+def test_round_17_forms(message: str, emergency: bool) -> None:
+    assert bool(RULES.check(message).emergency) is emergency, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message, advice", [
+    ("how much ibuprofen can i take on top of the gabapentin", True),
+    ("what's the max tylenol i can take in a day with the patch", True),
+    ("ok to take 3 of my 5mg tonight, the pain is bad", True),
+    ("on methadone, ok for the ablation?", True),
+    ("is it ok to keep vaping thc during the infusions", True),
+    ("would a stellate block help or hurt me with my migraines", True),
+    ("how much time can i take off work after the stimulator surgery", False),
+    ("how many people can i take in with me", False),
+    ("can i take a friend along to the infusion", False),
+])
+def test_round_17_decisions(message: str, advice: bool) -> None:
+    assert RULES.check(message).advice is advice, RULES.prepare(message)
