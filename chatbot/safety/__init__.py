@@ -44,6 +44,11 @@ CONFIDENT_ALARM = 0.95
 # A rule hit that the classifier scores below this still gets the full panel, with the answer after it
 # rather than held back (chosen on blind sets A-C, where no emergency the rules caught scored under 0.3).
 RULE_DOUBT = 0.2
+# An English message that only the models read as an emergency gets the calm line instead of the full
+# panel when its multilingual vector is this far nearer to ordinary examples than to emergencies (the
+# bank's margin): sadness or anger said plainly ("I'm heartbroken I can't pick up my grandbaby").
+# Chosen on the development sets (training/rules_dev): no emergency there had a margin under -0.017.
+ENGLISH_DOUBT = -0.02
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
@@ -116,6 +121,9 @@ class Safety:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
+        if flagged and language == "en" and multilingual is not None and self.bank is not None \
+                and self._margin(message, multilingual)[0] < ENGLISH_DOUBT:
+            flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
         decision = False
         if multilingual is not None and self.bank is not None \
                 and (language != "en" or not surely_english(message, self.rules._known)):
@@ -142,16 +150,22 @@ class Safety:
         emergencies, whether it is near enough to personal decisions); (None, False) when it cannot
         be asked (``problem`` says why)."""
         assert self.bank is not None
-        vector = multilingual(message)
-        if vector is None or vector.shape != (DIM,):
-            return None, False
-        try:
-            margin, nearest, decision = self.bank.score(vector)
-        except ConfigError as exc:
-            self.problem = str(exc)
-            return None, False
+        margin, nearest, decision = self._margin(message, multilingual)
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
         return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice
+
+    def _margin(self, message: str, multilingual: Embed) -> tuple[float, str, float]:
+        """The bank's (emergency margin, nearest topic, decision margin) for the message; margins of
+        0.0 (neither near nor far) when the model or the bank cannot be used (``problem`` says why)."""
+        assert self.bank is not None
+        vector = multilingual(message)
+        if vector is None or vector.shape != (DIM,):
+            return 0.0, "", float("-inf")
+        try:
+            return self.bank.score(vector)
+        except ConfigError as exc:
+            self.problem = str(exc)
+            return 0.0, "", float("-inf")
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:

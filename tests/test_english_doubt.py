@@ -1,0 +1,70 @@
+"""The third opinion for English: an alarm of the models alone becomes the calm line when the
+multilingual model puts the message far from every emergency of the bank (ENGLISH_DOUBT)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from chatbot.errors import ConfigError
+from chatbot.safety import ENGLISH_DOUBT, Safety
+
+SAFETY = Safety.load()
+MESSAGE = "so sad today, I miss my old life before the pain"
+
+
+@pytest.fixture(scope="module")
+def vectors() -> tuple[np.ndarray, np.ndarray]:
+    """A bank vector far from every emergency, and one of an emergency (its own nearest)."""
+    assert SAFETY.bank is not None
+    bank, emergency, _, _ = SAFETY.bank._read()
+    far = near = None
+    for i in range(0, len(bank), 97):
+        margin = SAFETY.bank.score(bank[i])[0]
+        if not emergency[i] and margin < ENGLISH_DOUBT - 0.02 and far is None:
+            far = bank[i]
+        if emergency[i] and margin > 0.05 and near is None:
+            near = bank[i]
+    assert far is not None and near is not None
+    return far, near
+
+
+def _models_alarm(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the models read the message as thoughts of suicide, sure enough for the full panel
+    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, 0.9))
+
+
+def test_far_from_every_emergency_the_alarm_becomes_the_calm_line(monkeypatch, vectors) -> None:
+    _models_alarm(monkeypatch)
+    result = SAFETY.check(MESSAGE, None, lambda text: vectors[0])
+    assert result.flagged is None and result.line == "suicide"
+
+
+def test_near_an_emergency_the_panel_stands(monkeypatch, vectors) -> None:
+    _models_alarm(monkeypatch)
+    assert SAFETY.check(MESSAGE, None, lambda text: vectors[1]).flagged == "suicide"
+
+
+@pytest.mark.parametrize("multilingual", [None, lambda text: None, lambda text: np.zeros(3, dtype=np.float32)])
+def test_without_the_multilingual_model_the_panel_stands(monkeypatch, multilingual) -> None:
+    # not installed, failed, or a vector of the wrong shape: never a silent step down
+    _models_alarm(monkeypatch)
+    assert SAFETY.check(MESSAGE, None, multilingual).flagged == "suicide"
+
+
+def test_a_rule_emergency_is_never_stepped_down(vectors) -> None:
+    result = SAFETY.check("I want to kill myself", None, lambda text: vectors[0])
+    assert result.emergency == "suicide" or result.flagged == "suicide"
+
+
+def test_a_damaged_bank_keeps_the_panel(monkeypatch, vectors) -> None:
+    _models_alarm(monkeypatch)
+    assert SAFETY.bank is not None
+
+    def damaged(vector: np.ndarray) -> tuple[float, str, float]:
+        raise ConfigError("the multilingual safety bank is changed or damaged")
+
+    monkeypatch.setattr(SAFETY, "problem", getattr(SAFETY, "problem", None))
+    monkeypatch.setattr(SAFETY.bank, "score", damaged)
+    assert SAFETY.check(MESSAGE, None, lambda text: vectors[0]).flagged == "suicide"
+    assert SAFETY.problem and "damaged" in SAFETY.problem
