@@ -119,14 +119,21 @@ def test_spanish_crisis_gets_a_spanish_line(engine) -> None:
     assert answer.notices[0].kind == "emergency" and "En español" in answer.notices[0].text
 
 
+def _near_an_emergency(vector: object) -> tuple[float, str, float]:
+    """The multilingual bank's reading when it agrees with the models (the third opinion, which the
+    session's engine asks only while its multilingual model is running)."""
+    return 1.0, "suicide", float("-inf")
+
+
 def test_classifier_only_alarm_shows_the_crisis_message_first_and_still_answers(engine, monkeypatch) -> None:
     from chatbot.safety import Verdict
     from chatbot.safety.classifier import Prediction
 
-    # the rules see nothing; the classifier and its second opinion are sure: the crisis message leads
-    # and the question is answered
+    # the rules see nothing; the classifier, its second opinion and the third are sure: the crisis
+    # message leads and the question is answered
     monkeypatch.setattr(engine.safety.rules, "check_prepared", lambda text: Verdict())
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
+    monkeypatch.setattr(engine.safety.bank, "score", _near_an_emergency)
     second = engine.safety.second
     monkeypatch.setattr(second, "score", lambda p, v, english=True: (0.99, second.joined if v is not None else second.alone))
     answer = engine.ask("how long does the drip take")
@@ -318,6 +325,7 @@ def test_a_crisis_message_survives_a_failing_search(engine, monkeypatch) -> None
     monkeypatch.setattr(engine.safety.rules, "check", lambda *args: __import__("chatbot.safety", fromlist=["V"]).Verdict())
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.99, "suicide", 0.0, 0.0))
     monkeypatch.setattr(engine, "best_retrieval", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(engine.safety.bank, "score", _near_an_emergency)
     second = engine.safety.second
     monkeypatch.setattr(second, "score", lambda p, v, english=True: (0.99, second.joined))
     answer = engine.ask("how long does the drip take")
