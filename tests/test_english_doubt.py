@@ -68,3 +68,19 @@ def test_a_damaged_bank_keeps_the_panel(monkeypatch, vectors) -> None:
     monkeypatch.setattr(SAFETY.bank, "score", damaged)
     assert SAFETY.check(MESSAGE, None, lambda text: vectors[0]).flagged == "suicide"
     assert SAFETY.problem and "damaged" in SAFETY.problem
+
+
+def test_the_model_is_asked_once_for_an_alarm_not_surely_in_english(monkeypatch, vectors) -> None:
+    # both the third opinion and the reading for other languages want the vector: one call serves both
+    import chatbot.safety as safety_module
+
+    _models_alarm(monkeypatch)
+    monkeypatch.setattr(safety_module, "surely_english", lambda message, known: False)
+    calls: list[str] = []
+
+    def model(text: str) -> np.ndarray:
+        calls.append(text)
+        return vectors[0]
+
+    result = SAFETY.check(MESSAGE, None, model)
+    assert len(calls) == 1 and result.flagged is None and result.line == "suicide"

@@ -297,6 +297,7 @@ def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(messag
 
 
 @pytest.mark.parametrize("message, emergency", [
+    # tiredness, reliance and fear of needles told plainly, beside the crisis they resemble
     ("by the weekend i have nothing left for the kids, is there a pacing class", False),
     ("i have nothing left", True),
     ("i don't want to live on painkillers forever, what else is there", False),
@@ -305,12 +306,6 @@ def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(messag
     ("what's the most painless way to have the injection, i hate needles", False),
     ("i tend to faint at the sight of blood, will the iv be a problem", False),
     ("i nearly died of embarrassment at reception lol", False),
-])
-def test_tiredness_reliance_and_fear_of_needles_told_plainly(message: str, emergency: bool) -> None:
-    assert bool(RULES.check(message).emergency) is emergency, RULES.prepare(message)
-
-
-@pytest.mark.parametrize("message, emergency", [
     # said without the usual words: nothing to stay for, done with existing, a staged accident, the heart
     ("no treatments left and honestly nothing left to stick around for", True),
     ("i'm just done with being alive at this point", True),
@@ -329,7 +324,7 @@ def test_tiredness_reliance_and_fear_of_needles_told_plainly(message: str, emerg
     ("haven't had a seizure in 6 years, can i still have the stimulator", False),
     ("haven't cut myself in 2 years but i still want to cut myself some nights", True),
 ])
-def test_round_17_forms(message: str, emergency: bool) -> None:
+def test_crises_and_ordinary_twins_told_plainly(message: str, emergency: bool) -> None:
     assert bool(RULES.check(message).emergency) is emergency, RULES.prepare(message)
 
 

@@ -121,14 +121,17 @@ class Safety:
             return SafetyResult(verdict, smalltalk=verdict.smalltalk, language=language)
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
-        if flagged and language == "en" and multilingual is not None and self.bank is not None \
-                and self._margin(message, multilingual)[0] < ENGLISH_DOUBT:
-            flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
         decision = False
-        if multilingual is not None and self.bank is not None \
-                and (language != "en" or not surely_english(message, self.rules._known)):
-            nearest, decision = self._nearest(message, multilingual)
-            flagged = flagged or nearest
+        if multilingual is not None and self.bank is not None:
+            other = language != "en" or not surely_english(message, self.rules._known)
+            english_alarm = bool(flagged) and language == "en"
+            if other or english_alarm:
+                margins = self._margin(message, multilingual)  # one reading of the model serves both
+                if english_alarm and margins[0] < ENGLISH_DOUBT:
+                    flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
+                if other:
+                    nearest, decision = self._nearest(margins)
+                    flagged = flagged or nearest
         # the classifier's reading of a personal decision counts only for a message about oneself: "Is
         # ketamine the right option for you?" (an article's heading) is a general question
         advice = verdict.advice or decision or (self.classifier.is_advice(p)
@@ -145,12 +148,11 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
-    def _nearest(self, message: str, multilingual: Embed) -> tuple[str | None, bool]:
-        """(the panel's topic if the multilingual model's vector of the message is near enough to
-        emergencies, whether it is near enough to personal decisions); (None, False) when it cannot
-        be asked (``problem`` says why)."""
+    def _nearest(self, margins: tuple[float, str, float]) -> tuple[str | None, bool]:
+        """(the panel's topic if the message's ``_margin`` is near enough to emergencies, whether it is
+        near enough to personal decisions); (None, False) when the model could not be asked."""
         assert self.bank is not None
-        margin, nearest, decision = self._margin(message, multilingual)
+        margin, nearest, decision = margins
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
         return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice
 
