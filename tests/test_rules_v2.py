@@ -323,6 +323,21 @@ def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(messag
     # history: not done for years, asked as a treatment question
     ("haven't had a seizure in 6 years, can i still have the stimulator", False),
     ("haven't cut myself in 2 years but i still want to cut myself some nights", True),
+    # wishing for a fatal diagnosis or not to come round, welcoming death, the means made ready
+    ("part of me is hoping the biopsy comes back terminal, then at least it ends", True),
+    ("before the implant surgery i caught myself hoping i never wake up from the anesthesia", True),
+    ("i would gladly welcome death at this point", True),
+    ("not existing sounds peaceful lately", True),
+    ("i've got the pills set aside for when i decide", True),
+    ("been stashing my lyrica for a month", True),
+    ("i put a lighter to my thigh when the nerve pain spikes", True),
+    ("i am hoping the scan finds what is causing the pain", False),
+    # grey skies, a process without hope, fainting at the sight of needles
+    ("the sky is gray again and my joints know it, any appointments friday", False),
+    ("his lips are turning gray and he won't answer me", True),
+    ("hopeless about the insurance appeal ever going through, who do i call", False),
+    ("i feel hopeless and i don't see the point of anything", True),
+    ("i faint at the mere sight of needles, can i lie down for the iv", False),
 ])
 def test_crises_and_ordinary_twins_told_plainly(message: str, emergency: bool) -> None:
     assert bool(RULES.check(message).emergency) is emergency, RULES.prepare(message)

@@ -37,7 +37,13 @@ from chatbot.safety.second import SecondOpinion
 __all__ = ["Safety", "SafetyResult", "SafetyRules", "SafetyClassifier", "SecondOpinion", "Verdict", "Prediction"]
 
 SMALLTALK_WORDS = 5
-_FIRST_PERSON = re.compile(r"\b(i|im|i'm|me|my|mine|myself|we|us|our|ours)\b")
+# a message about the asker or someone close: "mum feels queasy on her gabapentin, should she keep
+# taking it?", "would a 70-year-old with dementia be able to have it?" (A5 of the table: relatives)
+_PERSONAL = re.compile(r"\b(i|im|i'm|me|my|mine|myself|we|us|our|ours|he|she|him|her|his|hers"
+                       r"|mum|mom|mother|dad|father|husband|wife|partner|son|daughter|kids?|child|children"
+                       r"|baby|toddler|teen|teenager|grandma|grandpa|granny|nan|nana|grandmother|grandfather"
+                       r"|boyfriend|girlfriend|fiance|fiancee|brother|sister|aunt|uncle)\b"
+                       r"|\b\d{1,3} ?(-|\s)?(yo|y/o|yr old|year old|years old)\b")
 # At or above this joined score, an alarm stands even on a sentence the rules read as an idiom or as
 # history ("my back is killing me and i want it to end" is both).
 CONFIDENT_ALARM = 0.95
@@ -49,6 +55,12 @@ RULE_DOUBT = 0.2
 # bank's margin): sadness or anger said plainly ("I'm heartbroken I can't pick up my grandbaby").
 # Chosen on the development sets (training/rules_dev): no emergency there had a margin under -0.017.
 ENGLISH_DOUBT = -0.02
+# An English message about the asker that the n-gram model reads as possibly a personal decision
+# (advice probability from ADVICE_BAND up to its threshold) is read by the multilingual model too: the
+# advice notice when its vector is at least ENGLISH_ADVICE nearer to the bank's personal decisions
+# than to its other examples. Chosen on the development sets (training/rules_dev).
+ADVICE_BAND = 0.1
+ENGLISH_ADVICE = 0.0
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
@@ -122,20 +134,24 @@ class Safety:
         p = self.classifier.predict(message)
         flagged, line, score = self._alarm(message, text, p, embed if language == "en" else None, language == "en")
         decision = False
+        personal = _PERSONAL.search(text) is not None
         if multilingual is not None and self.bank is not None:
             other = language != "en" or not surely_english(message, self.rules._known)
             english_alarm = bool(flagged) and language == "en"
-            if other or english_alarm:
-                margins = self._margin(message, multilingual)  # one reading of the model serves both
+            unsure_advice = language == "en" and personal and not verdict.advice \
+                and p.advice >= ADVICE_BAND and not self.classifier.is_advice(p)
+            if other or english_alarm or unsure_advice:
+                margins = self._margin(message, multilingual)  # one reading of the model serves all
                 if english_alarm and margins[0] < ENGLISH_DOUBT:
                     flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
                 if other:
                     nearest, decision = self._nearest(margins)
                     flagged = flagged or nearest
-        # the classifier's reading of a personal decision counts only for a message about oneself: "Is
-        # ketamine the right option for you?" (an article's heading) is a general question
-        advice = verdict.advice or decision or (self.classifier.is_advice(p)
-                                                and (language != "en" or _FIRST_PERSON.search(text) is not None))
+                elif unsure_advice:
+                    decision = margins[2] >= ENGLISH_ADVICE
+        # the classifier's reading of a personal decision counts only for a message about the asker or
+        # someone close: "Is ketamine the right option for you?" (an article's heading) is a general question
+        advice = verdict.advice or decision or (self.classifier.is_advice(p) and (language != "en" or personal))
         # distress without danger: a warm line, and for pain past bearing the calm crisis line too
         comfort = verdict.distress is not None and not flagged
         if comfort and verdict.distress == "severe" and not line:
