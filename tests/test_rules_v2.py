@@ -338,6 +338,13 @@ def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(messag
     ("hopeless about the insurance appeal ever going through, who do i call", False),
     ("i feel hopeless and i don't see the point of anything", True),
     ("i faint at the mere sight of needles, can i lie down for the iv", False),
+    ("some nights i think about joining my husband by my own hand", True),
+    ("i'd be relieved to just be gone, honestly", True),
+    ("lately i'm envious of dead people, they don't hurt", True),
+    ("i keep a shotgun in my lap at night and think about it", True),
+    ("there is nothing left for me to try at the other clinic, what do you offer", False),
+    ("yo no hablo bien ingles, do you have a spanish interpreter", False),
+    ("my heart is racing from the coffee lol, is that ok before the block", False),
 ])
 def test_crises_and_ordinary_twins_told_plainly(message: str, emergency: bool) -> None:
     assert bool(RULES.check(message).emergency) is emergency, RULES.prepare(message)
