@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from chatbot.errors import ConfigError
-from chatbot.safety import ENGLISH_DOUBT, Safety
+from chatbot.safety import ENGLISH_DOUBT, WEAK_ALARM, WEAK_DOUBT, Safety
 
 SAFETY = Safety.load()
 MESSAGE = "so sad today, I miss my old life before the pain"
@@ -84,3 +84,24 @@ def test_the_model_is_asked_once_for_an_alarm_not_surely_in_english(monkeypatch,
 
     result = SAFETY.check(MESSAGE, None, model)
     assert len(calls) == 1 and result.flagged is None and result.line == "suicide"
+
+
+@pytest.fixture(scope="module")
+def between() -> np.ndarray:
+    """A bank vector a little nearer to ordinary examples: between ENGLISH_DOUBT and WEAK_DOUBT."""
+    assert SAFETY.bank is not None
+    bank, emergency, _, _ = SAFETY.bank._read()
+    for i in range(0, len(bank), 7):
+        if ENGLISH_DOUBT + 0.003 < SAFETY.bank.score(bank[i])[0] < WEAK_DOUBT - 0.003:
+            return bank[i]
+    raise AssertionError("no bank example between the two points")
+
+
+@pytest.mark.parametrize("score, panel", [(WEAK_ALARM - 0.1, False), (WEAK_ALARM + 0.05, True)])
+def test_a_weak_alarm_needs_the_bank_to_agree(monkeypatch, between, score, panel) -> None:
+    # just past the panel point, a message the bank puts a little nearer to ordinary examples gets the
+    # calm line; a surer alarm with the same reading keeps the panel
+    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, score))
+    result = SAFETY.check(MESSAGE, None, lambda text: between)
+    assert (result.flagged == "suicide") is panel
+    assert panel or result.line == "suicide"

@@ -55,6 +55,11 @@ RULE_DOUBT = 0.2
 # bank's margin): sadness or anger said plainly ("I'm heartbroken I can't pick up my grandbaby").
 # Chosen on the development sets (training/rules_dev): no emergency there had a margin under -0.017.
 ENGLISH_DOUBT = -0.02
+# An alarm only just past the panel point (a joined score under WEAK_ALARM) needs the bank to agree a
+# little: below WEAK_DOUBT it also becomes the calm line. Chosen on the development sets, where the
+# models' alarms on 290 English messages put no emergency in this corner and 35 other messages.
+WEAK_ALARM = 0.85
+WEAK_DOUBT = -0.005
 # An English message about the asker that the n-gram model reads as possibly a personal decision
 # (advice probability from ADVICE_BAND up to its threshold) is read by the multilingual model too: the
 # advice notice when its vector is at least ENGLISH_ADVICE nearer to the bank's personal decisions
@@ -142,7 +147,7 @@ class Safety:
                 and p.advice >= ADVICE_BAND and not self.classifier.is_advice(p)
             if other or english_alarm or unsure_advice:
                 margins = self._margin(message, multilingual)  # one reading of the model serves all
-                if english_alarm and margins[0] < ENGLISH_DOUBT:
+                if english_alarm and (margins[0] < ENGLISH_DOUBT or (margins[0] < WEAK_DOUBT and score < WEAK_ALARM)):
                     flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
                 if other:
                     nearest, decision = self._nearest(margins)
