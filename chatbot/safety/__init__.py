@@ -66,6 +66,9 @@ WEAK_DOUBT = -0.005
 # than to its other examples. Chosen on the development sets (training/rules_dev).
 ADVICE_BAND = 0.1
 ENGLISH_ADVICE = 0.0
+# the bank's reading when the multilingual model could not be asked: an emergency margin of 0.0 (neither
+# near nor far: no step down, no panel), no topic, and never near the decisions
+_UNREAD: tuple[float, str, float] = (0.0, "", float("-inf"))
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
@@ -178,17 +181,17 @@ class Safety:
         return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice
 
     def _margin(self, message: str, multilingual: Embed) -> tuple[float, str, float]:
-        """The bank's (emergency margin, nearest topic, decision margin) for the message; margins of
-        0.0 (neither near nor far) when the model or the bank cannot be used (``problem`` says why)."""
+        """The bank's (emergency margin, nearest topic, decision margin) for the message; ``_UNREAD``
+        when the model or the bank cannot be used (``problem`` says why)."""
         assert self.bank is not None
         vector = multilingual(message)
         if vector is None or vector.shape != (DIM,):
-            return 0.0, "", float("-inf")
+            return _UNREAD
         try:
             return self.bank.score(vector)
         except ConfigError as exc:
             self.problem = str(exc)
-            return 0.0, "", float("-inf")
+            return _UNREAD
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:
