@@ -9,9 +9,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from chatbot.safety import ADVICE_BAND, ENGLISH_ADVICE, Safety
+from chatbot.safety import ADVICE_BAND, ENGLISH_ADVICE
+from tests.bank_examples import SAFETY, bank_example, labels
 
-SAFETY = Safety.load()
 # written for this test: a dose question about the asker that names no rule's form
 PERSONAL = "the lozenges wear off by lunch for me, could I split them into two halves"
 GENERAL = "do lozenges wear off faster than tablets in general"
@@ -21,16 +21,9 @@ RELATIVE = "grandpa is 91 and on a blood thinner, could the clinic still do the 
 @pytest.fixture(scope="module")
 def vectors() -> tuple[np.ndarray, np.ndarray]:
     """A bank vector near the personal decisions (by the margin), and one far from them."""
-    assert SAFETY.bank is not None
-    bank, emergency, _, advice = SAFETY.bank._read()
-    near = far = None
-    for i in range(0, len(bank), 53):
-        decision = SAFETY.bank.score(bank[i])[2]
-        if advice[i] and decision > ENGLISH_ADVICE + 0.02 and near is None:
-            near = bank[i]
-        if not advice[i] and not emergency[i] and decision < ENGLISH_ADVICE - 0.02 and far is None:
-            far = bank[i]
-    assert near is not None and far is not None
+    emergency, _, advice = labels()
+    near = bank_example(lambda i, scores: bool(advice[i]) and scores[2] > ENGLISH_ADVICE + 0.02, 53)
+    far = bank_example(lambda i, scores: not advice[i] and not emergency[i] and scores[2] < ENGLISH_ADVICE - 0.02, 53)
     return near, far
 
 

@@ -7,25 +7,18 @@ import numpy as np
 import pytest
 
 from chatbot.errors import ConfigError
-from chatbot.safety import ENGLISH_DOUBT, WEAK_ALARM, WEAK_DOUBT, Safety
+from chatbot.safety import ENGLISH_DOUBT, WEAK_ALARM, WEAK_DOUBT
+from tests.bank_examples import SAFETY, bank_example, labels
 
-SAFETY = Safety.load()
 MESSAGE = "so sad today, I miss my old life before the pain"
 
 
 @pytest.fixture(scope="module")
 def vectors() -> tuple[np.ndarray, np.ndarray]:
     """A bank vector far from every emergency, and one of an emergency (its own nearest)."""
-    assert SAFETY.bank is not None
-    bank, emergency, _, _ = SAFETY.bank._read()
-    far = near = None
-    for i in range(0, len(bank), 97):
-        margin = SAFETY.bank.score(bank[i])[0]
-        if not emergency[i] and margin < ENGLISH_DOUBT - 0.02 and far is None:
-            far = bank[i]
-        if emergency[i] and margin > 0.05 and near is None:
-            near = bank[i]
-    assert far is not None and near is not None
+    emergency = labels()[0]
+    far = bank_example(lambda i, scores: not emergency[i] and scores[0] < ENGLISH_DOUBT - 0.02, 97)
+    near = bank_example(lambda i, scores: bool(emergency[i]) and scores[0] > 0.05, 97)
     return far, near
 
 
@@ -89,12 +82,7 @@ def test_the_model_is_asked_once_for_an_alarm_not_surely_in_english(monkeypatch,
 @pytest.fixture(scope="module")
 def between() -> np.ndarray:
     """A bank vector a little nearer to ordinary examples: between ENGLISH_DOUBT and WEAK_DOUBT."""
-    assert SAFETY.bank is not None
-    bank, emergency, _, _ = SAFETY.bank._read()
-    for i in range(0, len(bank), 7):
-        if ENGLISH_DOUBT + 0.003 < SAFETY.bank.score(bank[i])[0] < WEAK_DOUBT - 0.003:
-            return bank[i]
-    raise AssertionError("no bank example between the two points")
+    return bank_example(lambda i, scores: ENGLISH_DOUBT + 0.003 < scores[0] < WEAK_DOUBT - 0.003, 7)
 
 
 @pytest.mark.parametrize("score, panel", [(WEAK_ALARM - 0.1, False), (WEAK_ALARM + 0.05, True)])
