@@ -155,8 +155,11 @@ def chat(width: int, height: int, env: dict[str, str]) -> None:
         quote_and_source_on_screen(t, "how long does the drip take", where)
         check("corpus/" not in t.scrollback() and "not stated" not in t.scrollback(),
               f"{where}: no file names or 'not stated' in an answer")
-        t.submit("/more")
-        t.submit("/more")
+        # each /more shows what fits one screen (on a small one, one passage of some 700 characters)
+        for _ in range(5):
+            t.submit("/more")
+            if "Quote 4" in t.scrollback() or "no further passages" in flat(t.scrollback()):
+                break
         check("Quote 4" in t.scrollback(), f"{where}: /more shows further passages")
         t.submit("/sources")
         check("Articles I quote from" in t.scrollback(), "chat: /sources")

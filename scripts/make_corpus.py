@@ -3,7 +3,7 @@
 
     python scripts/make_corpus.py OUT_DIR [--articles 1000] [--paragraphs 100] [--seed 7]
 
-Each article has a title line, a heading every ten paragraphs and paragraphs of three to six
+Each article has a title line, a heading every ten paragraphs and paragraphs of six to nine
 sentences, drawn (deterministically) from the words of the bundled articles with a Zipf-like skew,
 so that term statistics look like real text rather than uniform noise.
 """
@@ -52,7 +52,7 @@ def main() -> int:
         for p in range(args.paragraphs):
             if p % 10 == 0:
                 lines += [" ".join(rng.choices(vocab[:500], k=rng.randint(2, 5))).title(), ""]
-            lines += [" ".join(sentence() for _ in range(rng.randint(3, 6))), ""]
+            lines += [" ".join(sentence() for _ in range(rng.randint(6, 9))), ""]
         (out / f"article_{a:05d}.txt").write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {args.articles} articles of {args.paragraphs} paragraphs to {out}")
     return 0

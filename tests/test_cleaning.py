@@ -112,8 +112,8 @@ def test_title_lines_are_not_quoted() -> None:
 
 def test_keyword_stuffed_sentence_splits_passage_without_holes() -> None:
     passages = [p.text for p in cleaned("003").passages if p.section.startswith("Does Insurance")]
-    assert any(t.startswith("Some insurance providers may cover") and t.endswith("specific conditions.")
-               for t in passages)
+    # the passage holding the sentence before the spam ends there (packing may put the paragraph before it in front)
+    assert any("Some insurance providers may cover" in t and t.endswith("specific conditions.") for t in passages)
     assert any(t.startswith("The coverage under Medicare can vary") for t in passages)
 
 
@@ -125,8 +125,12 @@ def test_cleaning_is_deterministic() -> None:
 def test_every_passage_is_verbatim_from_its_article() -> None:
     for a in ARTICLES.values():
         flat = " ".join(a.text.split())
+        at = 0
         for p in clean_text(a.text, a.title, RULES).passages:
-            assert " ".join(p.text.split()) in flat
+            for line in p.text.split("\n"):  # each paragraph of a packed passage, in the article's order
+                found = flat.find(" ".join(line.split()), at)
+                assert found >= 0, line
+                at = found
 
 
 # -- lists (other clinics' pages are full of them) ---------------------------------------------------
@@ -208,7 +212,9 @@ def test_a_hard_wrapped_leaflet_keeps_its_paragraphs_whole() -> None:
     result = clean_text(LEAFLET, "Understanding TENS", RULES)
     texts = [p.text for p in result.passages]
     # a sentence cut at the margin is not a heading, and its end is not a passage of its own
-    assert any("treatment of both chronic and acute pain." in t and t.startswith("TENS is a method") for t in texts)
+    lines = [line for t in texts for line in t.split("\n")]  # a passage's paragraphs, one a line
+    assert any(line.startswith("TENS is a method") and line.endswith("treatment of both chronic and acute pain.")
+               for line in lines)
     assert any(t.startswith("The pads are usually placed by a healthcare professional, such as a physiotherapist")
                for t in texts)
     assert {p.section for p in result.passages} == {"What is TENS?", "How is it done?"}
@@ -219,7 +225,7 @@ def test_text_that_is_not_hard_wrapped_keeps_one_paragraph_a_line() -> None:
     first = "Ketamine is an anaesthetic that has been used in operating theatres since the 1960s."
     second = "At low doses it is used for chronic pain, given slowly through a drip in your arm."
     result = clean_text(f"Title\n\n{first}\n{second}\n", "Title", RULES)
-    assert [p.text for p in result.passages] == [first, second]
+    assert [p.text for p in result.passages] == [f"{first}\n{second}"]  # two paragraphs, packed
 
 
 @pytest.mark.parametrize("line", ["Tel: 01904 725395", "Call the Booking Department on 0161 778 2233.",
@@ -277,3 +283,51 @@ def test_a_contact_heading_is_an_order_not_a_noun(heading: str, kept: bool) -> N
     text = f"Leaflet\n\n{heading}\n\nReduce the dose by a tenth every two weeks, as your doctor advised you.\n"
     result = clean_text(text, "Leaflet", RULES)
     assert (result.passages[0].section == heading) is kept, result.removals
+
+
+# -- packing: the paragraphs of one section quoted together, up to PACK_CHARS -------------------------
+PACK_PAGE = """After your injection
+
+Going home
+You will need someone to drive you home. Do not drive for the rest of the day.
+Most people go back to work the next day.
+
+Call 0161 778 2233 if you have any questions about going home.
+
+Keep the plaster on for a day.
+
+Pain after the injection
+The area may be sore for a few days. This is normal and usually settles on its own.
+"""
+
+
+def test_short_paragraphs_of_one_section_are_one_passage_in_the_articles_order() -> None:
+    from chatbot.articles.cleaning import PACK_CHARS
+
+    result = clean_text(PACK_PAGE, "After your injection", RULES)
+    texts = [p.text for p in result.passages]
+    # the two paragraphs under "Going home" are one passage, each line as published, in order
+    assert texts[0] == ("You will need someone to drive you home. Do not drive for the rest of the day.\n"
+                        "Most people go back to work the next day.")
+    assert result.passages[0].section == "Going home" and result.passages[0].paragraph == 1
+    # a paragraph after a removed one (the phone number) is not packed across the hole
+    assert texts[1] == "Keep the plaster on for a day." and result.passages[1].paragraph == 4
+    # nor across a heading
+    assert texts[2].startswith("The area may be sore") and result.passages[2].section == "Pain after the injection"
+    assert all(len(t) <= PACK_CHARS for t in texts)
+    packed = [j for j in result.joined if j.reason.startswith("packed with paragraph 1")]
+    assert len(packed) == 1 and packed[0].text == "Most people go back to work the next day." and packed[0].line == 5
+
+
+def test_packing_stops_at_the_limit_and_after_an_unfinished_sentence() -> None:
+    from chatbot.articles.cleaning import PACK_CHARS
+
+    sentence = "Ketamine is given slowly through a drip in your arm over about forty minutes."
+    text = "Title\n\nHow it is given\n" + "\n\n".join(f"{sentence} {sentence} {sentence} Part {n}." for n in range(6))
+    result = clean_text(text + "\n", "Title", RULES)
+    assert len(result.passages) > 1 and all(len(p.text) <= PACK_CHARS for p in result.passages)
+    assert sum(p.text.count("Part ") for p in result.passages) == 6  # nothing lost, nothing repeated
+    unfinished = ("Title\n\nDosing\nThe first dose is small and the team raises it slowly over several visits, "
+                  "watching your blood pressure and how you feel each time\n\nMost people need four to six sessions.\n")
+    kept = [p.text for p in clean_text(unfinished, "Title", RULES).passages]
+    assert len(kept) == 2 and kept[1] == "Most people need four to six sessions."

@@ -167,6 +167,20 @@ def test_cache_is_used_for_a_messy_folder_too(tmp_path: Path, monkeypatch: pytes
     assert open_knowledge(folder, s).texts == built.texts
 
 
+def test_cache_is_used_for_lists_and_packed_paragraphs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A passage of several lines (a list with its lead-in, paragraphs packed together) is checked line by
+    line against the article, so such a library is read from the cache, not rebuilt at every start."""
+    folder = article_folder(tmp_path)
+    (folder / "after.txt").write_text("After your injection\n\nGoing home\nSomeone must drive you home.\n\n"
+                                      "Rest for the day. Keyword spam pain clinic near me\n\nCommon side effects include:\n"
+                                      "- A sore back for a day or two\n- A headache\n", encoding="utf-8")
+    s = _settings(tmp_path)
+    built = open_knowledge(folder, s)
+    assert any("\n" in t for t in built.texts)  # the case this is about
+    monkeypatch.setattr(knowledge, "build", lambda *a, **k: pytest.fail("cache not used"))
+    assert open_knowledge(folder, s).texts == built.texts
+
+
 def test_planted_pickle_never_runs(tmp_path: Path) -> None:
     s = _settings(tmp_path)
     open_knowledge(None, s)

@@ -34,6 +34,7 @@ _SMALL_WORDS = {"a", "an", "and", "as", "at", "for", "in", "of", "on", "or", "th
 MAX_SPAM_WORDS = 8
 MIN_PASSAGE_WORDS = 4
 MAX_PASSAGE_CHARS = 2000  # the longest seed paragraph has about 1,000
+PACK_CHARS = 700  # consecutive paragraphs of one section are quoted together up to this length
 MAX_RULES_BYTES = 1024 * 1024
 
 
@@ -406,6 +407,8 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
     blocks = _blocks(text)
     list_at = lists(blocks)
     skip_to = 0
+    first_line: dict[int, int] = {}  # paragraph number -> its line in the article
+    edges: list[tuple[bool, bool]] = []  # per passage: it starts, and it ends, where its block does
     for index, (line_no, block) in enumerate(blocks):
         if index < skip_to:
             continue
@@ -413,6 +416,7 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             skip_to = list_at[index]
             at_start = False
             paragraph += 1
+            first_line[paragraph] = line_no
             lead: str | None = None
             items: list[str] = []
             for k, (n, line) in enumerate(blocks[index:skip_to]):
@@ -432,7 +436,10 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             seen[key] = paragraph
             joined.append(Removal(line_no, f"a list kept whole: {len(items)} items"
                                   + (" with the line that leads into it" if lead else ""), lead or items[0]))
-            for piece in _list_passages(items, lead):
+            pieces = _list_passages(items, lead)
+            intact = len(items) + (lead is not None) == skip_to - index  # no line of it removed
+            for n, piece in enumerate(pieces):
+                edges.append((intact and n == 0, intact and n == len(pieces) - 1))
                 passages.append(CleanPassage(piece, section, paragraph))
             continue
         if is_heading(block):
@@ -451,6 +458,7 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             continue
         at_start = False
         paragraph += 1
+        first_line[paragraph] = line_no
         body, next_heading = split_inline_heading(block)
         body, spam = strip_spam_tail(body)
         rule = _rule_for(rules, body, "paragraph")
@@ -466,6 +474,7 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             for run in runs:
                 for piece in split_long(run):
                     if len(piece.split()) >= MIN_PASSAGE_WORDS:
+                        edges.append((False, False))
                         passages.append(CleanPassage(piece, section, paragraph))
                         paragraph_kept = True
             if paragraph_kept:
@@ -486,11 +495,39 @@ def clean_text(text: str, title: str, rules: tuple[Rule, ...]) -> CleanResult:
             runs, stuffed = _split_keyword_sentences(body, spam_set)
             for sentence in stuffed:
                 removals.append(Removal(line_no, "keyword-stuffed sentence (repeats a spam phrase)", sentence))
-            for run in runs:
-                for piece in split_long(run):
-                    if len(piece.split()) >= MIN_PASSAGE_WORDS:
-                        passages.append(CleanPassage(piece, section, paragraph))
+            # a piece starts (ends) where the published paragraph does, less any keyword spam
+            pieces = [piece for run in runs for piece in split_long(run)]
+            for k, piece in enumerate(pieces):
+                if len(piece.split()) >= MIN_PASSAGE_WORDS:
+                    edges.append((k == 0 and body.startswith(piece), k == len(pieces) - 1 and body.endswith(piece)))
+                    passages.append(CleanPassage(piece, section, paragraph))
         if next_heading:
             removals.append(Removal(line_no, "inline heading split into its own heading", next_heading))
             section = next_heading
-    return CleanResult(tuple(passages), tuple(removals), tuple(joined))
+    packed, together = pack(passages, edges, first_line)
+    return CleanResult(packed, tuple(removals), tuple(joined) + together)
+
+
+def pack(passages: list[CleanPassage], edges: list[tuple[bool, bool]], lines: dict[int, int],
+         limit: int = PACK_CHARS) -> tuple[tuple[CleanPassage, ...], tuple[Removal, ...]]:
+    """Consecutive paragraphs of one section as one passage while it stays within ``limit`` characters:
+    a short paragraph is rarely a whole answer ("It can last for weeks." after the paragraph that
+    says what "it" is). Two passages are packed only when they are blocks that follow each other in
+    the article, the first ending where its block ends and the second starting where its block starts
+    (``edges``; keyword spam cut from a paragraph does not count, a sentence with a phone number does),
+    and the first ends a sentence: a passage is the article's own words in the article's order. It
+    keeps its first paragraph's number; ``lines`` gives each paragraph's line, for the cleaning report."""
+    out: list[CleanPassage] = []
+    told: list[Removal] = []
+    last = -2  # the paragraph number of the last block packed into out[-1]; -2 when it does not end there
+    for k, p in enumerate(passages):
+        prev = out[-1] if out else None
+        if prev is not None and edges[k][0] and p.section == prev.section and p.paragraph == last + 1 \
+                and _ends_sentence(prev.text) and len(prev.text) + 1 + len(p.text) <= limit:
+            out[-1] = CleanPassage(prev.text + "\n" + p.text, prev.section, prev.paragraph)
+            told.append(Removal(lines.get(p.paragraph, 0), f"packed with paragraph {prev.paragraph} (one section, "
+                                f"{len(out[-1].text)} characters of at most {limit})", p.text))
+        else:
+            out.append(p)
+        last = p.paragraph if edges[k][1] else -2
+    return tuple(out), tuple(told)

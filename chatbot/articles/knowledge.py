@@ -262,9 +262,10 @@ def check(kb: KnowledgeBase, texts: bool = True) -> None:
 
 def check_quotes(kb: KnowledgeBase, scanned: Scan) -> None:
     """Raise ``ValueError`` unless every passage is found, in order, in the article bytes just read:
-    a cache can never quote invented text under a real source. Passages are exact substrings of an
-    article's lines stripped and joined by spaces (as the cleaner joins them), in the article's
-    order, so each search starts where the previous passage ended: linear time."""
+    a cache can never quote invented text under a real source. Each line of a passage (a paragraph,
+    a list's lead-in or item) is an exact substring of its article's lines stripped and joined by
+    spaces (as the cleaner joins them), in the article's order, so each search starts where the
+    previous one ended: linear time."""
     from chatbot.articles.corpus import decode
 
     texts = []
@@ -278,13 +279,14 @@ def check_quotes(kb: KnowledgeBase, scanned: Scan) -> None:
         raise ValueError("articles differ")
     positions = [0] * len(texts)
     for text, a_id in zip(kb.texts, kb.article_of.tolist(), strict=True):
-        at = positions[a_id]
         article = texts[a_id]
-        # most passages start right after the previous one: a comparison, not a search
-        found = at + 1 if article.startswith(text, at + 1) else article.find(text, at)
-        if found < 0:
-            raise ValueError("a passage is not in its article")
-        positions[a_id] = found + len(text)
+        for line in text.split("\n"):
+            at = positions[a_id]
+            # most lines start right after the previous one: a comparison, not a search
+            found = at + 1 if article.startswith(line, at + 1) else article.find(line, at)
+            if found < 0:
+                raise ValueError("a passage is not in its article")
+            positions[a_id] = found + len(line)
 
 
 def _read_cache(path: Path, key: str, scanned: Scan, fingerprint: str) -> KnowledgeBase | None:
