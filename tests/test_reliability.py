@@ -156,27 +156,20 @@ def test_cache_is_data_only_and_is_used(tmp_path: Path, monkeypatch: pytest.Monk
     assert again.index.vocab == built.index.vocab and again.vocabulary == built.vocabulary
 
 
-def test_cache_is_used_for_a_messy_folder_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("name, text", [
+    ("two.md", "# Side effects\n\nNausea\twith  wide   gaps is common and\npasses within hours. Special Edition Pool "
+               "Cues\n\n- Rapid Onset of Action\nIt works within hours for many people with pain.\n"),
+    # passages of several lines (a list with its lead-in, paragraphs packed together) are checked line by
+    # line against the article, so such a library is read from the cache, not rebuilt at every start
+    ("after.txt", "After your injection\n\nGoing home\nSomeone must drive you home.\n\nRest for the day. Keyword "
+                  "spam pain clinic near me\n\nCommon side effects include:\n- A sore back for a day or two\n- A headache\n"),
+])
+def test_cache_is_used_for_a_messy_folder_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str) -> None:
     folder = article_folder(tmp_path)
-    (folder / "two.md").write_text("# Side effects\n\nNausea\twith  wide   gaps is common and\npasses "
-                                   "within hours. Special Edition Pool Cues\n\n- Rapid Onset of Action\n"
-                                   "It works within hours for many people with pain.\n", encoding="utf-8")
+    (folder / name).write_text(text, encoding="utf-8")
     s = _settings(tmp_path)
     built = open_knowledge(folder, s)
-    monkeypatch.setattr(knowledge, "build", lambda *a, **k: pytest.fail("cache not used"))
-    assert open_knowledge(folder, s).texts == built.texts
-
-
-def test_cache_is_used_for_lists_and_packed_paragraphs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A passage of several lines (a list with its lead-in, paragraphs packed together) is checked line by
-    line against the article, so such a library is read from the cache, not rebuilt at every start."""
-    folder = article_folder(tmp_path)
-    (folder / "after.txt").write_text("After your injection\n\nGoing home\nSomeone must drive you home.\n\n"
-                                      "Rest for the day. Keyword spam pain clinic near me\n\nCommon side effects include:\n"
-                                      "- A sore back for a day or two\n- A headache\n", encoding="utf-8")
-    s = _settings(tmp_path)
-    built = open_knowledge(folder, s)
-    assert any("\n" in t for t in built.texts)  # the case this is about
+    assert name == "two.md" or any("\n" in t for t in built.texts)  # the case the second one is about
     monkeypatch.setattr(knowledge, "build", lambda *a, **k: pytest.fail("cache not used"))
     assert open_knowledge(folder, s).texts == built.texts
 
