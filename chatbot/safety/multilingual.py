@@ -5,7 +5,7 @@ examples in each; neither knows a language it was not given, nor a crisis said i
 model that puts sentences of about a hundred languages in one space does: "quiero matarme" lands
 beside "I want to kill myself". A message that is not in English, and that the rules did not flag,
 gets the full crisis panel when its vector is nearer to emergencies than to other messages: the mean
-cosine of its K nearest emergencies among the examples (English and 51 other languages), minus
+cosine of its K nearest emergencies among the examples (English and 77 other languages), minus
 that of its K nearest other examples, at least ``Bank.panel`` (the margin only 1% of the ordinary
 messages of a writer the bank has never seen reach; ``scripts/train_multilingual.py``). Measured that
 way, the nearest examples catch more than a logistic head on the same vectors (the card has both).
