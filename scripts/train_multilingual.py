@@ -6,8 +6,9 @@
     python scripts/train_multilingual.py --bank-only --out DIR   # from the vector store alone (no model): the reproduction test
 
 Training data: the safety examples scripts/train_safety.py reads (chatbot/data/safety_examples.tsv,
-training/safety/*.tsv), training/multilingual/*.tsv (examples in 77 languages, 40-70 each before round 19's split) and the
-retrieval training questions as ordinary traffic: English and 77 other languages. Their
+training/safety/*.tsv), training/multilingual/*.tsv (examples in 77 languages, 40-70 each before
+round 19's split) and the retrieval training questions as ordinary traffic: English and 77 other
+languages. Their
 multilingual-e5-small vectors are kept in a store (training/multilingual/multilingual_vectors.npz:
 int8 with a scale per vector, keyed by the sha256 of the text), so that a rebuild does not run the
 model over 18,000 texts again; only new texts are embedded.

@@ -156,20 +156,23 @@ def test_cache_is_data_only_and_is_used(tmp_path: Path, monkeypatch: pytest.Monk
     assert again.index.vocab == built.index.vocab and again.vocabulary == built.vocabulary
 
 
-@pytest.mark.parametrize("name, text", [
+@pytest.mark.parametrize("name, text, multiline", [
     ("two.md", "# Side effects\n\nNausea\twith  wide   gaps is common and\npasses within hours. Special Edition Pool "
-               "Cues\n\n- Rapid Onset of Action\nIt works within hours for many people with pain.\n"),
+               "Cues\n\n- Rapid Onset of Action\nIt works within hours for many people with pain.\n", False),
     # passages of several lines (a list with its lead-in, paragraphs packed together) are checked line by
     # line against the article, so such a library is read from the cache, not rebuilt at every start
     ("after.txt", "After your injection\n\nGoing home\nSomeone must drive you home.\n\nRest for the day. Keyword "
-                  "spam pain clinic near me\n\nCommon side effects include:\n- A sore back for a day or two\n- A headache\n"),
+                  "spam pain clinic near me\n\nCommon side effects include:\n- A sore back for a day or two\n- A headache\n",
+     True),
 ])
-def test_cache_is_used_for_a_messy_folder_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str) -> None:
+def test_cache_is_used_for_a_messy_folder_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, text: str,
+                                              multiline: bool) -> None:
     folder = article_folder(tmp_path)
     (folder / name).write_text(text, encoding="utf-8")
     s = _settings(tmp_path)
     built = open_knowledge(folder, s)
-    assert name == "two.md" or any("\n" in t for t in built.texts)  # the case the second one is about
+    if multiline:  # the case the passages of several lines are about
+        assert any("\n" in t for t in built.texts)
     monkeypatch.setattr(knowledge, "build", lambda *a, **k: pytest.fail("cache not used"))
     assert open_knowledge(folder, s).texts == built.texts
 
