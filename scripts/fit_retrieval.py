@@ -42,6 +42,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from chatbot.infra.digest import sha256_file  # noqa: E402
+from chatbot.retrieval.asked import kinds_asked  # noqa: E402
 from chatbot.retrieval.memory import MEMORY_FILE, MEMORY_FORMAT, LabelledQuestions, QuestionMemory, answering_passages, norm  # noqa: E402
 from chatbot.retrieval.ranking import MODES, Candidates, Mode, RankingModel, candidates, features  # noqa: E402
 
@@ -155,7 +156,8 @@ def _measure(engine, kb, question: str, dense: dict, answers: np.ndarray):  # ty
     query = terms + ([asked] if asked else [])
     cands, good = {}, {}
     for search, scores in dense.items():
-        c = candidates(kb.index, units, query, engine.search.unknown_weight, scores, article_of=kb.article_of)
+        c = candidates(kb.index, units, query, engine.search.unknown_weight, scores, article_of=kb.article_of,
+                       asked=kinds_asked(question), texts=kb.texts)
         cands[search], good[search] = c, np.isin(c.ids, answers)
     return cands, good
 

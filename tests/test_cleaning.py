@@ -275,6 +275,22 @@ def test_an_instruction_about_the_patients_own_situation_is_not_a_call_to_action
     assert any(block in p.text for p in result.passages) is kept, result.removals
 
 
+@pytest.mark.parametrize("block, kept", [
+    ("Continue reading below to learn more about stimulator trials, or click to go directly to your question.", False),
+    ("You can read more about acupuncture and its side effects here:", False),
+    ("Back to top", False),
+    ("Scroll down for the answers to common questions.", False),
+    ("You can read more about the trial in the leaflet your nurse gives you at the clinic.", True),
+    ("Keep reading glasses with you: you sign the consent form on the day.", True),
+    ("Most people see more improvement here: the pain eases over two to three weeks.", True),
+])
+def test_page_navigation_is_not_quoted(block: str, kept: bool) -> None:
+    """A pointer to a link or another part of the web page means nothing in a quote."""
+    result = clean_text(f"Stimulator trials\n\n{block}\n\nThe trial lasts about a week.\n", "Stimulator trials", RULES)
+    assert any(block in p.text for p in result.passages) is kept, result.removals
+    assert any("The trial lasts about a week." in p.text for p in result.passages)
+
+
 @pytest.mark.parametrize("heading, kept", [("Schedule for reducing the dose of my opioid medication", True),
                                            ("Contact lenses and the scan", True), ("Visiting hours", True),
                                            ("Contact us", False), ("Book your visit", False),

@@ -2,7 +2,8 @@
 
 For one question, ``candidates`` gathers the best passages by BM25 and by cosine similarity and
 measures each: BM25 score (as a share of the best), cosine, coverage (the IDF-weighted share of the
-question's units found in it) and closeness (the share found in one sentence). ``RankingModel``
+question's units found in it), closeness (the share found in one sentence) and whether it says
+anything of the kind the question asks for (a price, a figure, pregnancy: chatbot/retrieval/asked.py). ``RankingModel``
 fuses them with weights chosen by cross-validation, and turns the top passage's features into a
 probability that it answers the question (a logistic model). Both come from
 ``data/retrieval_model.json``, fitted by ``scripts/fit_retrieval.py`` on labelled patient questions.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +25,7 @@ import numpy as np
 from chatbot.articles.index import BM25Index
 from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
+from chatbot.retrieval.asked import AskedKind, unsupplied
 from chatbot.retrieval.dense import DenseScores
 
 MODEL_FILE = "retrieval_model.json"
@@ -30,7 +33,8 @@ CANDIDATES = 12
 # In closeness, even a word found in every passage ("ketamine") counts for this much.
 PROXIMITY_FLOOR = 1.0
 FEATURES = ("bias", "cosine", "max_cosine", "coverage", "unknown", "bm25", "closeness", "cosine_margin",
-            "max_coverage", "units", "sentence", "max_sentence", "article_coverage", "article_margin")
+            "max_coverage", "units", "sentence", "max_sentence", "article_coverage", "article_margin",
+            "unsupplied")
 # and with the labelled question memory
 MEMORY_FEATURES = FEATURES + ("memory", "memory_abstain", "memory_best", "memory_margin", "memory_best_margin",
                               "memory_abstain_share")
@@ -61,6 +65,8 @@ class Candidates:
     articles: np.ndarray | None = None  # per candidate: its article's number
     # per candidate: a passage of an article added since the memory's questions were labelled
     memory_new: np.ndarray | None = None
+    # per candidate: 1.0 if it says nothing of a kind of thing the question asks for (asked.py)
+    unsupplied: np.ndarray | None = None
 
 
 def _top(values: np.ndarray, k: int) -> list[int]:
@@ -95,7 +101,10 @@ def article_coverage(index: BM25Index, article_of: np.ndarray, ids: np.ndarray,
 
 
 def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str], unknown_weight: float,
-               dense: DenseScores | None, k: int = CANDIDATES, article_of: np.ndarray | None = None) -> Candidates:
+               dense: DenseScores | None, k: int = CANDIDATES, article_of: np.ndarray | None = None,
+               asked: Sequence[AskedKind] = (), texts: Sequence[str] | None = None) -> Candidates:
+    """The question's candidates, measured. ``asked``: what the question asks for, checked against
+    each candidate's text in ``texts`` (all passages' texts, by passage number)."""
     cos, sent = (dense.cosine, dense.sentence) if dense is not None else (None, None)
     mem = dense.memory if dense is not None else None
     scores = index.matched_scores(terms) if terms else np.zeros(index.n_docs)
@@ -148,7 +157,8 @@ def candidates(index: BM25Index, units: list[tuple[str, ...]], terms: list[str],
                       mem.abstain if mem else 0.0, mem.best if mem else 0.0, mem.abstain_share if mem else 0.0,
                       bool(dense is not None and dense.static), art,
                       article_of[ids] if article_of is not None and len(ids) else None,
-                      None if mem is None or mem.new is None else mem.new[ids])
+                      None if mem is None or mem.new is None else mem.new[ids],
+                      unsupplied(asked, [texts[int(i)] for i in ids]) if asked and texts is not None else None)
 
 
 def features(c: Candidates, i: int) -> np.ndarray:
@@ -158,7 +168,8 @@ def features(c: Candidates, i: int) -> np.ndarray:
     margin = float(cos[0] - cos[1]) if len(cos) > 1 else 0.0
     base = [1.0, c.cosine[i], float(cos[0]), c.coverage[i], c.unknown, per_unit, c.closeness[i], margin,
             float(c.coverage.max()) if len(c.coverage) else 0.0, math.log1p(c.n_units), c.sentence[i],
-            float(c.sentence.max()) if len(c.sentence) else 0.0, *_article_features(c, i)]
+            float(c.sentence.max()) if len(c.sentence) else 0.0, *_article_features(c, i),
+            float(c.unsupplied[i]) if c.unsupplied is not None else 0.0]
     if c.memory is not None:
         m = float(c.memory[i])
         base += [m, c.memory_abstain, c.memory_best, m - c.memory_abstain, c.memory_best - c.memory_abstain,

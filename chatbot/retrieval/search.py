@@ -18,6 +18,7 @@ import numpy as np
 from chatbot.articles.knowledge import KnowledgeBase
 from chatbot.config import Settings
 from chatbot.models import Hit
+from chatbot.retrieval.asked import kinds_asked
 from chatbot.retrieval.background import Background
 from chatbot.retrieval.dense import DenseScores
 from chatbot.retrieval.ranking import RankingModel, candidates
@@ -150,7 +151,7 @@ class Search:
         if not units and dense is None:
             return Retrieval((), (), (), query=question)
         c = candidates(self.kb.index, units, terms + ([asked] if asked else []), self.unknown_weight, dense,
-                       article_of=self.kb.article_of)
+                       article_of=self.kb.article_of, asked=kinds_asked(question), texts=self.kb.texts)
         if not len(c.ids):
             return Retrieval((), (), tuple(terms), semantic=dense is not None, query=question)
         mode = self.ranking.mode_of(c)
