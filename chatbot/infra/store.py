@@ -54,8 +54,9 @@ def _encode(value: Any, hint: Any, where: str, arrays: dict[str, np.ndarray]) ->
     if hint is np.ndarray:
         if not isinstance(value, np.ndarray) or value.dtype.kind not in _ARRAY_KINDS:
             raise StoreError(f"{where}: not a numeric array")
-        arrays[where] = value
-        return where
+        name = where if where not in arrays else f"{where}#{len(arrays)}"  # the items of a list share a path
+        arrays[name] = value
+        return name
     if origin in (types.UnionType, typing.Union):
         if value is None and type(None) in args:
             return None
@@ -173,8 +174,9 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
 
 
-def save(path: Path, obj: Any, stamps: dict[str, str]) -> None:
-    """Write ``obj`` (a dataclass instance) to ``path`` atomically; ``stamps`` are checked by ``load``."""
+def save(path: Path, obj: Any, stamps: dict[str, str], compress: bool = False) -> None:
+    """Write ``obj`` (a dataclass instance) to ``path`` atomically; ``stamps`` are checked by ``load``.
+    ``compress``: deflate the members (shipped data; loading reads either)."""
     arrays: dict[str, np.ndarray] = {}
     data = _json_bytes(_encode(obj, type(obj), "", arrays))
     members = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
@@ -187,7 +189,8 @@ def save(path: Path, obj: Any, stamps: dict[str, str]) -> None:
     from chatbot.infra.safefile import atomic_write, remove_stale_temporaries
 
     remove_stale_temporaries(path.parent)
-    atomic_write(path, lambda fh: np.savez(fh, **members))  # type: ignore[arg-type]
+    write = np.savez_compressed if compress else np.savez
+    atomic_write(path, lambda fh: write(fh, **members))  # type: ignore[arg-type]
 
 
 def load(path: Path, cls: type[T], stamps: dict[str, str], sha256: str | None = None) -> T:

@@ -323,6 +323,7 @@ class SafetyRules:
                 text = read_text(path, 4 << 20, "safety rules file")  # regular files only: a FIFO cannot hang
             else:
                 text = (DATA_DIR / "safety.toml").read_text(encoding="utf-8")
+                compile = _bundled(text, compile)
             import tomllib
 
             return cls((parse or tomllib.loads)(text), str(path or "data/safety.toml"), compile, check_each=bool(path))
@@ -449,6 +450,15 @@ class SafetyRules:
 
     def message(self, name: str, values: dict[str, str]) -> str:
         return _fill(self.messages.get(name, ""), values)
+
+
+def _bundled(text: str, compile: Compiler) -> Compiler:
+    """For the bundled rules, their programs as shipped compiled (chatbot/infra/regexcache.py)."""
+    if compile is not re.compile:
+        return compile
+    from chatbot.infra.regexcache import Precompiled
+
+    return Precompiled.shipped(text).compile
 
 
 def _fill(template: str, values: dict[str, str]) -> str:
