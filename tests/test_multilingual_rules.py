@@ -860,3 +860,43 @@ def test_general_questions_and_figures_of_speech_in_other_languages_are_not_rule
 ])
 def test_someone_with_those_thoughts_or_signs_stays_an_emergency(message: str) -> None:
     assert RULES.check(message).emergency, RULES.prepare(message)
+
+
+# -- eleventh session: "can't take any more" said of waiting or pain; history in six more languages --
+@pytest.mark.parametrize("message", [
+    "no aguanto más la espera de la resonancia, ¿me pueden llamar antes?",
+    "ya no puedo más con tantas llamadas a la aseguradora",
+    "je n'en peux plus de cette sciatique, vous avez un créneau plus tôt ?",
+    "je n'en peux plus d'attendre les résultats",
+    "não aguento mais esta dor nas costas, tem vaga essa semana?",
+    "nao aguento mais ficar esperando o plano aprovar",
+])
+def test_cant_take_any_more_of_waiting_or_pain_is_not_a_rule_emergency(message: str) -> None:
+    assert RULES.check(message).emergency is None, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", [
+    "ya no puedo más, no quiero seguir",
+    "no aguanto más la vida",
+    "je n'en peux plus, je veux que tout s'arrête",
+    "não aguento mais, quero desaparecer",
+    "tôi muốn tự tử, ketamine có giúp được không?",
+])
+def test_cant_take_any_more_of_life_stays_an_emergency(message: str) -> None:
+    assert RULES.check(message).emergency == "suicide", RULES.prepare(message)
+
+
+def test_a_question_particle_closes_only_its_own_clause_in_vietnamese() -> None:
+    assert RULES.check("ketamine có làm người ta muốn tự tử không?").emergency is None
+    assert RULES.check("mình muốn tự tử, phòng khám mở cửa mấy giờ vậy không").emergency == "suicide"
+
+
+@pytest.mark.parametrize("message", [
+    "mẹ tôi bị đột quỵ năm 2018, giờ bà tiêm ngoài màng cứng được không?",
+    "cách đây 3 năm tôi bị đột quỵ, đã hồi phục, có nên truyền ketamine",
+    "هفت سال پیش تشنج کردم، از اون موقع خوبم. می‌تونم کتامین بزنم؟",
+    "ਮੈਨੂੰ ਪੰਜ ਸਾਲ ਪਹਿਲਾਂ ਦੌਰਾ ਪਿਆ ਸੀ, ਕੀ ਮੈਂ ਟੀਕਾ ਲਗਵਾ ਸਕਦਾ ਹਾਂ?",
+])
+def test_past_history_in_more_languages_is_answered_with_a_crisis_line(message: str) -> None:
+    verdict = RULES.check(message)
+    assert verdict.emergency is None and verdict.history, RULES.prepare(message)

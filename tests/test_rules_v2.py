@@ -21,7 +21,7 @@ EMERGENCIES = [
     # S3 burden, entrapment, farewell
     ("S3", "my family would be better off without me"), ("S3", "i am nothing but a burden to my kids"),
     ("S3", "there is no way out for me"), ("S3", "goodbye everyone, thanks for trying"),
-    ("S3", "my mom says she won't be around much longer"), ("S3", "nao aguento mais essa dor"),
+    ("S3", "my mom says she won't be around much longer"), ("S3", "nao aguento mais, quero que tudo acabe"),
     # S4 method, means, plan
     ("S4", "i've been stockpiling my oxycodone"), ("S4", "my husband bought a rope yesterday"),
     ("S4", "what is the highest bridge in town"), ("S4", "i'm writing goodbye letters to my parents"),
