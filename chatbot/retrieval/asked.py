@@ -56,7 +56,7 @@ KINDS: tuple[AskedKind, ...] = (
                  r"\bsuccess|\blikely\b|\bunlikely\b|\brare(ly)?\b|\bcommon(ly)?\b|\bproportion\b|\bhalf\b|\bthird\b"),
     AskedKind.of("duration",
                  r"\bhow long\b|\bhow soon\b|\bhow quickly\b|\bhow fast\b|\bhow many (days|weeks|hours|minutes|months|years)\b",
-                 rf"\b{_NUMBER}\s*(-|to|or)?\s*(\d+\s*)?{_UNIT}\b|\bovernight\b|\bsame day\b|\bimmediate(ly)?\b|"
+                 rf"\b{_NUMBER}(\s*(-|to|or)\s*\d+)?\s*{_UNIT}\b|\bovernight\b|\bsame day\b|\bimmediate(ly)?\b|"
                  r"\bstraight away\b|\bright away\b|\btoday\b|\btomorrow\b|\buntil\b|\bsince\b|\bpermanent|\blasting\b|"
                  r"\bshort\b|\bbrief\b|\bquick(ly)?\b|\bslow(ly)?\b|\bgradual|\bminutes\b|\bweeks\b|\bmonths\b|\byears\b|\bdays\b|\bhours\b"),
     AskedKind.of("opening",
