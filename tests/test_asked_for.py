@@ -51,6 +51,12 @@ def test_what_a_question_asks_for(question: str, kinds: set[str]) -> None:
     "where will the needle go in",  # the body, not the building
     "how do doctors work out what kind of pain i have",  # not exercise
     "what happens if i run out of my tablets",  # not running
+    "im running out of my medication",
+    "should the injection site be covered afterwards",  # not insurance
+    "any chance of an earlier appointment",  # not the odds
+    "can this address my anxiety as well",  # not the building
+    "what time of day should i take it",  # not the opening hours
+    "how long is the needle",  # a length, not a duration
 ])
 def test_a_word_in_passing_asks_for_nothing_more(question: str) -> None:
     assert names(question) <= {"pregnancy", "eating"}

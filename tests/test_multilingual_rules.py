@@ -900,3 +900,26 @@ def test_a_question_particle_closes_only_its_own_clause_in_vietnamese() -> None:
 def test_past_history_in_more_languages_is_answered_with_a_crisis_line(message: str) -> None:
     verdict = RULES.check(message)
     assert verdict.emergency is None and verdict.history, RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", [
+    "no aguanto más este dolor, mejor me muero",
+    "no puedo más con mi espalda, ya no quiero seguir",
+    "não aguento mais a dor, quero sumir",
+    "je n'en peux plus de ma douleur, je veux disparaître",
+    "je n'en peux plus d'attendre la mort",
+    "no puedo más de esperar a morir",
+])
+def test_waiting_or_pain_with_a_wish_to_die_later_in_the_message_stays_an_emergency(message: str) -> None:
+    assert RULES.check(message).emergency == "suicide", RULES.prepare(message)
+
+
+@pytest.mark.parametrize("message", [
+    "من زمان وأنا عايز أنتحر",  # "for a long time I've wanted to kill myself"
+    "می‌خواهم خودکشی کنم، از یک سال پیش به آن فکر می‌کنم",
+    "میں خودکشی کرنا چاہتا ہوں، سال سے نہیں سویا",
+    "ਮੈਂ ਖੁਦਕੁਸ਼ੀ ਕਰਨਾ ਚਾਹੁੰਦਾ ਹਾਂ, ਸਾਲ ਪਹਿਲਾਂ ਤੋਂ ਸੋਚ ਰਿਹਾ ਹਾਂ",
+    "no puedo mas con la vida hace meses que lo pienso",
+])
+def test_a_wish_held_for_a_long_time_is_not_history(message: str) -> None:
+    assert RULES.check(message).emergency == "suicide", RULES.prepare(message)

@@ -110,6 +110,10 @@ def test_a_file_that_does_not_fit_is_not_used(tmp_path: Path, monkeypatch: pytes
     assert Precompiled.shipped(RULES, folder).table == {}  # damaged: its sha256 differs
     (folder / PROGRAMS_FILE).unlink()
     assert Precompiled.shipped(RULES, folder).table == {}  # missing
+    for card in ("[]", "null", '"x"', "{not json"):
+        folder = _copy(tmp_path)
+        (folder / CARD_FILE).write_text(card)
+        assert Precompiled.shipped(RULES, folder).table == {}  # a card that is not one: compile as before
     folder = _copy(tmp_path)
     monkeypatch.setattr(regexcache, "ENGINE", "3.99.0 (another build) sre 1")
     assert Precompiled.shipped(RULES, folder).table == {}  # another Python's programs are never used

@@ -97,7 +97,8 @@ class Precompiled:
             return cls()
         try:
             card = json.loads((folder / CARD_FILE).read_text(encoding="utf-8"))
-            if card.get("engine") != ENGINE or card.get("rules_sha256") != rules_sha256(rules_text):
+            if not isinstance(card, dict) or card.get("engine") != ENGINE \
+                    or card.get("rules_sha256") != rules_sha256(rules_text):
                 return cls()
             kept = store.load(folder / PROGRAMS_FILE, Programs, {"engine": ENGINE}, sha256=str(card["sha256"]))
         except (OSError, ValueError, KeyError, TypeError, store.StoreError):

@@ -44,29 +44,35 @@ class AskedKind:
 KINDS: tuple[AskedKind, ...] = (
     AskedKind.of("cost",
                  r"\bcosts?\b|\bcosting\b|\bprices?\b|\bexpensive\b|\bafford|\bfees?\b|\bhow much (do|does|will|would) "
-                 r"(i|we|you|it) (pay|charge)|\bpay(ing)? for\b|\bcovered\b|\binsurance\b|\bmedicaid\b|\bmedicare\b|"
+                 r"(i|we|you|it) (pay|charge)|\bpay(ing)? for\b|\bcovered (by|under|on)\b|\b(is|are) (it|this|that|they|"
+                 r"these) covered\b|\binsurance\b|\bmedicaid\b|\bmedicare\b|"
                  r"\bco-?pays?\b|\bdeductible\b|\bself-?pay\b|\bout of pocket\b|\bbill(ed|ing)?\b",
                  r"[$£€]|\bcosts?\b|\bprice|\bfees?\b|\bcharg|\bpay|\binsur|\bcover(ed|age|s)?\b|\bmedicaid\b|"
                  r"\bmedicare\b|\bfree\b|\bbill|\bco-?pay|\bdeductible|\bfund|\bnhs\b|\bprivate(ly)?\b|\bfinanc"),
     AskedKind.of("odds",
                  r"\bpercent|\bpercentage\b|\bsuccess rate|\bhow likely\b|\bwhat( are| is|'s) (the|my) (chances?|odds)\b|"
-                 r"\b(chances?|odds) (of|that)\b|\bhow many (people|patients)\b|"
+                 r"\b(chances?|odds) (of|that) (it|this|the (treatment|injection|infusion|procedure|block)|success|relief|"
+                 r"getting|improv|work)|\bhow many (people|patients)\b|"
                  r"\bstatistic|\bwhat proportion\b",
                  r"\d\s*%|\bpercent|\bout of\b|\b\d+ in \d+\b|\bmost\b|\bmajority\b|\bmany\b|\bsome (people|patients)\b|"
                  r"\bsuccess|\blikely\b|\bunlikely\b|\brare(ly)?\b|\bcommon(ly)?\b|\bproportion\b|\bhalf\b|\bthird\b"),
     AskedKind.of("duration",
-                 r"\bhow long\b|\bhow soon\b|\bhow quickly\b|\bhow fast\b|\bhow many (days|weeks|hours|minutes|months|years)\b",
+                 r"\bhow long\b(?! (is|are) (the|a|an|my) (needle|needles|scar|incision|cut|wire|lead|catheter|tube|line))|"
+                 r"\bhow soon\b|\bhow quickly\b|\bhow fast\b|\bhow many (days|weeks|hours|minutes|months|years)\b",
                  rf"\b{_NUMBER}(\s*(-|to|or)\s*\d+)?\s*{_UNIT}\b|\bovernight\b|\bsame day\b|\bimmediate(ly)?\b|"
                  r"\bstraight away\b|\bright away\b|\btoday\b|\btomorrow\b|\buntil\b|\bsince\b|\bpermanent|\blasting\b|"
-                 r"\bshort\b|\bbrief\b|\bquick(ly)?\b|\bslow(ly)?\b|\bgradual|\bminutes\b|\bweeks\b|\bmonths\b|\byears\b|\bdays\b|\bhours\b"),
+                 r"\bshort\b|\bbrief\b|\bquick(ly)?\b|\bslow(ly)?\b|\bgradual|\bminutes\b|\bweeks\b|\bmonths\b|\byears\b|"
+                 r"\bdays\b|\bhours\b"),
     AskedKind.of("opening",
-                 r"\bwhat time\b|\bopening (hours|times)\b|\b(are|is) (you|the (clinic|office|centre|center)|it) open\b|"
+                 r"\bwhat time (do|does|are|is) (you|they|it|the (clinic|office|centre|center|pharmacy|unit)) (open|close|"
+                 r"shut)|\bopening (hours|times)\b|\b(are|is) (you|the (clinic|office|centre|center)|it) open\b|"
                  r"\bopen (on|at|until|till|late|early|over)\b|\b(bank|public) holidays?\b|\bafter hours\b|\bout of hours\b|"
                  r"\bweekend (appointments?|clinics?|hours)\b",
                  rf"\d(:\d\d)?\s*(am|pm|a\.m|p\.m)\b|\b{_DAYS}\b|\bweekends?\b|\bhours\b|\bopen\b|\bclosed\b|\bholidays?\b|"
                  r"\bweekdays?\b|\b24/7\b|\bon call\b|\bout of hours\b|\barriv|\bminutes (before|early|prior)\b"),
     AskedKind.of("place",
-                 r"\bpark(ing)?\b|\baddress\b|\bdirections\b|\bhow do i (get|find) (to|the)\b|\bwhere (is|are) (the|your) "
+                 r"\bpark(ing)?\b|\b(your|the|clinic.?s|office.?s|what.?s the|what is the) address\b|\bdirections (to|for)\b|"
+                 r"\bget directions\b|\bhow do i (get|find) (to|the)\b|\bwhere (is|are) (the|your) "
                  r"(clinic|office|centre|center|department|unit|building|entrance|hospital)\b|\bpublic transport\b|\bbus\b",
                  r"\bpark|\baddress|\blocat|\bfloor\b|\bbuilding|\bentrance|\broad\b|\bstreet|\bavenue\b|\bsuite\b|\bcar\b|"
                  r"\bbus\b|\btrain\b|\bdirections|\bmap\b|\breception|\bdepartment|\bhospital|\bwing\b|\blevel\b|\bsite\b"),
@@ -98,7 +104,7 @@ KINDS: tuple[AskedKind, ...] = (
                  r"\bsecurity\b|\bmetal detector|\bscanner|\bid card"),
     AskedKind.of("exercise",
                  r"\bcan i (exercise|work out|go to the gym|run|swim|play)\b|\bgym\b|\bworking out\b|\bjogging\b|"
-                 r"\brunning\b|\bsports?\b|\bgolf\b|\btennis\b|\byoga\b|\blifting weights\b|\bcycling\b|\bexercising\b|"
+                 r"\bgo(ing)? running\b|\bsports?\b|\bgolf\b|\btennis\b|\byoga\b|\blifting weights\b|\bcycling\b|\bexercising\b|"
                  r"\b(go|get) back to (exercise|exercising|the gym|sport|running)\b",
                  r"\bgym\b|\bwork ?out|\bexercis|\brun\b|\brunning\b|\bjog|\bsport|\bgolf|\btennis|\byoga|\blift|\bactiv|"
                  r"\bstrenuous|\bphysio|\bwalk|\bcycl|\bswim|\bmove|\bmovement"),
