@@ -154,10 +154,11 @@ def _measure(engine, kb, question: str, dense: dict, answers: np.ndarray):  # ty
     terms = list(dict.fromkeys(t for unit in units for t in unit))
     asked = engine.analyzer.asked_definition(question)
     query = terms + ([asked] if asked else [])
+    kinds = kinds_asked(question)
     cands, good = {}, {}
     for search, scores in dense.items():
         c = candidates(kb.index, units, query, engine.search.unknown_weight, scores, article_of=kb.article_of,
-                       asked=kinds_asked(question), texts=kb.texts)
+                       asked=kinds, texts=kb.texts)
         cands[search], good[search] = c, np.isin(c.ids, answers)
     return cands, good
 

@@ -37,6 +37,8 @@ def names(question: str) -> set[str]:
     ("when can i go back to the gym", {"exercise"}),
     ("will i need a sick note for my employer", {"work"}),
     ("can i eat breakfast before the procedure", {"eating"}),
+    ("there's a small chance i'm pregnant, does that matter for the x-ray", {"pregnancy"}),  # not the odds
+    ("what should i eat or drink before the procedure", {"eating"}),  # not alcohol
 ])
 def test_what_a_question_asks_for(question: str, kinds: set[str]) -> None:
     assert names(question) == kinds
@@ -45,7 +47,6 @@ def test_what_a_question_asks_for(question: str, kinds: set[str]) -> None:
 @pytest.mark.parametrize("question", [
     "what is a radiofrequency ablation",
     "does the injection hurt",
-    "there's a small chance i'm pregnant, does that matter for the x-ray",  # pregnancy, not the odds
     "can this medicine affect my sex drive",  # not driving
     "is my appointment on monday still going ahead",  # not the opening hours
     "where will the needle go in",  # the body, not the building
@@ -59,9 +60,7 @@ def test_what_a_question_asks_for(question: str, kinds: set[str]) -> None:
     "how long is the needle",  # a length, not a duration
 ])
 def test_a_word_in_passing_asks_for_nothing_more(question: str) -> None:
-    assert names(question) <= {"pregnancy", "eating"}
-    if "pregnant" not in question and "eat" not in question:
-        assert names(question) == set()
+    assert names(question) == set()
 
 
 def test_a_passage_supplies_or_does_not() -> None:

@@ -755,11 +755,17 @@ def test_past_history_does_not_hide_a_crisis_now(message: str) -> None:
     assert RULES.check(message).emergency, RULES.prepare(message)
 
 
-@pytest.mark.parametrize("message", ["я раньше резала себе руки, это помешает лечению?",
-                                     "작년에 쓰러졌는데 케타민 괜찮을까요?"])
+@pytest.mark.parametrize("message", [
+    "я раньше резала себе руки, это помешает лечению?",
+    "작년에 쓰러졌는데 케타민 괜찮을까요?",
+    "mẹ tôi bị đột quỵ năm 2018, giờ bà tiêm ngoài màng cứng được không?",
+    "cách đây 3 năm tôi bị đột quỵ, đã hồi phục, có nên truyền ketamine",
+    "هفت سال پیش تشنج کردم، از اون موقع خوبم. می‌تونم کتامین بزنم؟",
+    "ਮੈਨੂੰ ਪੰਜ ਸਾਲ ਪਹਿਲਾਂ ਦੌਰਾ ਪਿਆ ਸੀ, ਕੀ ਮੈਂ ਟੀਕਾ ਲਗਵਾ ਸਕਦਾ ਹਾਂ?",
+])
 def test_past_history_in_other_languages_is_answered_with_a_crisis_line(message: str) -> None:
     verdict = RULES.check(message)
-    assert verdict.emergency is None and verdict.history
+    assert verdict.emergency is None and verdict.history, RULES.prepare(message)
 
 
 def test_every_language_has_crises_and_ordinary_messages() -> None:
@@ -862,7 +868,7 @@ def test_someone_with_those_thoughts_or_signs_stays_an_emergency(message: str) -
     assert RULES.check(message).emergency, RULES.prepare(message)
 
 
-# -- eleventh session: "can't take any more" said of waiting or pain; history in six more languages --
+# -- eleventh session: "can't take any more" said of waiting or pain, of life, or with a wish to die after it --
 @pytest.mark.parametrize("message", [
     "no aguanto más la espera de la resonancia, ¿me pueden llamar antes?",
     "ya no puedo más con tantas llamadas a la aseguradora",
@@ -875,51 +881,36 @@ def test_cant_take_any_more_of_waiting_or_pain_is_not_a_rule_emergency(message: 
     assert RULES.check(message).emergency is None, RULES.prepare(message)
 
 
-@pytest.mark.parametrize("message", [
+CANT_TAKE_ANY_MORE_OF_LIFE = [
     "ya no puedo más, no quiero seguir",
     "no aguanto más la vida",
     "je n'en peux plus, je veux que tout s'arrête",
     "não aguento mais, quero desaparecer",
     "tôi muốn tự tử, ketamine có giúp được không?",
-])
-def test_cant_take_any_more_of_life_stays_an_emergency(message: str) -> None:
-    assert RULES.check(message).emergency == "suicide", RULES.prepare(message)
-
-
-def test_a_question_particle_closes_only_its_own_clause_in_vietnamese() -> None:
-    assert RULES.check("ketamine có làm người ta muốn tự tử không?").emergency is None
-    assert RULES.check("mình muốn tự tử, phòng khám mở cửa mấy giờ vậy không").emergency == "suicide"
-
-
-@pytest.mark.parametrize("message", [
-    "mẹ tôi bị đột quỵ năm 2018, giờ bà tiêm ngoài màng cứng được không?",
-    "cách đây 3 năm tôi bị đột quỵ, đã hồi phục, có nên truyền ketamine",
-    "هفت سال پیش تشنج کردم، از اون موقع خوبم. می‌تونم کتامین بزنم؟",
-    "ਮੈਨੂੰ ਪੰਜ ਸਾਲ ਪਹਿਲਾਂ ਦੌਰਾ ਪਿਆ ਸੀ, ਕੀ ਮੈਂ ਟੀਕਾ ਲਗਵਾ ਸਕਦਾ ਹਾਂ?",
-])
-def test_past_history_in_more_languages_is_answered_with_a_crisis_line(message: str) -> None:
-    verdict = RULES.check(message)
-    assert verdict.emergency is None and verdict.history, RULES.prepare(message)
-
-
-@pytest.mark.parametrize("message", [
+]
+WAITING_OR_PAIN_THEN_A_WISH_TO_DIE = [
     "no aguanto más este dolor, mejor me muero",
     "no puedo más con mi espalda, ya no quiero seguir",
     "não aguento mais a dor, quero sumir",
     "je n'en peux plus de ma douleur, je veux disparaître",
     "je n'en peux plus d'attendre la mort",
     "no puedo más de esperar a morir",
-])
-def test_waiting_or_pain_with_a_wish_to_die_later_in_the_message_stays_an_emergency(message: str) -> None:
-    assert RULES.check(message).emergency == "suicide", RULES.prepare(message)
-
-
-@pytest.mark.parametrize("message", [
-    "من زمان وأنا عايز أنتحر",  # "for a long time I've wanted to kill myself"
+]
+A_WISH_HELD_FOR_A_LONG_TIME = [  # "for a long time", "since a year ago": not history
+    "من زمان وأنا عايز أنتحر",
     "می‌خواهم خودکشی کنم، از یک سال پیش به آن فکر می‌کنم",
     "میں خودکشی کرنا چاہتا ہوں، سال سے نہیں سویا",
     "ਮੈਂ ਖੁਦਕੁਸ਼ੀ ਕਰਨਾ ਚਾਹੁੰਦਾ ਹਾਂ, ਸਾਲ ਪਹਿਲਾਂ ਤੋਂ ਸੋਚ ਰਿਹਾ ਹਾਂ",
     "no puedo mas con la vida hace meses que lo pienso",
-])
-def test_a_wish_held_for_a_long_time_is_not_history(message: str) -> None:
+]
+
+
+@pytest.mark.parametrize("message", CANT_TAKE_ANY_MORE_OF_LIFE + WAITING_OR_PAIN_THEN_A_WISH_TO_DIE
+                         + A_WISH_HELD_FOR_A_LONG_TIME)
+def test_cant_take_any_more_of_life_or_a_wish_to_die_stays_a_suicide_emergency(message: str) -> None:
     assert RULES.check(message).emergency == "suicide", RULES.prepare(message)
+
+
+def test_a_question_particle_closes_only_its_own_clause_in_vietnamese() -> None:
+    assert RULES.check("ketamine có làm người ta muốn tự tử không?").emergency is None
+    assert RULES.check("mình muốn tự tử, phòng khám mở cửa mấy giờ vậy không").emergency == "suicide"
