@@ -19,7 +19,7 @@ def labels() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return emergency, topic, advice
 
 
-def bank_example(want: Callable[[int, tuple[float, str, float]], bool], step: int) -> np.ndarray:
+def bank_example(want: Callable[[int, tuple[float, str, float, float]], bool], step: int) -> np.ndarray:
     """The first example (every ``step``-th) for which ``want(index, its bank scores)`` holds."""
     assert SAFETY.bank is not None
     bank = SAFETY.bank._read()[0]

@@ -54,7 +54,7 @@ def test_a_damaged_bank_keeps_the_panel(monkeypatch, vectors) -> None:
     _models_alarm(monkeypatch)
     assert SAFETY.bank is not None
 
-    def damaged(vector: np.ndarray) -> tuple[float, str, float]:
+    def damaged(vector: np.ndarray) -> tuple[float, str, float, float]:
         raise ConfigError("the multilingual safety bank is changed or damaged")
 
     monkeypatch.setattr(SAFETY, "problem", getattr(SAFETY, "problem", None))

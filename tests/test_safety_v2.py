@@ -119,10 +119,10 @@ def test_spanish_crisis_gets_a_spanish_line(engine) -> None:
     assert answer.notices[0].kind == "emergency" and "En español" in answer.notices[0].text
 
 
-def _near_an_emergency(vector: object) -> tuple[float, str, float]:
+def _near_an_emergency(vector: object) -> tuple[float, str, float, float]:
     """The multilingual bank's reading when it agrees with the models (the third opinion, which the
     session's engine asks only while its multilingual model is running)."""
-    return 1.0, "suicide", float("-inf")
+    return 1.0, "suicide", float("-inf"), 1.0
 
 
 def test_classifier_only_alarm_shows_the_crisis_message_first_and_still_answers(engine, monkeypatch) -> None:

@@ -68,7 +68,7 @@ ADVICE_BAND = 0.1
 ENGLISH_ADVICE = 0.0
 # the bank's reading when the multilingual model could not be asked: an emergency margin of 0.0 (neither
 # near nor far: no step down, no panel), no topic, and never near the decisions
-_UNREAD: tuple[float, str, float] = (0.0, "", float("-inf"))
+_UNREAD: tuple[float, str, float, float] = (0.0, "", float("-inf"), float("-inf"))
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
@@ -172,16 +172,16 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
-    def _nearest(self, margins: tuple[float, str, float]) -> tuple[str | None, bool]:
-        """(the panel's topic if the message's ``_margin`` is near enough to emergencies, whether it is
-        near enough to personal decisions); (None, False) when the model could not be asked."""
+    def _nearest(self, margins: tuple[float, str, float, float]) -> tuple[str | None, bool]:
+        """(the panel's topic if the message's alarm is high enough, whether it is near enough to
+        personal decisions); (None, False) when the model could not be asked."""
         assert self.bank is not None
-        margin, nearest, decision = margins
+        _, nearest, decision, alarm = margins
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
-        return (nearest if margin >= self.bank.panel else None), decision >= self.bank.advice
+        return (nearest if alarm >= self.bank.panel else None), decision >= self.bank.advice
 
-    def _margin(self, message: str, multilingual: Embed) -> tuple[float, str, float]:
-        """The bank's (emergency margin, nearest topic, decision margin) for the message; ``_UNREAD``
+    def _margin(self, message: str, multilingual: Embed) -> tuple[float, str, float, float]:
+        """The bank's (emergency margin, nearest topic, decision margin, alarm) for the message; ``_UNREAD``
         when the model or the bank cannot be used (``problem`` says why)."""
         assert self.bank is not None
         vector = multilingual(message)

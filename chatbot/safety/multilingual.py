@@ -6,9 +6,12 @@ model that puts sentences of about a hundred languages in one space does: "quier
 beside "I want to kill myself". A message that is not in English, and that the rules did not flag,
 gets the full crisis panel when its vector is nearer to emergencies than to other messages: the mean
 cosine of its K nearest emergencies among the examples (English and 77 other languages), minus
-that of its K nearest other examples, at least ``Bank.panel`` (the margin only 1% of the ordinary
-messages of a writer the bank has never seen reach; ``scripts/train_multilingual.py``). Measured that
-way, the nearest examples catch more than a logistic head on the same vectors (the card has both).
+that of its K nearest other examples (the margin), plus a small weight times the log-odds of two
+logistic heads on the same vectors (one fitted on the English examples alone, one on all), at least
+``Bank.panel`` (the alarm only 1% of the ordinary messages of a writer the bank has never seen
+reach; ``scripts/train_multilingual.py``). Measured that way, the nearest examples alone catch more
+than a head alone; the heads step down messages near emergencies only by their language and words
+("I'm so tired after the infusion" in Russian), which English's many look-alikes teach them.
 
 The model (``chatbot/retrieval/multilingual.py``) runs in a process of its own. Without it (not
 installed on this platform, a file changed, the process dead), messages in other languages are judged
@@ -62,9 +65,13 @@ class Bank:
     judges the message without this opinion and says why.
     """
 
-    def __init__(self, path: Path, sha256: str, k: int, panel: float, advice: float, model_sha256: str) -> None:
+    def __init__(self, path: Path, sha256: str, k: int, panel: float, advice: float, model_sha256: str,
+                 heads: tuple[np.ndarray, np.ndarray] | None = None, weights: tuple[float, float] = (0.0, 0.0)) -> None:
         self.path, self.sha256, self.k, self.model_sha256 = path, sha256, k, model_sha256
-        self.panel, self.advice = panel, advice  # the operating points of the two margins
+        self.panel, self.advice = panel, advice  # the operating points of the alarm and the decision margin
+        # the logistic heads (English examples; every example), weights then bias, and their weights in the alarm
+        zero = np.zeros(DIM + 1)
+        self.heads, self.weights = heads or (zero, zero), weights
         self._vectors: np.ndarray | None = None
         self._emergency: np.ndarray | None = None
         self._topic: np.ndarray | None = None
@@ -77,8 +84,13 @@ class Bank:
         try:
             card = json.loads(card_path.read_text(encoding="utf-8"))
             k, panel, sha = int(card["k"]), float(card["panel"]), str(card["bank_sha256"])
-            bank = cls(bank_path, sha, k, panel, float(card["advice"]), str(card["model_sha256"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            heads = (np.asarray(card["english_head"], dtype=np.float64), np.asarray(card["head"], dtype=np.float64))
+            weights = (float(card["head_weights"][0]), float(card["head_weights"][1]))
+            if any(h.shape != (DIM + 1,) or not np.all(np.isfinite(h)) for h in heads) \
+                    or not all(math.isfinite(w) and w >= 0 for w in weights) or len(card["head_weights"]) != 2:
+                raise ValueError("heads")
+            bank = cls(bank_path, sha, k, panel, float(card["advice"]), str(card["model_sha256"]), heads, weights)
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise ConfigError(f"{card_path}: the multilingual safety card cannot be read ({type(exc).__name__}); "
                               "reinstall the chatbot") from None
         if not bank_path.is_file() or not 1 <= k <= 50 or not math.isfinite(panel) or not math.isfinite(bank.advice):
@@ -108,17 +120,22 @@ class Bank:
                 self._emergency, self._topic, self._advice = emergency, topic, advice
             return self._vectors, self._emergency, self._topic, self._advice
 
-    def score(self, vector: np.ndarray) -> tuple[float, str, float]:
+    def score(self, vector: np.ndarray) -> tuple[float, str, float, float]:
         """The margin (mean cosine of the k nearest emergencies minus that of the k nearest others), the
-        topic most of those k emergencies have (the nearest one's on a tie), and the same margin for
-        personal decisions against every other example."""
+        topic most of those k emergencies have (the nearest one's on a tie), the same margin for
+        personal decisions against every other example, and the alarm (the margin with the heads'
+        weighted log-odds), which the panel point is for."""
         vectors, emergency, topic, advice = self._read()
         v = np.asarray(vector, dtype=np.float32)
+        v = v / max(float(np.linalg.norm(v)), 1e-12)
         # einsum, not a BLAS product: BLAS threads left spinning after it would take the CPUs the
         # model's own process needs for the next message (its time doubled in the benchmark)
-        sims = np.einsum("ij,j->i", vectors, v / max(float(np.linalg.norm(v)), 1e-12))[None, :]
+        sims = np.einsum("ij,j->i", vectors, v)[None, :]
         e_topics = topic[emergency]
         votes = [int(t) for t in e_topics[np.argsort(-sims[0, emergency], kind="stable")[: self.k]]]
         best = max(votes, key=lambda t: (votes.count(t), -votes.index(t)))
-        return (float(margins(sims, emergency, self.k)[0]), TOPICS[best - 1],
-                float(margins(sims, advice, self.k)[0]))
+        margin = float(margins(sims, emergency, self.k)[0])
+        v64 = v.astype(np.float64)
+        alarm = margin + sum(w * float(np.einsum("i,i->", h[:-1], v64) + h[-1])
+                             for w, h in zip(self.weights, self.heads, strict=True))
+        return margin, TOPICS[best - 1], float(margins(sims, advice, self.k)[0]), alarm
