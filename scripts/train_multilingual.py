@@ -21,7 +21,9 @@ model over 18,000 texts again; only new texts are embedded.
    living), one on every example. A message's alarm is its margin plus HEAD_WEIGHTS times each head's
    log-odds: the margin finds a crisis said in any words, the heads step down a message that is near
    emergencies only because it shares their language and their words.
-3. The panel point (the card): each file of examples in other languages (each by another writer) is
+3. A message of several sentences is also scored a sentence at a time: its best sentence's alarm,
+   less SENTENCE_DISCOUNT, when that is higher (their vectors are in the same store).
+4. The panel point (the card): each file of examples in other languages (each by another writer) is
    scored against a bank, and by an all-examples head, without that file, as words the bank has
    never seen; the point is the alarm reached by only FALSE_PANEL of their ordinary messages. The
    figures at that point, and for the margin alone and each head alone, go into the card.
@@ -45,7 +47,7 @@ import train_safety  # noqa: E402
 
 from chatbot.retrieval.multilingual import MODEL  # noqa: E402
 from chatbot.safety.classifier import sha256_file  # noqa: E402
-from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS, dequantise, margins  # noqa: E402
+from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS, dequantise, margins, sentences  # noqa: E402
 
 DATA = REPO / "chatbot" / "data"
 BANK = REPO / "training" / "multilingual" / "multilingual_vectors.npz"
@@ -54,6 +56,9 @@ FALSE_PANEL = 0.01
 ADVICE_ON_ORDINARY = 0.05
 # the logistic heads (English examples only; every example): their log-odds, times these, join the margin
 HEAD_WEIGHTS = (0.002, 0.002)
+# taken from a single sentence's alarm (chosen with each writer's file held out: recall at 1% false panels
+# 0.916 with no sentence scoring; discount 0 0.895, 0.01 0.916, 0.02 0.930, 0.03 0.926, 0.04 0.921)
+SENTENCE_DISCOUNT = 0.02
 L2 = 1e-5
 FOREIGN_WEIGHT = 5.0
 ITERATIONS = 60
@@ -138,6 +143,17 @@ def score(w: np.ndarray, x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(x @ w[:-1] + w[-1])))
 
 
+def stored_texts(texts: list[str], parts: dict[int, list[str]]) -> list[str]:
+    """Every text the store keeps a vector of: the examples, and the sentences of those in other languages."""
+    return sorted({*texts, *(p for ps in parts.values() for p in ps)})
+
+
+def unit(v: np.ndarray) -> np.ndarray:
+    """Rows of unit length, as the chatbot's model gives them."""
+    v = v.astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
 def stacked(margin: np.ndarray, x: np.ndarray, english: np.ndarray, head: np.ndarray) -> np.ndarray:
     """The alarm as the chatbot computes it (``Bank.score``): the margin plus each head's log-odds, weighted."""
     return margin + HEAD_WEIGHTS[0] * (x @ english[:-1] + english[-1]) + HEAD_WEIGHTS[1] * (x @ head[:-1] + head[-1])
@@ -162,8 +178,10 @@ def main() -> int:
         seen.setdefault((text, label == "emergency"), f"{lang}\t{source}\t{category}\t{label}")
     rows = sorted(seen.items())
     texts = [t for (t, _), _ in rows]
-    store = read_bank() if args.bank_only else update_bank(texts)
-    lacking = sorted({t for t in texts if key(t) not in store})
+    parts = {i: sentences(t) for i, ((t, _), v) in enumerate(rows) if not v.startswith("en\t") and sentences(t)}
+    stored = stored_texts(texts, parts)
+    store = read_bank() if args.bank_only else update_bank(stored)
+    lacking = sorted({t for t in stored if key(t) not in store})
     if lacking:
         raise SystemExit(f"the vector store lacks {len(lacking)} training texts (first: {lacking[0]!r}); "
                          "run scripts/train_multilingual.py")
@@ -199,6 +217,11 @@ def main() -> int:
         w = fit(x64[~held], y[~held].astype(np.float64), sw[~held], start=start)
         head[held] = score(w, x64[held])
         alarm[held] = stacked(scores[held], x64[held], english, w)
+        for i in np.flatnonzero(held):
+            if i in parts:
+                q = unit(np.stack([store[key(p)] for p in parts[i]]))
+                best = stacked(held_out_margins(q, bank[~held], y[~held]), q.astype(np.float64), english, w).max()
+                alarm[i] = max(alarm[i], best - SENTENCE_DISCOUNT)
     english_head = np.where(foreign, score(english, x64), np.nan)
     ordinary, emerg = foreign & ~y, foreign & y
     panel = float(np.quantile(alarm[ordinary], 1.0 - FALSE_PANEL))
@@ -227,6 +250,7 @@ def main() -> int:
         "advice": round(advice_point, 8),
         "false_panel": FALSE_PANEL,
         "head_weights": list(HEAD_WEIGHTS),
+        "sentence_discount": SENTENCE_DISCOUNT,
         # bias last; rounded, so that the card reads the same on any machine's arithmetic
         "english_head": [round(float(v), 6) for v in english],
         "head": [round(float(v), 6) for v in start],

@@ -158,7 +158,10 @@ def test_the_bank_of_vectors_is_the_models() -> None:
     rows = train_multilingual.examples()
     bank = train_multilingual.read_bank()
     texts = sorted({r[2] for r in rows})
-    assert {train_multilingual.key(t) for t in texts} == set(bank)
+    parts = {i: train_multilingual.sentences(r[2]) for i, r in enumerate(rows) if r[3] != "en"}
+    stored = train_multilingual.stored_texts(texts, {i: p for i, p in parts.items() if p})
+    assert {train_multilingual.key(t) for t in stored} == set(bank)
+    assert len(stored) > len(texts)  # the sentences of messages in other languages are there too
     sample = texts[:: max(1, len(texts) // 12)][:12]
     model = ml.load_e5()
     fresh = model.encode(sample)

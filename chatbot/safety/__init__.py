@@ -30,7 +30,7 @@ import numpy as np
 from chatbot.errors import ConfigError
 from chatbot.safety.classifier import Prediction, SafetyClassifier
 from chatbot.safety.language import reading, surely_english
-from chatbot.safety.multilingual import DIM, Bank
+from chatbot.safety.multilingual import DIM, Bank, sentences
 from chatbot.safety.rules import SafetyRules, Verdict
 from chatbot.safety.second import SecondOpinion
 
@@ -149,7 +149,7 @@ class Safety:
             unsure_advice = language == "en" and personal and not verdict.advice \
                 and p.advice >= ADVICE_BAND and not self.classifier.is_advice(p)
             if other or english_alarm or unsure_advice:
-                margins = self._margin(message, multilingual)  # one reading of the model serves all
+                margins = self._margin(message, multilingual, each_sentence=other)  # one reading serves all
                 if english_alarm and (margins[0] < ENGLISH_DOUBT or (margins[0] < WEAK_DOUBT and score < WEAK_ALARM)):
                     flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
                 if other:
@@ -180,15 +180,24 @@ class Safety:
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
         return (nearest if alarm >= self.bank.panel else None), decision >= self.bank.advice
 
-    def _margin(self, message: str, multilingual: Embed) -> tuple[float, str, float, float]:
+    def _margin(self, message: str, multilingual: Embed, each_sentence: bool = False) -> tuple[float, str, float, float]:
         """The bank's (emergency margin, nearest topic, decision margin, alarm) for the message; ``_UNREAD``
-        when the model or the bank cannot be used (``problem`` says why)."""
+        when the model or the bank cannot be used (``problem`` says why). ``each_sentence``: a message
+        of several sentences also has each read on its own; the best one's alarm, less the bank's
+        discount, and its topic stand when that is higher."""
         assert self.bank is not None
         vector = multilingual(message)
         if vector is None or vector.shape != (DIM,):
             return _UNREAD
         try:
-            return self.bank.score(vector)
+            result = self.bank.score(vector)
+            for part in sentences(message) if each_sentence else ():
+                v = multilingual(part)
+                if v is not None and v.shape == (DIM,):
+                    _, topic, _, alarm = self.bank.score(v)
+                    if alarm - self.bank.discount > result[3]:
+                        result = (result[0], topic, result[2], alarm - self.bank.discount)
+            return result
         except ConfigError as exc:
             self.problem = str(exc)
             return _UNREAD

@@ -11,7 +11,10 @@ logistic heads on the same vectors (one fitted on the English examples alone, on
 ``Bank.panel`` (the alarm only 1% of the ordinary messages of a writer the bank has never seen
 reach; ``scripts/train_multilingual.py``). Measured that way, the nearest examples alone catch more
 than a head alone; the heads step down messages near emergencies only by their language and words
-("I'm so tired after the infusion" in Russian), which English's many look-alikes teach them.
+("I'm so tired after the infusion" in Russian), which English's many look-alikes teach them. A
+message of several sentences is also read a sentence at a time (``sentences``): a crisis sentence
+beside a clinic question is diluted in the whole message's vector. Its best sentence counts, less
+``Bank.discount``, when that is higher than the whole message's alarm.
 
 The model (``chatbot/retrieval/multilingual.py``) runs in a process of its own. Without it (not
 installed on this platform, a file changed, the process dead), messages in other languages are judged
@@ -26,6 +29,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import threading
 import zipfile
 from pathlib import Path
@@ -40,6 +44,16 @@ TOPICS = ("suicide", "overdose", "medical", "harm")
 CARD_FILE = "multilingual_card.json"
 BANK_FILE = "multilingual_bank.npz"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_SENTENCE_END = re.compile(r"[.!?;\n\u3002\uff01\uff1f\u061f\u0964]+")  # and the CJK, Arabic and Devanagari stops
+#: sentences of one message read on their own: the last ones (the model reads a long message's start
+#: in the whole-message vector; in a long paste the crisis sentence is more often at the end)
+MAX_SENTENCES = 12
+
+
+def sentences(message: str) -> list[str]:
+    """The sentences of a message of more than one, each read on its own (none for a single sentence)."""
+    parts = [p.strip() for p in _SENTENCE_END.split(message) if len(p.strip()) >= 4]
+    return parts[-MAX_SENTENCES:] if len(parts) > 1 else []
 
 
 def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
@@ -66,12 +80,14 @@ class Bank:
     """
 
     def __init__(self, path: Path, sha256: str, k: int, panel: float, advice: float, model_sha256: str,
-                 heads: tuple[np.ndarray, np.ndarray] | None = None, weights: tuple[float, float] = (0.0, 0.0)) -> None:
+                 heads: tuple[np.ndarray, np.ndarray] | None = None, weights: tuple[float, float] = (0.0, 0.0),
+                 discount: float = 0.0) -> None:
         self.path, self.sha256, self.k, self.model_sha256 = path, sha256, k, model_sha256
         self.panel, self.advice = panel, advice  # the operating points of the alarm and the decision margin
         # the logistic heads (English examples; every example), weights then bias, and their weights in the alarm
         zero = np.zeros(DIM + 1)
         self.heads, self.weights = heads or (zero, zero), weights
+        self.discount = discount  # taken from a single sentence's alarm (``sentences``)
         self._vectors: np.ndarray | None = None
         self._emergency: np.ndarray | None = None
         self._topic: np.ndarray | None = None
@@ -86,10 +102,12 @@ class Bank:
             k, panel, sha = int(card["k"]), float(card["panel"]), str(card["bank_sha256"])
             heads = (np.asarray(card["english_head"], dtype=np.float64), np.asarray(card["head"], dtype=np.float64))
             weights = (float(card["head_weights"][0]), float(card["head_weights"][1]))
+            discount = float(card["sentence_discount"])
             if any(h.shape != (DIM + 1,) or not np.all(np.isfinite(h)) for h in heads) \
-                    or not all(math.isfinite(w) and w >= 0 for w in weights) or len(card["head_weights"]) != 2:
+                    or not all(math.isfinite(w) and w >= 0 for w in (*weights, discount)) or len(card["head_weights"]) != 2:
                 raise ValueError("heads")
-            bank = cls(bank_path, sha, k, panel, float(card["advice"]), str(card["model_sha256"]), heads, weights)
+            bank = cls(bank_path, sha, k, panel, float(card["advice"]), str(card["model_sha256"]), heads, weights,
+                       discount)
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise ConfigError(f"{card_path}: the multilingual safety card cannot be read ({type(exc).__name__}); "
                               "reinstall the chatbot") from None
