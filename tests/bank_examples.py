@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from chatbot.safety import Safety
+from chatbot.safety.multilingual import Reading
 
 SAFETY = Safety.load()
 
@@ -19,7 +20,7 @@ def labels() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return emergency, topic, advice
 
 
-def bank_example(want: Callable[[int, tuple[float, str, float, float]], bool], step: int) -> np.ndarray:
+def bank_example(want: Callable[[int, Reading], bool], step: int) -> np.ndarray:
     """The first example (every ``step``-th) for which ``want(index, its bank scores)`` holds."""
     assert SAFETY.bank is not None
     bank = SAFETY.bank._read()[0]

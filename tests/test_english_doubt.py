@@ -8,6 +8,7 @@ import pytest
 
 from chatbot.errors import ConfigError
 from chatbot.safety import ENGLISH_DOUBT, WEAK_ALARM, WEAK_DOUBT
+from chatbot.safety.multilingual import Reading
 from tests.bank_examples import SAFETY, bank_example, labels
 
 MESSAGE = "so sad today, I miss my old life before the pain"
@@ -54,7 +55,7 @@ def test_a_damaged_bank_keeps_the_panel(monkeypatch, vectors) -> None:
     _models_alarm(monkeypatch)
     assert SAFETY.bank is not None
 
-    def damaged(vector: np.ndarray) -> tuple[float, str, float, float]:
+    def damaged(vector: np.ndarray) -> Reading:
         raise ConfigError("the multilingual safety bank is changed or damaged")
 
     monkeypatch.setattr(SAFETY, "problem", getattr(SAFETY, "problem", None))

@@ -226,25 +226,42 @@ def _card_with(tmp_path: Path, **changes) -> Path:
     return tmp_path
 
 
-def test_the_alarm_is_the_margin_plus_the_heads_weighted_log_odds(tmp_path: Path) -> None:
+def test_the_alarms_are_the_margins_plus_their_heads_weighted_log_odds(tmp_path: Path) -> None:
     shipped = Bank.load()
     vector = shipped._read()[0][123]
-    margin, topic, decision, alarm = shipped.score(vector)
+    reading = shipped.score(vector)
     v = vector / np.linalg.norm(vector)
-    english, head = shipped.heads
-    assert shipped.weights[0] > 0 and shipped.weights[1] > 0
-    expected = margin + shipped.weights[0] * (v @ english[:-1] + english[-1]) + shipped.weights[1] * (v @ head[:-1] + head[-1])
-    assert alarm == pytest.approx(float(expected), abs=1e-6)
-    # without the heads the alarm is the margin, and the other readings do not change
-    alone = Bank.load(_card_with(tmp_path, head_weights=[0.0, 0.0]))
-    assert alone.score(vector) == pytest.approx((margin, topic, decision, margin))
+    for name, margin, alarm in (("emergency", reading.margin, reading.alarm), ("advice", reading.decision, reading.decided)):
+        h = shipped.heads[name]
+        assert h.weights[0] > 0 and h.weights[1] > 0
+        expected = margin + h.weights[0] * (v @ h.english[:-1] + h.english[-1]) + h.weights[1] * (v @ h.every[:-1] + h.every[-1])
+        assert alarm == pytest.approx(float(expected), abs=1e-6), name
+    # without the heads the alarms are the margins, and the other readings do not change
+    card = json.loads((DATA_DIR / CARD_FILE).read_text())
+    for entry in card["heads"].values():
+        entry["weights"] = [0.0, 0.0]
+    alone = Bank.load(_card_with(tmp_path, heads=card["heads"]))
+    assert tuple(alone.score(vector)) == pytest.approx((reading.margin, reading.topic, reading.decision, reading.margin,
+                                                        reading.decision))
 
 
-@pytest.mark.parametrize("changes", [{"english_head": [0.1] * 10}, {"head": [float("nan")] * 385},
-                                     {"head_weights": [0.002]}, {"head_weights": [-1.0, 0.002]}])
-def test_a_card_with_damaged_heads_is_an_error_not_silence(tmp_path: Path, changes: dict) -> None:
+def _damaged_heads(change) -> dict:
+    heads = json.loads((DATA_DIR / CARD_FILE).read_text())["heads"]
+    change(heads)
+    return heads
+
+
+@pytest.mark.parametrize("heads", [
+    _damaged_heads(lambda h: h["emergency"].update(english=[0.1] * 10)),
+    _damaged_heads(lambda h: h["advice"].update({"all": [float("nan")] * 385})),
+    _damaged_heads(lambda h: h["emergency"].update(weights=[0.002])),
+    _damaged_heads(lambda h: h["advice"].update(weights=[-1.0, 0.002])),
+    _damaged_heads(lambda h: h.pop("advice")),
+    "not heads",
+])
+def test_a_card_with_damaged_heads_is_an_error_not_silence(tmp_path: Path, heads) -> None:
     with pytest.raises(ConfigError, match="multilingual safety card"):
-        Bank.load(_card_with(tmp_path, **changes))
+        Bank.load(_card_with(tmp_path, heads=heads))
 
 
 def test_the_heads_step_down_more_look_alikes_than_they_cost_emergencies() -> None:
@@ -253,3 +270,5 @@ def test_the_heads_step_down_more_look_alikes_than_they_cost_emergencies() -> No
     cv = json.loads((DATA_DIR / CARD_FILE).read_text())["cross_validated"]
     for rate, recall in cv["recall_at_false_panel_rate"].items():
         assert recall >= cv["margin_alone_recall_at_false_panel_rate"][rate], rate
+    # and the advice notice: more decisions at the same share of other ordinary messages
+    assert cv["advice_recall_at_advice_point"] > cv["advice_recall_decision_margin_alone"]

@@ -12,6 +12,7 @@ from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
 from chatbot.safety import Safety
 from chatbot.safety.classifier import CARD, EXAMPLES, WEIGHTS, SafetyClassifier
+from chatbot.safety.multilingual import Reading
 from chatbot.safety.rules import SafetyRules
 from chatbot.safety.second import BANK, HEAD
 from chatbot.safety.textnorm import normalise
@@ -119,10 +120,10 @@ def test_spanish_crisis_gets_a_spanish_line(engine) -> None:
     assert answer.notices[0].kind == "emergency" and "En español" in answer.notices[0].text
 
 
-def _near_an_emergency(vector: object) -> tuple[float, str, float, float]:
+def _near_an_emergency(vector: object) -> Reading:
     """The multilingual bank's reading when it agrees with the models (the third opinion, which the
     session's engine asks only while its multilingual model is running)."""
-    return 1.0, "suicide", float("-inf"), 1.0
+    return Reading(1.0, "suicide", float("-inf"), 1.0, float("-inf"))
 
 
 def test_classifier_only_alarm_shows_the_crisis_message_first_and_still_answers(engine, monkeypatch) -> None:

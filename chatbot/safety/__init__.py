@@ -30,7 +30,7 @@ import numpy as np
 from chatbot.errors import ConfigError
 from chatbot.safety.classifier import Prediction, SafetyClassifier
 from chatbot.safety.language import reading, surely_english
-from chatbot.safety.multilingual import DIM, Bank, sentences
+from chatbot.safety.multilingual import DIM, UNREAD, Bank, Reading, sentences
 from chatbot.safety.rules import SafetyRules, Verdict
 from chatbot.safety.second import SecondOpinion
 
@@ -68,7 +68,7 @@ ADVICE_BAND = 0.1
 ENGLISH_ADVICE = 0.0
 # the bank's reading when the multilingual model could not be asked: an emergency margin of 0.0 (neither
 # near nor far: no step down, no panel), no topic, and never near the decisions
-_UNREAD: tuple[float, str, float, float] = (0.0, "", float("-inf"), float("-inf"))
+
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
@@ -150,13 +150,13 @@ class Safety:
                 and p.advice >= ADVICE_BAND and not self.classifier.is_advice(p)
             if other or english_alarm or unsure_advice:
                 margins = self._margin(message, multilingual, each_sentence=other)  # one reading serves all
-                if english_alarm and (margins[0] < ENGLISH_DOUBT or (margins[0] < WEAK_DOUBT and score < WEAK_ALARM)):
+                if english_alarm and (margins.margin < ENGLISH_DOUBT or (margins.margin < WEAK_DOUBT and score < WEAK_ALARM)):
                     flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
                 if other:
                     nearest, decision = self._nearest(margins)
                     flagged = flagged or nearest
                 elif unsure_advice:
-                    decision = margins[2] >= ENGLISH_ADVICE
+                    decision = margins.decision >= ENGLISH_ADVICE
         # the classifier's reading of a personal decision counts only for a message about the asker or
         # someone close: "Is ketamine the right option for you?" (an article's heading) is a general question
         advice = verdict.advice or decision or (self.classifier.is_advice(p) and (language != "en" or personal))
@@ -172,35 +172,33 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
-    def _nearest(self, margins: tuple[float, str, float, float]) -> tuple[str | None, bool]:
+    def _nearest(self, reading: Reading) -> tuple[str | None, bool]:
         """(the panel's topic if the message's alarm is high enough, whether it is near enough to
         personal decisions); (None, False) when the model could not be asked."""
         assert self.bank is not None
-        _, nearest, decision, alarm = margins
         # the panel of the topic of the nearest emergencies: the n-gram model does not read this language
-        return (nearest if alarm >= self.bank.panel else None), decision >= self.bank.advice
+        return (reading.topic if reading.alarm >= self.bank.panel else None), reading.decided >= self.bank.advice
 
-    def _margin(self, message: str, multilingual: Embed, each_sentence: bool = False) -> tuple[float, str, float, float]:
-        """The bank's (emergency margin, nearest topic, decision margin, alarm) for the message; ``_UNREAD``
-        when the model or the bank cannot be used (``problem`` says why). ``each_sentence``: a message
-        of several sentences also has each read on its own; the best one's alarm, less the bank's
-        discount, and its topic stand when that is higher."""
+    def _margin(self, message: str, multilingual: Embed, each_sentence: bool = False) -> Reading:
+        """The bank's reading of the message; ``UNREAD`` when the model or the bank cannot be used
+        (``problem`` says why). ``each_sentence``: a message of several sentences also has each read on
+        its own; the best one's alarm, less the bank's discount, and its topic stand when higher."""
         assert self.bank is not None
         vector = multilingual(message)
         if vector is None or vector.shape != (DIM,):
-            return _UNREAD
+            return UNREAD
         try:
             result = self.bank.score(vector)
             for part in sentences(message) if each_sentence else ():
                 v = multilingual(part)
                 if v is not None and v.shape == (DIM,):
-                    _, topic, _, alarm = self.bank.score(v)
-                    if alarm - self.bank.discount > result[3]:
-                        result = (result[0], topic, result[2], alarm - self.bank.discount)
+                    one = self.bank.score(v)
+                    if one.alarm - self.bank.discount > result.alarm:
+                        result = result._replace(topic=one.topic, alarm=one.alarm - self.bank.discount)
             return result
         except ConfigError as exc:
             self.problem = str(exc)
-            return _UNREAD
+            return UNREAD
 
     def _alarm(self, message: str, text: str, p: Prediction, embed: Embed | None,
                english: bool = True) -> tuple[str | None, str | None, float]:

@@ -14,7 +14,9 @@ than a head alone; the heads step down messages near emergencies only by their l
 ("I'm so tired after the infusion" in Russian), which English's many look-alikes teach them. A
 message of several sentences is also read a sentence at a time (``sentences``): a crisis sentence
 beside a clinic question is diluted in the whole message's vector. Its best sentence counts, less
-``Bank.discount``, when that is higher than the whole message's alarm.
+``Bank.discount``, when that is higher than the whole message's alarm. The advice notice is read the
+same way, without the sentences: the decision margin (nearest personal decisions against every
+other example) with two heads fitted on decisions.
 
 The model (``chatbot/retrieval/multilingual.py``) runs in a process of its own. Without it (not
 installed on this platform, a file changed, the process dead), messages in other languages are judged
@@ -32,7 +34,9 @@ import math
 import re
 import threading
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -70,6 +74,43 @@ def margins(sims: np.ndarray, positive: np.ndarray, k: int) -> np.ndarray:
     return top_p.mean(axis=1) - top_n.mean(axis=1)
 
 
+class Reading(NamedTuple):
+    """What the bank says of one message's vector."""
+
+    margin: float  # mean cosine of the k nearest emergencies minus that of the k nearest other examples
+    topic: str  # the topic most of those k emergencies have (the nearest one's on a tie)
+    decision: float  # the same margin for personal decisions against every other example
+    alarm: float  # the margin with its heads' weighted log-odds: the panel point is for this
+    decided: float  # the decision margin with its heads' weighted log-odds: the advice point is for this
+
+
+UNREAD = Reading(0.0, "", float("-inf"), float("-inf"), float("-inf"))  # the model could not be asked
+
+
+@dataclass(frozen=True)
+class Heads:
+    """Two logistic heads on the model's vectors (weights then bias): one fitted on the English examples
+    alone, one on every example; ``weights`` are what their log-odds count for beside a margin."""
+
+    english: np.ndarray
+    every: np.ndarray
+    weights: tuple[float, float]
+
+    @classmethod
+    def read(cls, entry: dict) -> Heads:
+        english, every = (np.asarray(entry[k], dtype=np.float64) for k in ("english", "all"))
+        weights = tuple(float(w) for w in entry["weights"])
+        if any(h.shape != (DIM + 1,) or not np.all(np.isfinite(h)) for h in (english, every)) \
+                or len(weights) != 2 or not all(math.isfinite(w) and w >= 0 for w in weights):
+            raise ValueError("heads")
+        return cls(english, every, (weights[0], weights[1]))
+
+    def lift(self, v: np.ndarray) -> float:
+        """The weighted log-odds of both heads for a unit vector."""
+        return sum(w * float(np.einsum("i,i->", h[:-1], v) + h[-1])
+                   for w, h in zip(self.weights, (self.english, self.every), strict=True))
+
+
 class Bank:
     """The examples' vectors (unit length, int8 in the file), which are emergencies, and the panel point.
 
@@ -80,13 +121,11 @@ class Bank:
     """
 
     def __init__(self, path: Path, sha256: str, k: int, panel: float, advice: float, model_sha256: str,
-                 heads: tuple[np.ndarray, np.ndarray] | None = None, weights: tuple[float, float] = (0.0, 0.0),
-                 discount: float = 0.0) -> None:
+                 heads: dict[str, Heads] | None = None, discount: float = 0.0) -> None:
         self.path, self.sha256, self.k, self.model_sha256 = path, sha256, k, model_sha256
-        self.panel, self.advice = panel, advice  # the operating points of the alarm and the decision margin
-        # the logistic heads (English examples; every example), weights then bias, and their weights in the alarm
-        zero = np.zeros(DIM + 1)
-        self.heads, self.weights = heads or (zero, zero), weights
+        self.panel, self.advice = panel, advice  # the operating points of the alarm and of the decision alarm
+        # the logistic heads beside each margin ("emergency", "advice"); none: the margins alone
+        self.heads = heads or {}
         self.discount = discount  # taken from a single sentence's alarm (``sentences``)
         self._vectors: np.ndarray | None = None
         self._emergency: np.ndarray | None = None
@@ -100,14 +139,11 @@ class Bank:
         try:
             card = json.loads(card_path.read_text(encoding="utf-8"))
             k, panel, sha = int(card["k"]), float(card["panel"]), str(card["bank_sha256"])
-            heads = (np.asarray(card["english_head"], dtype=np.float64), np.asarray(card["head"], dtype=np.float64))
-            weights = (float(card["head_weights"][0]), float(card["head_weights"][1]))
+            heads = {name: Heads.read(card["heads"][name]) for name in ("emergency", "advice")}
             discount = float(card["sentence_discount"])
-            if any(h.shape != (DIM + 1,) or not np.all(np.isfinite(h)) for h in heads) \
-                    or not all(math.isfinite(w) and w >= 0 for w in (*weights, discount)) or len(card["head_weights"]) != 2:
-                raise ValueError("heads")
-            bank = cls(bank_path, sha, k, panel, float(card["advice"]), str(card["model_sha256"]), heads, weights,
-                       discount)
+            if not math.isfinite(discount) or discount < 0:
+                raise ValueError("discount")
+            bank = cls(bank_path, sha, k, panel, float(card["advice"]), str(card["model_sha256"]), heads, discount)
         except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
             raise ConfigError(f"{card_path}: the multilingual safety card cannot be read ({type(exc).__name__}); "
                               "reinstall the chatbot") from None
@@ -138,11 +174,8 @@ class Bank:
                 self._emergency, self._topic, self._advice = emergency, topic, advice
             return self._vectors, self._emergency, self._topic, self._advice
 
-    def score(self, vector: np.ndarray) -> tuple[float, str, float, float]:
-        """The margin (mean cosine of the k nearest emergencies minus that of the k nearest others), the
-        topic most of those k emergencies have (the nearest one's on a tie), the same margin for
-        personal decisions against every other example, and the alarm (the margin with the heads'
-        weighted log-odds), which the panel point is for."""
+    def score(self, vector: np.ndarray) -> Reading:
+        """The message's reading (``Reading``) from its vector."""
         vectors, emergency, topic, advice = self._read()
         v = np.asarray(vector, dtype=np.float32)
         v = v / max(float(np.linalg.norm(v)), 1e-12)
@@ -152,8 +185,7 @@ class Bank:
         e_topics = topic[emergency]
         votes = [int(t) for t in e_topics[np.argsort(-sims[0, emergency], kind="stable")[: self.k]]]
         best = max(votes, key=lambda t: (votes.count(t), -votes.index(t)))
-        margin = float(margins(sims, emergency, self.k)[0])
-        v64 = v.astype(np.float64)
-        alarm = margin + sum(w * float(np.einsum("i,i->", h[:-1], v64) + h[-1])
-                             for w, h in zip(self.weights, self.heads, strict=True))
-        return margin, TOPICS[best - 1], float(margins(sims, advice, self.k)[0]), alarm
+        margin, decision = float(margins(sims, emergency, self.k)[0]), float(margins(sims, advice, self.k)[0])
+        lift = {name: h.lift(v.astype(np.float64)) for name, h in self.heads.items()}
+        return Reading(margin, TOPICS[best - 1], decision, margin + lift.get("emergency", 0.0),
+                       decision + lift.get("advice", 0.0))
