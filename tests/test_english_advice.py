@@ -84,3 +84,16 @@ def test_a_relative_counts_as_personal(monkeypatch) -> None:
     _unsure(monkeypatch, 0.99)
     assert SAFETY.check(RELATIVE, None, None).advice
     assert not SAFETY.check("Is ketamine the right option for you?", None, None).advice
+
+
+def test_english_reads_the_decision_margin_not_the_other_languages_decision_alarm(monkeypatch, vectors) -> None:
+    """The English point (ENGLISH_ADVICE) was set on the margin alone; the heads are for other languages."""
+    from chatbot.safety.multilingual import Reading
+
+    _unsure(monkeypatch, _band())
+    assert SAFETY.bank is not None
+    high, low = ENGLISH_ADVICE + 0.05, ENGLISH_ADVICE - 0.5
+    monkeypatch.setattr(SAFETY.bank, "score", lambda v: Reading(-1.0, "suicide", high, -1.0, low))
+    assert SAFETY.check(PERSONAL, None, lambda text: vectors[0]).advice
+    monkeypatch.setattr(SAFETY.bank, "score", lambda v: Reading(-1.0, "suicide", low, -1.0, high))
+    assert not SAFETY.check(PERSONAL, None, lambda text: vectors[0]).advice

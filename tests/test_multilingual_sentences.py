@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chatbot.safety.multilingual import MAX_SENTENCES, sentences
+from chatbot.safety.multilingual import MAX_SENTENCES, READ_CHARS, sentences
 from tests.bank_examples import SAFETY, bank_example, labels
 
 # Polish, written for this test: "What time do you open on Saturday? [crisis sentence]"
@@ -18,12 +18,15 @@ MESSAGE = f"{QUESTION}? {CRISIS}."
 
 def test_sentences_of_a_message() -> None:
     assert sentences("ya no quiero vivir") == []  # one sentence: the whole message is enough
-    assert sentences(MESSAGE) == [QUESTION, CRISIS]
-    assert sentences("もう疲れた。死にたい。") == ["もう疲れた", "死にたい"]  # CJK full stops
-    assert sentences("متى تفتحون؟ أريد أن أموت") == ["متى تفتحون", "أريد أن أموت"]  # Arabic question mark
-    assert sentences("ok. ya. quiero morir") == []  # parts under four characters are not sentences
-    many = ". ".join(f"frase numero {i}" for i in range(30))
-    assert sentences(many) == [f"frase numero {i}" for i in range(30 - MAX_SENTENCES, 30)]  # the last ones
+    assert sentences(MESSAGE) == [QUESTION + "?", CRISIS + "."]  # with their marks: a question stays one
+    assert sentences("もう疲れた。死にたい。") == ["もう疲れた。", "死にたい。"]  # CJK full stops
+    assert sentences("我想死。你们几点开门？") == ["我想死。", "你们几点开门？"]  # three characters can say it
+    assert sentences("متى تفتحون؟ أريد أن أموت") == ["متى تفتحون؟", "أريد أن أموت"]  # Arabic question mark
+    assert sentences("میں مرنا چاہتا ہوں۔ آپ کب کھلتے ہیں؟") == ["میں مرنا چاہتا ہوں۔", "آپ کب کھلتے ہیں؟"]  # Urdu
+    assert sentences("ok. ya. quiero morir") == []  # parts under four letters are not sentences
+    many = [f"frase numero {i}." for i in range(30)]
+    half = MAX_SENTENCES // 2
+    assert sentences(" ".join(many)) == many[:half] + many[-half:]  # of a long message, the first and last
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +51,7 @@ def _reader(crisis_vector: np.ndarray, other: np.ndarray):
 
     def read(text: str) -> np.ndarray:
         asked.append(text)
-        return crisis_vector if text == CRISIS else other
+        return crisis_vector if text.startswith(CRISIS) else other
     return read, asked
 
 
@@ -57,7 +60,7 @@ def test_a_crisis_sentence_beside_a_question_gets_the_panel(vectors) -> None:
     read, asked = _reader(near, far)
     result = SAFETY.check(MESSAGE, None, read)
     assert result.language == "pl" and result.flagged == "suicide" and not result.verdict.emergency
-    assert asked == [MESSAGE, QUESTION, CRISIS]  # the whole message first, then each sentence
+    assert asked == [MESSAGE, QUESTION + "?", CRISIS + "."]  # the whole message first, then each sentence
 
 
 def test_no_sentence_near_an_emergency_no_panel(vectors) -> None:
@@ -85,3 +88,33 @@ def test_a_sentence_the_model_cannot_read_leaves_the_whole_message_reading(vecto
     def read(text: str) -> np.ndarray | None:
         return near if text == MESSAGE else None
     assert SAFETY.check(MESSAGE, None, read).flagged == "suicide"
+
+
+def test_a_sentence_never_lowers_the_whole_messages_alarm(vectors) -> None:
+    far, near = vectors
+
+    def read(text: str) -> np.ndarray:
+        return near if text == MESSAGE else far
+    assert SAFETY.check(MESSAGE, None, read).flagged == "suicide"
+
+
+def test_a_long_paste_is_read_in_parts_the_model_can_take(vectors) -> None:
+    """The model is never given more than READ_CHARS characters at once; a crisis sentence at the start
+    of a long paste of questions is still read on its own."""
+    far, near = vectors
+    paste = f"{CRISIS}. " + " ".join(f"{QUESTION} numer {i}?" for i in range(40)) + " " + "x" * 5000
+    read, asked = _reader(near, far)
+    assert SAFETY.check(paste, None, read).flagged == "suicide"
+    assert max(len(t) for t in asked) <= READ_CHARS and asked[0] == paste[:READ_CHARS]
+    assert len(asked) == 1 + MAX_SENTENCES
+
+
+def test_a_vector_that_is_not_finite_is_not_read(vectors) -> None:
+    far, near = vectors
+    nan = np.full_like(far, np.nan)
+
+    def read(text: str) -> np.ndarray:
+        return nan if text == MESSAGE else (near if text.startswith(CRISIS) else far)
+    result = SAFETY.check(MESSAGE, None, read)
+    assert not result.flagged  # not read at all: the rules, the n-gram model and the crisis line stand
+    assert SAFETY._margin(MESSAGE, read, each_sentence=True).alarm == float("-inf")

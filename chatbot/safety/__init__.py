@@ -30,7 +30,7 @@ import numpy as np
 from chatbot.errors import ConfigError
 from chatbot.safety.classifier import Prediction, SafetyClassifier
 from chatbot.safety.language import reading, surely_english
-from chatbot.safety.multilingual import DIM, UNREAD, Bank, Reading, sentences
+from chatbot.safety.multilingual import DIM, READ_CHARS, UNREAD, Bank, Reading, sentences
 from chatbot.safety.rules import SafetyRules, Verdict
 from chatbot.safety.second import SecondOpinion
 
@@ -184,15 +184,20 @@ class Safety:
         (``problem`` says why). ``each_sentence``: a message of several sentences also has each read on
         its own; the best one's alarm, less the bank's discount, and its topic stand when higher."""
         assert self.bank is not None
-        vector = multilingual(message)
-        if vector is None or vector.shape != (DIM,):
+
+        def read(text: str) -> np.ndarray | None:
+            v = multilingual(text[:READ_CHARS])
+            return v if v is not None and v.shape == (DIM,) and np.all(np.isfinite(v)) else None
+        vector = read(message)
+        if vector is None:
             return UNREAD
         try:
             result = self.bank.score(vector)
             for part in sentences(message) if each_sentence else ():
-                v = multilingual(part)
-                if v is not None and v.shape == (DIM,):
+                v = read(part)
+                if v is not None:
                     one = self.bank.score(v)
+                    # a sentence can only raise the alarm, never lower it
                     if one.alarm - self.bank.discount > result.alarm:
                         result = result._replace(topic=one.topic, alarm=one.alarm - self.bank.discount)
             return result

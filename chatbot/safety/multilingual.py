@@ -48,16 +48,30 @@ TOPICS = ("suicide", "overdose", "medical", "harm")
 CARD_FILE = "multilingual_card.json"
 BANK_FILE = "multilingual_bank.npz"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-_SENTENCE_END = re.compile(r"[.!?;\n\u3002\uff01\uff1f\u061f\u0964]+")  # and the CJK, Arabic and Devanagari stops
-#: sentences of one message read on their own: the last ones (the model reads a long message's start
-#: in the whole-message vector; in a long paste the crisis sentence is more often at the end)
+# a sentence with the marks that end it ("will I sleep?" is a question, "will I sleep" reads as a
+# statement); the stops: . ! ? ; a line break, an ellipsis, and the CJK (full and fullwidth), Arabic, Urdu,
+# Devanagari, Armenian, Ethiopic, Burmese and Khmer ones
+_STOPS = ".!?;\n\u2026\u3002\uff01\uff1f\uff1b\uff0e\u061f\u06d4\u0964\u0965\u0589\u1362\u104b\u17d4"
+_SENTENCE = re.compile(f"[^{_STOPS}]+[{_STOPS}]*")
+# scripts in which three characters can say it ("我想死"): Han, kana, Hangul
+_DENSE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+#: sentences of one message read on their own: all of them up to this many; of a longer message, the
+#: first and the last half of this many (the model reads a long message's whole only from its start:
+#: READ_CHARS)
 MAX_SENTENCES = 12
+#: characters of one text given to the model (the whole message, or a sentence): its time grows with
+#: length, and a paste of thousands of characters would outlast the time it is allowed
+READ_CHARS = 1000
 
 
 def sentences(message: str) -> list[str]:
     """The sentences of a message of more than one, each read on its own (none for a single sentence)."""
-    parts = [p.strip() for p in _SENTENCE_END.split(message) if len(p.strip()) >= 4]
-    return parts[-MAX_SENTENCES:] if len(parts) > 1 else []
+    parts = [p.strip() for p in _SENTENCE.findall(message)
+             if len(core := p.strip().rstrip(_STOPS)) >= 4 or (len(core) >= 2 and _DENSE.search(core))]
+    if len(parts) <= 1:
+        return []
+    half = MAX_SENTENCES // 2
+    return parts if len(parts) <= MAX_SENTENCES else parts[:half] + parts[-half:]
 
 
 def dequantise(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:
