@@ -48,7 +48,7 @@ import train_safety  # noqa: E402
 
 from chatbot.retrieval.multilingual import MODEL  # noqa: E402
 from chatbot.safety.classifier import sha256_file  # noqa: E402
-from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS, dequantise, margins, sentences  # noqa: E402
+from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS, Heads, dequantise, margins, sentences  # noqa: E402
 
 DATA = REPO / "chatbot" / "data"
 BANK = REPO / "training" / "multilingual" / "multilingual_vectors.npz"
@@ -167,7 +167,7 @@ def unit(v: np.ndarray) -> np.ndarray:
 def stacked(margin: np.ndarray, x: np.ndarray, english: np.ndarray, head: np.ndarray,
             weights: tuple[float, float] = HEAD_WEIGHTS) -> np.ndarray:
     """The alarm as the chatbot computes it (``Bank.score``): the margin plus each head's log-odds, weighted."""
-    return margin + weights[0] * (x @ english[:-1] + english[-1]) + weights[1] * (x @ head[:-1] + head[-1])
+    return margin + Heads(english, head, weights).lift(x)
 
 
 def held_out_margins(queries: np.ndarray, bank: np.ndarray, positive: np.ndarray) -> np.ndarray:
@@ -189,15 +189,14 @@ def main() -> int:
         seen.setdefault((text, label == "emergency"), f"{lang}\t{source}\t{category}\t{label}")
     rows = sorted(seen.items())
     texts = [t for (t, _), _ in rows]
-    parts = {i: sentences(t) for i, ((t, _), v) in enumerate(rows) if not v.startswith("en\t") and sentences(t)}
+    parts = {i: ps for i, ((t, _), v) in enumerate(rows) if not v.startswith("en\t") and (ps := sentences(t))}
     stored = stored_texts(texts, parts)
     store = read_bank() if args.bank_only else update_bank(stored)
     lacking = sorted({t for t in stored if key(t) not in store})
     if lacking:
         raise SystemExit(f"the vector store lacks {len(lacking)} training texts (first: {lacking[0]!r}); "
                          "run scripts/train_multilingual.py")
-    x = np.stack([store[key(t)] for t in texts]).astype(np.float32)
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    x = unit(np.stack([store[key(t)] for t in texts]))
     quantised = [quantise(v) for v in x]
     codes = np.stack([c for c, _ in quantised])
     scales = np.asarray([sc for _, sc in quantised], dtype=np.float32)
@@ -220,10 +219,11 @@ def main() -> int:
     x64 = bank.astype(np.float64)
     start = fit(x64, y.astype(np.float64), sw)
     # the English head never sees an example in another language, so it needs no holding out
-    english = fit(x64[~foreign], y[~foreign].astype(np.float64), np.ones(int(np.count_nonzero(~foreign))))
+    alike = np.ones(int(np.count_nonzero(~foreign)))  # the English examples, weighted alike
+    english = fit(x64[~foreign], y[~foreign].astype(np.float64), alike)
     decided = np.full(len(y), np.nan)
     advice_start = fit(x64, advice.astype(np.float64), sw)
-    advice_english = fit(x64[~foreign], advice[~foreign].astype(np.float64), np.ones(int(np.count_nonzero(~foreign))))
+    advice_english = fit(x64[~foreign], advice[~foreign].astype(np.float64), alike)
     for name in files:
         held = foreign & (source == name)
         scores[held] = held_out_margins(bank[held], bank[~held], y[~held])

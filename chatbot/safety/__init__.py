@@ -66,9 +66,6 @@ WEAK_DOUBT = -0.005
 # than to its other examples. Chosen on the development sets (training/rules_dev).
 ADVICE_BAND = 0.1
 ENGLISH_ADVICE = 0.0
-# the bank's reading when the multilingual model could not be asked: an emergency margin of 0.0 (neither
-# near nor far: no step down, no panel), no topic, and never near the decisions
-
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 

@@ -98,7 +98,9 @@ class Reading(NamedTuple):
     decided: float  # the decision margin with its heads' weighted log-odds: the advice point is for this
 
 
-UNREAD = Reading(0.0, "", float("-inf"), float("-inf"), float("-inf"))  # the model could not be asked
+# the reading when the model could not be asked: an emergency margin of 0.0 (neither near nor far: no
+# step down, no panel), no topic, and never near the decisions
+UNREAD = Reading(0.0, "", float("-inf"), float("-inf"), float("-inf"))
 
 
 @dataclass(frozen=True)
@@ -119,10 +121,11 @@ class Heads:
             raise ValueError("heads")
         return cls(english, every, (weights[0], weights[1]))
 
-    def lift(self, v: np.ndarray) -> float:
-        """The weighted log-odds of both heads for a unit vector."""
-        return sum(w * float(np.einsum("i,i->", h[:-1], v) + h[-1])
-                   for w, h in zip(self.weights, (self.english, self.every), strict=True))
+    def lift(self, v: np.ndarray) -> np.ndarray:
+        """The weighted log-odds of both heads for a unit vector, or for each row of a matrix of them
+        (scripts/train_multilingual.py sets the operating points with this)."""
+        return sum((w * (np.einsum("...i,i->...", v, h[:-1]) + h[-1])
+                    for w, h in zip(self.weights, (self.english, self.every), strict=True)), np.zeros(v.shape[:-1]))
 
 
 class Bank:
@@ -200,6 +203,7 @@ class Bank:
         votes = [int(t) for t in e_topics[np.argsort(-sims[0, emergency], kind="stable")[: self.k]]]
         best = max(votes, key=lambda t: (votes.count(t), -votes.index(t)))
         margin, decision = float(margins(sims, emergency, self.k)[0]), float(margins(sims, advice, self.k)[0])
-        lift = {name: h.lift(v.astype(np.float64)) for name, h in self.heads.items()}
+        v64 = v.astype(np.float64)
+        lift = {name: float(h.lift(v64)) for name, h in self.heads.items()}
         return Reading(margin, TOPICS[best - 1], decision, margin + lift.get("emergency", 0.0),
                        decision + lift.get("advice", 0.0))
