@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from chatbot.errors import ConfigError
-from chatbot.safety import ENGLISH_DOUBT, WEAK_ALARM, WEAK_DOUBT
+from chatbot.safety import ENGLISH_DOUBT, SURE_ALARM, WEAK_ALARM, WEAK_DOUBT
 from chatbot.safety.multilingual import Reading
 from tests.bank_examples import SAFETY, bank_example, labels
 
@@ -92,5 +92,14 @@ def test_a_weak_alarm_needs_the_bank_to_agree(monkeypatch, between, score, panel
     # calm line; a surer alarm with the same reading keeps the panel
     monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, score))
     result = SAFETY.check(MESSAGE, None, lambda text: between)
+    assert (result.flagged == "suicide") is panel
+    assert panel or result.line == "suicide"
+
+
+@pytest.mark.parametrize("score, panel", [(SURE_ALARM - 0.005, False), (SURE_ALARM, True), (0.999, True)])
+def test_an_alarm_both_models_are_all_but_sure_of_keeps_the_panel(monkeypatch, vectors, score, panel) -> None:
+    # far from every emergency of the bank, yet the n-gram and the sentence model agree at 0.99 or more
+    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, score))
+    result = SAFETY.check(MESSAGE, None, lambda text: vectors[0])
     assert (result.flagged == "suicide") is panel
     assert panel or result.line == "suicide"

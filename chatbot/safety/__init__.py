@@ -60,6 +60,11 @@ ENGLISH_DOUBT = -0.02
 # models' alarms on 290 English messages put no emergency in this corner and 35 other messages.
 WEAK_ALARM = 0.85
 WEAK_DOUBT = -0.005
+# At or above this joined score the bank's doubt does not apply: the n-gram model and the sentence
+# model are both all but certain. Chosen on the development sets (dev14-dev18, r14, r15, training/
+# rules_dev): of the 92 English model alarms the bank turned into the calm line, the two emergencies
+# ("i'd just like the tunnel to end", a farewell to a wife) scored 0.991 and one of 90 others did.
+SURE_ALARM = 0.99
 # An English message about the asker that the n-gram model reads as possibly a personal decision
 # (advice probability from ADVICE_BAND up to its threshold) is read by the multilingual model too: the
 # advice notice when its vector is at least ENGLISH_ADVICE nearer to the bank's personal decisions
@@ -161,7 +166,8 @@ class Safety:
             if other or english_alarm or unsure_advice:
                 if margins is None:
                     margins = self._margin(message, multilingual, each_sentence=other)  # one reading serves all
-                if english_alarm and (margins.margin < ENGLISH_DOUBT or (margins.margin < WEAK_DOUBT and score < WEAK_ALARM)):
+                if english_alarm and score < SURE_ALARM \
+                        and (margins.margin < ENGLISH_DOUBT or (margins.margin < WEAK_DOUBT and score < WEAK_ALARM)):
                     flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds
                 if other:
                     nearest, decision = self._nearest(margins)
