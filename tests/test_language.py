@@ -76,19 +76,3 @@ def test_a_message_is_surely_english_only_with_a_common_english_word_and_half_it
     from chatbot.safety.language import surely_english
 
     assert surely_english(message, Safety.load().rules._known) is sure
-
-
-
-@pytest.mark.parametrize("text", [
-    # written for this test; none of these words is in the Vietnamese list: its letters say it
-    "Nếu tôi ngủ quên thì sao", "Bao lâu thì hết đau sau khi tiêm?", "Tiêm xong có được lái xe về nhà không?",
-])
-def test_vietnamese_is_told_by_its_letters(text: str) -> None:
-    assert reading(text) == "vi"
-
-
-@pytest.mark.parametrize("text", [
-    "the café's crème brûlée", "Nguyen", "my doctor is Dr. Đặng", "Phở after the infusion?",
-    "can I see Dr. Đặng or Dr. Nguyễn for my next nerve block appointment?"])
-def test_one_vietnamese_letter_or_name_in_english_stays_english(text: str) -> None:
-    assert reading(text) == "en"

@@ -71,14 +71,6 @@ SURE_ALARM = 0.99
 # than to its other examples. Chosen on the development sets (training/rules_dev).
 ADVICE_BAND = 0.1
 ENGLISH_ADVICE = 0.0
-# A rule hit in another language gets the calm form (the crisis numbers on one line, which every
-# message in another language gets) instead of the full panel when the multilingual bank reads the
-# message this far below the panel point's scale: alarm under OTHER_RULE_DOUBT. The rules' general-question
-# logic ([asked]) reads English only, so "what happens if someone overdoses on ketamine?" in Vietnamese
-# or "can ketamine cause seizures?" in Cebuano met the rules as emergencies. Chosen on the development
-# sets (rounds 15, 19, 20): of the rule hits in other languages, the lowest emergency read -0.015 and 8
-# of 16 ordinary questions read under -0.04.
-OTHER_RULE_DOUBT = -0.04
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
 
 
@@ -139,11 +131,6 @@ class Safety:
         if verdict.asked and self.rules.asked is not None and not self.rules.asked.what_to_do(message):
             # a general question on a risk ([asked]): the calm form, unless the models read an emergency
             verdict = replace(verdict, emergency=None, mention=verdict.emergency, asked=False)
-        margins: Reading | None = None
-        if verdict.emergency and language != "en" and multilingual is not None and self.bank is not None:
-            margins = self._margin(message, multilingual, each_sentence=True)
-            if np.isfinite(margins.alarm) and margins.alarm < OTHER_RULE_DOUBT:  # never on an unread message
-                verdict = replace(verdict, emergency=None, mention=verdict.emergency, asked=False, joined=False)
         if verdict.emergency:
             # the full panel either way; the answer is held back only when the rule hit is not a general
             # question, one sentence raised it, and the classifier does not doubt it (English: it reads English best)
@@ -164,8 +151,7 @@ class Safety:
             unsure_advice = language == "en" and personal and not verdict.advice \
                 and p.advice >= ADVICE_BAND and not self.classifier.is_advice(p)
             if other or english_alarm or unsure_advice:
-                if margins is None:
-                    margins = self._margin(message, multilingual, each_sentence=other)  # one reading serves all
+                margins = self._margin(message, multilingual, each_sentence=other)  # one reading serves all
                 if english_alarm and score < SURE_ALARM \
                         and (margins.margin < ENGLISH_DOUBT or (margins.margin < WEAK_DOUBT and score < WEAK_ALARM)):
                     flagged, line = None, flagged  # a third opinion: far from every emergency the bank holds

@@ -52,20 +52,12 @@ _COMMON = {
 # words it shares with another language.
 ENGLISH_MIN_WORDS = 6
 ENGLISH_SHARE = 0.8
-# A message with this many words holding a letter only Vietnamese (of these languages) writes is Vietnamese.
-VIETNAMESE_WORDS = 2
 _WORDS = {lang: frozenset(words.split()) for lang, words in _COMMON.items()}
 _TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
 def _latin(ch: str) -> bool:
     return ord(ch) < 0x250 or 0x1E00 <= ord(ch) < 0x1F00  # Basic to Extended-B, and Vietnamese letters
-
-
-def _vietnamese(ch: str) -> bool:
-    """A letter English never has and Vietnamese writes often: đ, ơ, ư and the tone-marked vowels
-    (U+1EA0-U+1EF9; Yoruba's ẹ and ọ are there too, and are not English either)."""
-    return ch in "đĐơƠưƯ" or 0x1EA0 <= ord(ch) <= 0x1EF9
 
 
 def _words(text: str) -> list[str]:
@@ -83,11 +75,6 @@ def reading(text: str, known: Callable[[str], bool] = is_english) -> str:
     words = _words(text)
     if len(words) < 2:
         return "en"
-    if sum(any(_vietnamese(c) for c in w) for w in words) >= VIETNAMESE_WORDS and not (
-            len(words) >= ENGLISH_MIN_WORDS and sum(known(w) for w in words) >= ENGLISH_SHARE * len(words)):
-        # "Nếu ai đó dùng quá liều ketamine thì sẽ ra sao?": none of its words is in the list below.
-        # One such word is a name or a dish ("Dr. Đặng", "phở"), and so is an English sentence with two
-        return "vi"
     scores = {lang: sum(w in common for w in words) for lang, common in _WORDS.items()}
     best = max(scores, key=lambda lang: (scores[lang], lang == "en"))
     if best != "en" and scores[best] >= 2 and scores[best] > scores["en"]:
