@@ -285,3 +285,41 @@ def test_the_heads_and_sentences_catch_more_at_every_false_panel_rate() -> None:
     for rate, recall in cv["recall_at_false_panel_rate"].items():
         assert recall > cv["margin_alone_recall_at_false_panel_rate"][rate], rate
     assert cv["advice_recall_at_advice_point"] > cv["advice_recall_decision_margin_alone"]
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_failed_model_is_started_again_after_a_while(monkeypatch) -> None:
+    """One crash or stall (a busy machine) must not leave a kiosk without the model for the rest of the day."""
+    clock = _Clock()
+    monkeypatch.setenv(FAULT_ENV, "crash-load:SIGSEGV")
+    m = Multilingual(clock=clock)
+    try:
+        assert m.vector("no quiero vivir") is None and m.problem and "SIGSEGV" in m.problem
+        monkeypatch.delenv(FAULT_ENV)
+        clock.now += ml.RETRY_AFTER - 1
+        assert m.vector("no quiero vivir") is None and m.restarts == 0  # too soon: not started again
+        clock.now += 2
+        v = m.vector("no quiero vivir")
+        assert v is not None and v.shape == (ml.DIM,) and m.problem is None and m.restarts == 1
+    finally:
+        m.close()
+
+
+def test_a_model_that_keeps_failing_is_given_up_after_its_restarts(monkeypatch) -> None:
+    clock = _Clock()
+    monkeypatch.setenv(FAULT_ENV, "crash-load:SIGSEGV")
+    m = Multilingual(clock=clock)
+    try:
+        for _ in range(ml.RESTARTS + 2):
+            assert m.vector("no quiero vivir") is None
+            clock.now += ml.RETRY_AFTER + 1
+        assert m.restarts == ml.RESTARTS and m.problem and "SIGSEGV" in m.problem
+    finally:
+        m.close()

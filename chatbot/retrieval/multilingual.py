@@ -16,7 +16,8 @@ import hashlib
 import os
 import sys
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ DIM = 384
 FALLBACK = "messages in other languages are checked by the rules and the n-gram model only"
 #: seconds a message in another language waits for the model to start (here: about half a second)
 START_LIMIT = 10.0
+#: a model process that failed is started again after this many seconds, at most RESTARTS times
+RETRY_AFTER, RESTARTS = 60.0, 3
 #: the engine's threads: one message at a time, so two halve its time (15.8 -> 8.3 ms on 2 CPUs)
 THREADS = max(1, min(2, os.cpu_count() or 1))
 
@@ -100,19 +103,37 @@ def load_e5(threads: int = 1) -> E5:
 
 
 class Multilingual:
-    """The model in its own process, started on the first message in another language."""
+    """The model in its own process, started on the first message in another language. A process that
+    failed (it crashed, or missed a deadline on a busy machine) is started again on a message at least
+    ``RETRY_AFTER`` seconds later, at most ``RESTARTS`` times: one stall must not leave a kiosk that runs
+    all day without the model. Until then, and after the last try, ``problem`` says why."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.enabled = enabled  # False: never asked (the settings turn it off); not a problem to report
-        self.problem: str | None = None  # one line, once it could not be used
+        self.problem: str | None = None  # one line, while it cannot be used
         self._model: Any = None
         self._lock = threading.Lock()
+        self._clock = clock
+        self._failed_at = 0.0
+        self.restarts = 0
+
+    def _retry(self) -> bool:
+        """Whether a failed model may be started again now (the caller holds the lock)."""
+        if self.restarts >= RESTARTS or self._clock() - self._failed_at < RETRY_AFTER:
+            return False
+        if self._model is not None:
+            self._model.close()
+        self._model, self.problem = None, None
+        self.restarts += 1
+        return True
 
     def vector(self, text: str) -> np.ndarray | None:
         """The message's vector, or None (and ``problem`` says why) when the model cannot be used."""
-        if not self.enabled or self.problem is not None:
+        if not self.enabled:
             return None
         with self._lock:
+            if self.problem is not None and not self._retry():
+                return None
             if self._model is None:
                 self._model = IsolatedMultilingual(THREADS)
             model = self._model
@@ -126,6 +147,7 @@ class Multilingual:
             self.problem = str(exc)
         except Exception as exc:  # never a traceback for a model problem
             self.problem = reason(f"{BASE} failed ({type(exc).__name__})")
+        self._failed_at = self._clock()
         return None
 
     def close(self) -> None:
