@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_kiosk import Clock
 
 from chatbot.articles.knowledge import open_knowledge
 from chatbot.config import Settings
@@ -287,17 +288,9 @@ def test_the_heads_and_sentences_catch_more_at_every_false_panel_rate() -> None:
     assert cv["advice_recall_at_advice_point"] > cv["advice_recall_decision_margin_alone"]
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_failed_model_is_started_again_after_a_while(monkeypatch) -> None:
     """One crash or stall (a busy machine) must not leave a kiosk without the model for the rest of the day."""
-    clock = _Clock()
+    clock = Clock()
     monkeypatch.setenv(FAULT_ENV, "crash-load:SIGSEGV")
     m = Multilingual(clock=clock)
     try:
@@ -313,7 +306,7 @@ def test_a_failed_model_is_started_again_after_a_while(monkeypatch) -> None:
 
 
 def test_a_model_that_keeps_failing_is_given_up_after_its_restarts(monkeypatch) -> None:
-    clock = _Clock()
+    clock = Clock()
     monkeypatch.setenv(FAULT_ENV, "crash-load:SIGSEGV")
     m = Multilingual(clock=clock)
     try:
