@@ -52,9 +52,10 @@ class Composer:
             text += "\n" + self.message("crisis_es")
         return (Notice("emergency", text),)
 
-    def crisis_line(self, check: SafetyResult) -> Notice:
-        """The calm form: one line with the crisis numbers, shown after the answer."""
-        text = self.message("crisis_line")
+    def crisis_line(self, check: SafetyResult, key: str = "crisis_line") -> Notice:
+        """The calm form: one line with the crisis numbers, shown after the answer (``key``: which
+        line), with the Spanish line when the message reads as Spanish."""
+        text = self.message(key)
         if check.language == "es":
             text += "\n" + self.message("crisis_es")
         return Notice("crisis_line", text)
@@ -70,7 +71,7 @@ class Composer:
         if check.flagged:
             pass  # the crisis message already leads
         elif verdict.mention == "suicide":
-            notices.append(Notice("crisis_line", self.message("mention_suicide")))
+            notices.append(self.crisis_line(check, "mention_suicide"))
         elif check.line or not check.readable:
             notices.append(self.crisis_line(check))
         elif verdict.mention:

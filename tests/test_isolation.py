@@ -207,3 +207,54 @@ def test_a_caller_that_comes_after_the_load_limit_still_gets_a_model_that_loaded
         assert model.encode(["how long does an infusion take"]).shape[0] == 1
     finally:
         model.close()
+
+
+# -- a failed model is started again, later ------------------------------------------------------
+def restarted(engine: Engine) -> None:
+    thread = engine.semantic.restart_thread
+    assert thread is not None
+    thread.join(LOAD_LIMIT + SLACK)
+    assert not thread.is_alive()
+
+
+def test_a_model_that_crashed_is_started_again_on_a_question_a_minute_later(kb, monkeypatch) -> None:
+    """A kiosk runs all day: one crash (or one missed deadline on a busy machine) must not leave it on
+    keyword search until closing time."""
+    from test_kiosk import Clock
+
+    from chatbot.retrieval.background import RETRY_AFTER
+
+    clock = Clock()
+    monkeypatch.setenv(FAULT_ENV, "crash-encode:SIGSEGV")
+    engine = Engine(kb, Settings(), semantic=Background(kb, None, clock=clock))
+    assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is not None
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.search_problem  # it crashed
+    monkeypatch.delenv(FAULT_ENV)
+    clock.now += RETRY_AFTER - 1
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 0  # not yet
+    clock.now += 2
+    status, search, seconds = timed(engine, QUESTION)  # starts it again, without waiting for it
+    assert (status, search) == ("answered", "keyword") and seconds < PROMPT and engine.semantic.restarts == 1
+    restarted(engine)
+    assert timed(engine, QUESTION)[:2] == ("answered", "hybrid") and engine.search_problem is None
+    assert timed(engine, CRISIS)[0] == "emergency"
+    engine.semantic.model.close()  # type: ignore[union-attr]
+
+
+def test_a_model_that_keeps_failing_is_tried_three_times_then_left(kb, monkeypatch) -> None:
+    from test_kiosk import Clock
+
+    from chatbot.retrieval.background import RESTARTS, RETRY_AFTER
+
+    clock = Clock()
+    monkeypatch.setenv(FAULT_ENV, "crash-load:SIGABRT")
+    engine = Engine(kb, Settings(), semantic=Background(kb, None, clock=clock))
+    assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is None
+    for n in range(1, RESTARTS + 1):
+        clock.now += RETRY_AFTER
+        assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == n
+        restarted(engine)
+        assert "crashed in its runtime (SIGABRT)" in (engine.search_problem or "")
+        assert timed(engine, CRISIS)[0] == "emergency"
+    clock.now += 10 * RETRY_AFTER
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == RESTARTS

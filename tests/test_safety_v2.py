@@ -376,3 +376,18 @@ def test_a_rule_emergency_raised_only_across_sentences_gets_the_panel_and_then_t
     # one sentence that is an emergency on its own: the crisis message alone, as before
     alone = engine.ask("Does ketamine help depression? I want to kill myself")
     assert alone.status == "emergency"
+
+
+@pytest.mark.parametrize("message", ["¿La ketamina ayuda con los pensamientos suicidas?",
+                                     "¿La ketamina sirve para la depresión con pensamientos de suicidio?"])
+def test_a_spanish_question_about_suicide_gets_the_spanish_crisis_line_too(engine, message: str) -> None:
+    """The calm line after an answer about suicide carries the Spanish line as the panel does."""
+    answer = engine.ask(message)
+    lines = [n for n in answer.notices if n.kind == "crisis_line"]
+    assert lines and "En español" in lines[0].text and "988" in lines[0].text
+
+
+def test_an_english_question_about_suicide_gets_no_spanish_line(engine) -> None:
+    answer = engine.ask("does ketamine help with suicidal thoughts?")
+    lines = [n for n in answer.notices if n.kind == "crisis_line"]
+    assert lines and "En español" not in lines[0].text

@@ -8,6 +8,11 @@ seconds without any, it is answered with keyword search and the one line saying 
 every question after it until the model is ready (if ever). ``preload_model`` starts the child even
 earlier, before the articles and the safety rules are read.
 
+A model whose process crashed, hung or could not load is started again, off the key path, on a
+question at least ``RETRY_AFTER`` seconds later, at most ``RESTARTS`` times: one stall on a busy
+machine must not leave a kiosk that runs all day on keyword search. The question that starts it is
+answered with keyword search; the questions after it use the model again once it is ready.
+
 Which vectors: the full model's when they are cached (or shipped, for the bundled articles) or quick
 to make; over ``semantic_max_passages`` passages, static token vectors (chatbot/retrieval/static.py);
 in between, for a library whose full vectors are not built yet, the static ones at once (a few
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +45,8 @@ INLINE_CHARS = 160_000
 #: ones (a one-question `ask` has long finished by then)
 UPGRADE_DELAY = 10.0
 _FALLBACK = "answering with keyword search only"
+#: a model process that failed is started again after this many seconds, at most RESTARTS times
+RETRY_AFTER, RESTARTS = 60.0, 3
 
 _PRELOAD: dict[str, Any] = {}
 _PRELOAD_LOCK = threading.Lock()
@@ -96,8 +104,10 @@ class Background:
     they cannot be had, in which case the engine answers with keyword search only)."""
 
     def __init__(self, kb: KnowledgeBase, cache_folder: Path | None, enabled: bool = True,
-                 why_not: str = "semantic search is turned off in the settings", static: bool = False) -> None:
-        """``static``: use the model's static token vectors (chatbot/retrieval/static.py), for a big library."""
+                 why_not: str = "semantic search is turned off in the settings", static: bool = False,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """``static``: use the model's static token vectors (chatbot/retrieval/static.py), for a big library.
+        ``clock``: when a failed model may be started again (injectable for the tests)."""
         self.scorer: DenseScorer | None = None
         self.problem: str | None = None if enabled else why_not
         self.memory_note = "not loaded"  # the labelled question memory: how many, or why not used
@@ -110,6 +120,12 @@ class Background:
         self._late = False  # the problem is only that the model was late (cleared when it arrives)
         self._cv = threading.Condition()
         self._progress = time.monotonic()
+        self._clock = clock
+        self._failed_at: float | None = None  # when the model last failed (None: it has not)
+        self._restarting = False
+        self.restarts = 0
+        self.restart_thread: threading.Thread | None = None  # the last restart (the tests wait for it)
+        self._source = (kb, cache_folder)
         if not enabled:
             self._done.set()
             return
@@ -127,8 +143,9 @@ class Background:
         """The model's process crashed, hung or cannot be used: keyword search from now on."""
         with self._cv:
             self.scorer = None
-            if self.problem is None or self._late:
+            if self.problem is None or self._late or self._restarting:
                 self.problem, self._late = line, False
+            self._failed_at = self._clock()
             self._done.set()
             self._cv.notify_all()
 
@@ -137,11 +154,12 @@ class Background:
             if model.problem is not None:  # it failed meanwhile: _failed has said why
                 raise SemanticModelUnavailable(model.problem)
             self.scorer = scorer
-            if self._late:
+            if self._late or self._restarting:
                 self.problem, self._late = None, False
 
     # -- loading -------------------------------------------------------------------------------
     def _load(self, kb: KnowledgeBase, cache_folder: Path | None) -> None:
+        """Start (or, after a failure, start again) the model, then make or read the passage vectors."""
         upgrade = False
         model: IsolatedModel | None = None
         try:
@@ -177,21 +195,38 @@ class Background:
             self.memory_note = "not used with static token vectors"
         except SemanticModelUnavailable as exc:
             upgrade = False
-            if self.problem is None or self._late:
-                self.problem, self._late = str(exc), False
-            self.scorer = None
+            self._could_not_start(str(exc))
         except Exception as exc:  # never a traceback: keyword search still answers
             upgrade = False
-            if self.problem is None or self._late:
-                self.problem = (f"semantic search could not start ({type(exc).__name__}); {_FALLBACK}")
-                self._late = False
-            self.scorer = None
+            self._could_not_start(f"semantic search could not start ({type(exc).__name__}); {_FALLBACK}")
         finally:
             with self._cv:
+                self._restarting = False
                 self._done.set()
                 self._cv.notify_all()
         if upgrade and model is not None:
             self._upgrade(kb, model, cache_folder)
+
+    def _could_not_start(self, line: str) -> None:
+        with self._cv:
+            if self.problem is None or self._late or self._restarting:
+                self.problem, self._late = line, False
+            self.scorer = None
+            self._failed_at = self._clock()
+
+    def _restart(self) -> None:
+        """Start a failed model again, on a thread of its own, if it is time (see the module's docstring)."""
+        with self._cv:
+            if (self.scorer is not None or self._failed_at is None or self._restarting or self.restarts >= RESTARTS
+                    or self._clock() - self._failed_at < RETRY_AFTER):
+                return
+            self._restarting, self.restarts = True, self.restarts + 1
+            old, self.model = self.model, None
+        if old is not None:
+            old.close()
+        self.restart_thread = threading.Thread(target=self._load, args=self._source, name="semantic-model-restart",
+                                               daemon=True)
+        self.restart_thread.start()
 
     def _static_scorer(self, kb: KnowledgeBase, model: IsolatedModel, cache_folder: Path | None) -> DenseScorer:
         from chatbot.retrieval.static import static_scorer_parts
@@ -243,6 +278,8 @@ class Background:
         """The scorer, waiting for it once at most: after one time-out, no more waiting (keyword
         search until the model is ready, if it ever is)."""
         if self._done.is_set():
+            if self.scorer is None:
+                self._restart()
             return self.scorer
         if self._gave_up:
             return None

@@ -24,9 +24,10 @@ the raw bytes of the numeric arrays the header lists (dtype and shape). No pickl
 The watchdog: every request has a deadline (``REQUEST_WAIT`` seconds plus its size at a rate far
 below the slowest machine's), and loading one (``LOAD_LIMIT``). A child that misses a deadline is
 killed (SIGKILL), as is one whose process the chatbot leaves: at exit it is killed, never joined,
-so ``ask`` ends as soon as its answer is printed. Once the child has failed the model is gone for
-the rest of the process (a crash or a hang would most likely happen again); every later call raises
-``SemanticModelUnavailable`` with the one line saying why, and the search answers with keywords.
+so ``ask`` ends as soon as its answer is printed. Once the child has failed, this object is done
+with: every later call raises ``SemanticModelUnavailable`` with the one line saying why, and the
+search answers with keywords. ``background.Background`` starts a new child a minute later, at most
+three times (a hang on a busy machine may not happen again; a crash most likely will).
 
 ``IsolatedModel`` is what ``semantic.SemanticModel`` describes (``name``, ``checksum``, ``dim``,
 ``encode``, ``encode_query``), plus ``hidden``, ``token_ids`` and a ``_tokenizer`` that tokenizes in
