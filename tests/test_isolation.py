@@ -258,3 +258,59 @@ def test_a_model_that_keeps_failing_is_tried_three_times_then_left(kb, monkeypat
         assert timed(engine, CRISIS)[0] == "emergency"
     clock.now += 10 * RETRY_AFTER
     assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == RESTARTS
+
+
+def test_a_big_library_restarted_gets_its_full_vectors_built_again(kb, monkeypatch) -> None:
+    """A library whose full vectors were still to be built when the model died starts again from its
+    static vectors and builds the full ones after them, as at start-up (not static for the day)."""
+    from test_kiosk import Clock
+
+    from chatbot.retrieval import background as bg
+
+    clock = Clock()
+    monkeypatch.setattr(bg, "INLINE_CHARS", 0)  # as if it were too big to encode while a question waits
+    monkeypatch.setattr(bg, "cached_passage_vectors", lambda *args: None)
+    monkeypatch.setattr(bg, "UPGRADE_DELAY", 3600.0)  # the first upgrade has not begun when the model dies
+    engine = Engine(kb, Settings(), semantic=Background(kb, None, clock=clock))
+    assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.static and engine.semantic.note
+    engine.semantic.model._proc.kill()  # type: ignore[union-attr]  # a crash, as SIGKILL
+    assert timed(engine, QUESTION)[1] == "keyword"
+    monkeypatch.setattr(bg, "UPGRADE_DELAY", 0.0)
+    clock.now += bg.RETRY_AFTER
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 1
+    restarted(engine)  # the restart's thread goes on to build the full vectors
+    assert not engine.semantic.static and engine.semantic.note is None and engine.semantic.scorer is not None
+    assert not engine.semantic.scorer.static and timed(engine, QUESTION)[:2] == ("answered", "hybrid")
+    engine.semantic.model.close()  # type: ignore[union-attr]
+
+
+def test_a_model_that_loaded_but_could_not_be_used_is_not_left_running(kb, monkeypatch) -> None:
+    from chatbot.retrieval import background as bg
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a cache that cannot be read")
+
+    monkeypatch.setattr(bg, "cached_passage_vectors", broken)
+    engine = fresh(kb)
+    assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is None
+    assert "could not start (RuntimeError)" in (engine.semantic.problem or "")
+    engine.semantic.model._proc.wait(timeout=SLACK)  # type: ignore[union-attr]  # killed, not left running
+
+
+def test_a_model_that_worked_for_hours_gets_its_tries_back(kb) -> None:
+    from test_kiosk import Clock
+
+    from chatbot.retrieval.background import HEALTHY, RESTARTS, RETRY_AFTER
+
+    clock = Clock()
+    engine = Engine(kb, Settings(), semantic=Background(kb, None, clock=clock))
+    assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is not None
+    engine.semantic.restarts = RESTARTS  # as if it had been started again three times already
+    clock.now += HEALTHY  # and had worked since, for hours
+    engine.semantic.model._proc.kill()  # type: ignore[union-attr]
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 0
+    clock.now += RETRY_AFTER
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 1
+    restarted(engine)
+    assert timed(engine, QUESTION)[1] == "hybrid"
+    engine.semantic.model.close()  # type: ignore[union-attr]

@@ -11,7 +11,8 @@ earlier, before the articles and the safety rules are read.
 A model whose process crashed, hung or could not load is started again, off the key path, on a
 question at least ``RETRY_AFTER`` seconds later, at most ``RESTARTS`` times: one stall on a busy
 machine must not leave a kiosk that runs all day on keyword search. The question that starts it is
-answered with keyword search; the questions after it use the model again once it is ready.
+answered with keyword search; the questions after it use the model again once it is ready (a big
+library starts again from its static vectors, and the full ones are built after them as at start-up).
 
 Which vectors: the full model's when they are cached (or shipped, for the bundled articles) or quick
 to make; over ``semantic_max_passages`` passages, static token vectors (chatbot/retrieval/static.py);
@@ -45,8 +46,9 @@ INLINE_CHARS = 160_000
 #: ones (a one-question `ask` has long finished by then)
 UPGRADE_DELAY = 10.0
 _FALLBACK = "answering with keyword search only"
-#: a model process that failed is started again after this many seconds, at most RESTARTS times
-RETRY_AFTER, RESTARTS = 60.0, 3
+#: a model process that failed is started again after this many seconds, at most RESTARTS times; a
+#: model that worked for HEALTHY seconds before it failed gets that many tries again
+RETRY_AFTER, RESTARTS, HEALTHY = 60.0, 3, 3600.0
 
 _PRELOAD: dict[str, Any] = {}
 _PRELOAD_LOCK = threading.Lock()
@@ -112,7 +114,7 @@ class Background:
         self.problem: str | None = None if enabled else why_not
         self.memory_note = "not loaded"  # the labelled question memory: how many, or why not used
         self.memory_problem: str | None = None  # one line when its file could not be trusted (tampered, damaged)
-        self.static = static
+        self.static = self._static_at_start = static
         self.note: str | None = None  # one line when the vectors in use are not the best for this library
         self.model: IsolatedModel | None = None
         self._done = threading.Event()
@@ -122,6 +124,7 @@ class Background:
         self._progress = time.monotonic()
         self._clock = clock
         self._failed_at: float | None = None  # when the model last failed (None: it has not)
+        self._working_since: float | None = None  # when the model in use started answering
         self._restarting = False
         self.restarts = 0
         self.restart_thread: threading.Thread | None = None  # the last restart (the tests wait for it)
@@ -146,6 +149,9 @@ class Background:
             if self.problem is None or self._late or self._restarting:
                 self.problem, self._late = line, False
             self._failed_at = self._clock()
+            if self._working_since is not None and self._failed_at - self._working_since >= HEALTHY:
+                self.restarts = 0  # a failure after hours of work: not one of a run of them
+            self._working_since = None
             self._done.set()
             self._cv.notify_all()
 
@@ -154,6 +160,8 @@ class Background:
             if model.problem is not None:  # it failed meanwhile: _failed has said why
                 raise SemanticModelUnavailable(model.problem)
             self.scorer = scorer
+            if self._working_since is None:
+                self._working_since = self._clock()
             if self._late or self._restarting:
                 self.problem, self._late = None, False
 
@@ -195,10 +203,10 @@ class Background:
             self.memory_note = "not used with static token vectors"
         except SemanticModelUnavailable as exc:
             upgrade = False
-            self._could_not_start(str(exc))
+            self._could_not_start(str(exc), model)
         except Exception as exc:  # never a traceback: keyword search still answers
             upgrade = False
-            self._could_not_start(f"semantic search could not start ({type(exc).__name__}); {_FALLBACK}")
+            self._could_not_start(f"semantic search could not start ({type(exc).__name__}); {_FALLBACK}", model)
         finally:
             with self._cv:
                 self._restarting = False
@@ -207,7 +215,9 @@ class Background:
         if upgrade and model is not None:
             self._upgrade(kb, model, cache_folder)
 
-    def _could_not_start(self, line: str) -> None:
+    def _could_not_start(self, line: str, model: IsolatedModel | None) -> None:
+        if model is not None:
+            model.close()  # it may have loaded: a later step failed (no process left running unused)
         with self._cv:
             if self.problem is None or self._late or self._restarting:
                 self.problem, self._late = line, False
@@ -222,10 +232,10 @@ class Background:
                 return
             self._restarting, self.restarts = True, self.restarts + 1
             old, self.model = self.model, None
+            self.static, self.note = self._static_at_start, None  # a big library: static vectors, then the full ones
         if old is not None:
             old.close()
-        self.restart_thread = threading.Thread(target=self._load, args=self._source, name="semantic-model-restart",
-                                               daemon=True)
+        self.restart_thread = threading.Thread(target=self._load, args=self._source, name="model-restart", daemon=True)
         self.restart_thread.start()
 
     def _static_scorer(self, kb: KnowledgeBase, model: IsolatedModel, cache_folder: Path | None) -> DenseScorer:

@@ -54,12 +54,14 @@ class Suggestions:
 
     def questions(self) -> tuple[str, ...]:
         ready = self.search.semantic.ready()
-        if self._questions is not None and (self._final or not ready):
-            return self._questions
+        if self._questions is not None and (self._final or not ready or self.search.semantic.scorer is None):
+            return self._questions  # final, or no model to confirm them with yet
         good = self.keyword()
-        if ready:  # all of them through the model in one batch
-            good = self._confirmed(good, self.search.dense(list(good), True))
-        self._set(good, final=ready)
+        final = False
+        if ready:  # all of them through the model in one batch (final only if the model answered)
+            scores = self.search.dense(list(good), True)
+            good, final = self._confirmed(good, scores), all(d is not None for d in scores)
+        self._set(good, final=final)
         return good
 
     def pending(self, semantic: bool) -> tuple[str, ...]:
