@@ -847,6 +847,24 @@ def test_history_with_a_wish_or_an_act_now_stays_an_emergency(message: str) -> N
     "la ketamine aide-t-elle contre les idées suicidaires ?",
     "听说氯胺酮可以治疗自杀念头，是真的吗？",  # a general question: "suicidal thoughts", nobody's
     "la ketamina aiuta davvero contro i pensieri suicidi?",  # Italian's article "i", not "I"
+    "¿Puede la ketamina ayudar a alguien con ideas suicidas?",  # someone in general
+    "¿la ketamina sirve para personas con pensamientos suicidas?",
+    "a cetamina pode ajudar alguém com ideias suicidas?",
+    "a cetamina ajuda pessoas com pensamentos suicidas?",
+    "¿la ketamina le sirve a quien tiene ideas suicidas?",  # whoever has them
+    "a cetamina ajuda quem tem pensamentos suicidas?",
+    "la ketamina aiuta chi ha pensieri suicidi?",
+    # whether a treatment suits, is safe or effective for people with such thoughts, or whether the
+    # clinic treats them: asked in general, as in English ("do you treat patients with suicidal thoughts?")
+    "¿La ketamina es buena para quienes tienen pensamientos suicidas?",
+    "¿Tratan a pacientes con depresión y pensamientos de suicidio?",
+    "A cetamina é indicada para quem tem ideação suicida?",
+    "Vocês atendem pacientes com pensamentos suicidas?",
+    "La kétamine est-elle efficace pour les personnes qui ont des idées suicidaires ?",
+    "Traitez-vous les patients avec des pensées suicidaires ?",
+    "La ketamina funziona per le persone con pensieri suicidi?",
+    "Trattate pazienti con pensieri suicidi?",
+    "me da miedo querer morir de risa en la sala de espera",
     "me voy a morir de risa con esta sala de espera",
     "账单来了我差点心脏病发作，可以分期吗",
 ])
@@ -856,6 +874,20 @@ def test_general_questions_and_figures_of_speech_in_other_languages_are_not_rule
 
 @pytest.mark.parametrize("message", [
     "mi hijo tiene ideas suicidas, ¿la ketamina le puede ayudar?",  # someone in particular: the panel
+    "¿puede la ketamina ayudar a alguien con ideas suicidas como yo?",  # "yo": it is the writer
+    "mi hermano es una persona con ideas suicidas",
+    "meu filho é uma pessoa com pensamentos suicidas",
+    "¿la ketamina puede ayudar a un amigo que tiene ideas suicidas?",  # a friend in particular
+    "a cetamina pode ajudar uma amiga que tem pensamentos suicidas?",
+    "la ketamina può aiutare mio fratello che ha pensieri suicidi?",
+    # the same frames with a crisis of one's own beside them, or a wish to die said with no "I"
+    "¿tratan a gente como yo? pienso en suicidarme cada noche",
+    "¿me pueden atender hoy? tengo pensamientos suicidas muy fuertes",
+    "vocês atendem hoje? estou pensando em me matar",
+    "est-ce efficace ? je veux mourir",
+    "¿Es normal que quiera morirme?",
+    "¿Es normal querer morir cuando el dolor es tan fuerte?",
+    "É normal querer morrer todos os dias?",
     "me voy a morir, tomé todas las pastillas",
     "tengo pensamientos suicidas",
     "estou com pensamentos suicidas",
