@@ -847,24 +847,6 @@ def test_history_with_a_wish_or_an_act_now_stays_an_emergency(message: str) -> N
     "la ketamine aide-t-elle contre les idées suicidaires ?",
     "听说氯胺酮可以治疗自杀念头，是真的吗？",  # a general question: "suicidal thoughts", nobody's
     "la ketamina aiuta davvero contro i pensieri suicidi?",  # Italian's article "i", not "I"
-    "¿Puede la ketamina ayudar a alguien con ideas suicidas?",  # someone in general
-    "¿la ketamina sirve para personas con pensamientos suicidas?",
-    "a cetamina pode ajudar alguém com ideias suicidas?",
-    "a cetamina ajuda pessoas com pensamentos suicidas?",
-    "¿la ketamina le sirve a quien tiene ideas suicidas?",  # whoever has them
-    "a cetamina ajuda quem tem pensamentos suicidas?",
-    "la ketamina aiuta chi ha pensieri suicidi?",
-    # whether a treatment suits, is safe or effective for people with such thoughts, or whether the
-    # clinic treats them: asked in general, as in English ("do you treat patients with suicidal thoughts?")
-    "¿La ketamina es buena para quienes tienen pensamientos suicidas?",
-    "¿Tratan a pacientes con depresión y pensamientos de suicidio?",
-    "A cetamina é indicada para quem tem ideação suicida?",
-    "Vocês atendem pacientes com pensamentos suicidas?",
-    "La kétamine est-elle efficace pour les personnes qui ont des idées suicidaires ?",
-    "Traitez-vous les patients avec des pensées suicidaires ?",
-    "La ketamina funziona per le persone con pensieri suicidi?",
-    "Trattate pazienti con pensieri suicidi?",
-    "me da miedo querer morir de risa en la sala de espera",
     "me voy a morir de risa con esta sala de espera",
     "账单来了我差点心脏病发作，可以分期吗",
 ])
@@ -874,20 +856,6 @@ def test_general_questions_and_figures_of_speech_in_other_languages_are_not_rule
 
 @pytest.mark.parametrize("message", [
     "mi hijo tiene ideas suicidas, ¿la ketamina le puede ayudar?",  # someone in particular: the panel
-    "¿puede la ketamina ayudar a alguien con ideas suicidas como yo?",  # "yo": it is the writer
-    "mi hermano es una persona con ideas suicidas",
-    "meu filho é uma pessoa com pensamentos suicidas",
-    "¿la ketamina puede ayudar a un amigo que tiene ideas suicidas?",  # a friend in particular
-    "a cetamina pode ajudar uma amiga que tem pensamentos suicidas?",
-    "la ketamina può aiutare mio fratello che ha pensieri suicidi?",
-    # the same frames with a crisis of one's own beside them, or a wish to die said with no "I"
-    "¿tratan a gente como yo? pienso en suicidarme cada noche",
-    "¿me pueden atender hoy? tengo pensamientos suicidas muy fuertes",
-    "vocês atendem hoje? estou pensando em me matar",
-    "est-ce efficace ? je veux mourir",
-    "¿Es normal que quiera morirme?",
-    "¿Es normal querer morir cuando el dolor es tan fuerte?",
-    "É normal querer morrer todos os dias?",
     "me voy a morir, tomé todas las pastillas",
     "tengo pensamientos suicidas",
     "estou com pensamentos suicidas",
@@ -946,3 +914,51 @@ def test_cant_take_any_more_of_life_or_a_wish_to_die_stays_a_suicide_emergency(m
 def test_a_question_particle_closes_only_its_own_clause_in_vietnamese() -> None:
     assert RULES.check("ketamine có làm người ta muốn tự tử không?").emergency is None
     assert RULES.check("mình muốn tự tử, phòng khám mở cửa mấy giờ vậy không").emergency == "suicide"
+
+
+# -- fourteenth session: a rule change that read these frames as general questions was withdrawn after
+# review. A red-team helper (who saw the rules, so this is a regression set, not a held-out one) wrote
+# crisis messages told beside a question about a treatment or the clinic, often with no word for "I";
+# these 35 lost the panel under that change. They must stay rule emergencies.
+CRISIS_BESIDE_A_TREATMENT_QUESTION = [
+    "Tengo muchas ideas suicidas, ¿la ketamina es buena para eso?",
+    "Soy paciente con ideas suicidas, ¿la ketamina es eficaz?",
+    "Tengo una vecina que tiene ideas suicidas y ya regaló sus cosas, ¿la ketamina es efectiva rápido?",
+    "Conozco a alguien con ideas suicidas que ya tiene las pastillas guardadas, ¿la ketamina funciona?",
+    "Ideas suicidas todos los dias desde hace semanas, ¿es recomendable la ketamina?",
+    "Nuestra abuela, que tiene pensamientos suicidas y dejó de comer, ¿puede recibir ketamina?",
+    "¿La ketamina es eficaz para quien tiene ideas suicidas? Pregunto porque las tengo cada noche",
+    "Can ketamine help pacientes con ideas suicidas? es urgente, ya no aguanto",
+    "Como persona con ideas suicidas y fibromialgia, ¿la ketamina es buena para el dolor?",
+    "ideas suicidas muy fuertes hoy ofrecen ketamina de urgencia",
+    "Con muchas ideas suicidas y dolor de espalda, ¿la ketamina es eficaz o no?",
+    "Cuál es la dosis de ketamina que funciona para quien tiene pensamientos suicidas como los míos",
+    "Sou paciente com pensamentos suicidas, a cetamina é boa para isso?",
+    "Uma colega que tem ideias suicidas disse que hoje é o dia, vocês atendem urgente?",
+    "Pensamentos suicidas todo dia, a cetamina é indicada?",
+    "Nossa avó, que tem pensamentos suicidas e parou de comer, pode fazer cetamina?",
+    "Estou com muitos pensamentos suicidas, o tratamento com cetamina é bom para isso?",
+    "Quem tem pensamentos suicidas pode fazer cetamina? Tenho e estou com medo de fazer algo hoje",
+    "Do you guys atendem pacientes com ideias suicidas? sou um deles",
+    "Um colega de trabalho que tem ideias suicidas comprou veneno, a cetamina é boa para ele?",
+    "Tenho tido pensamentos suicidas, a cetamina é segura para quem toma sertralina?",
+    "Idées suicidaires tous les jours depuis 3 semaines, traitement par kétamine efficace ?",
+    "Suicidaire depuis des mois, la kétamine est-elle efficace ?",
+    "Bonjour, pensées suicidaires très fortes ce soir, vous acceptez les nouveaux patients ?",
+    "Un collègue a des idées suicidaires et parle de se jeter du pont, la kétamine est efficace pour lui ?",
+    "idees suicidaires, traitement efficace??",
+    "Toujours suicidaire malgré les antidépresseurs, la kétamine est recommandée ?",
+    "Vous traitez les patients suicidaires ? c'est urgent, ce soir ça va mal",
+    "Un ado de notre famille est suicidaire et a pris des cachets, c'est bon pour lui la kétamine ?",
+    "Très suicidaire en ce moment, la kétamine est indiquée pour la douleur ?",
+    "Ho sempre pensieri suicidi, la ketamina funziona?",
+    "Ho tanti pensieri suicidi, la ketamina funziona per il dolore?",
+    "Sono suicida da settimane, la ketamina è efficace?",
+    "Lo zio che ha pensieri suicidi e non mangia più, la ketamina è indicata per lui?",
+    "Suicida e con dolore cronico, accettate nuovi pazienti?",
+]
+
+
+@pytest.mark.parametrize("message", CRISIS_BESIDE_A_TREATMENT_QUESTION)
+def test_a_crisis_told_beside_a_treatment_question_stays_an_emergency(message: str) -> None:
+    assert RULES.check(message).emergency, RULES.prepare(message)
