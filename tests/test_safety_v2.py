@@ -391,3 +391,21 @@ def test_an_english_question_about_suicide_gets_no_spanish_line(engine) -> None:
     answer = engine.ask("does ketamine help with suicidal thoughts?")
     lines = [n for n in answer.notices if n.kind == "crisis_line"]
     assert lines and "En español" not in lines[0].text
+
+
+@pytest.mark.parametrize("message", ["Constant suicidal thoughts, does ketamine work?",
+                                     "suicidal thoughts every day, can ketamine help",
+                                     "suicidal thoughts all the time lately, can you help",
+                                     "suicidal again tonight, are you open?"])
+def test_suicidal_thoughts_said_as_ongoing_beside_a_question_get_the_panel(engine, message: str) -> None:
+    """With no word for "I", thoughts said as constant, every day or tonight are one's own: the panel,
+    not the calm line a general question gets (found by a red-team helper, fourteenth session)."""
+    assert engine.ask(message).status == "emergency"
+
+
+@pytest.mark.parametrize("message", ["can ketamine help with suicidal thoughts",
+                                     "Do you currently offer ketamine for suicidal depression?",
+                                     "Is daily ketamine safe for people with suicidal thoughts?"])
+def test_general_questions_about_suicidal_thoughts_keep_the_answer_and_the_calm_line(engine, message: str) -> None:
+    answer = engine.ask(message)
+    assert answer.status != "emergency" and any(n.kind == "crisis_line" for n in answer.notices)
