@@ -421,13 +421,12 @@ class SafetyRules:
                 return Verdict(emergency=topic)
         mention, history = past, past is not None
         what_if = self.hypothetical.search(text) is not None
-        personal = self.personal.search(text) is not None
-        ongoing = self.ongoing is not None and self.ongoing.search(text) is not None
+        personal = any(p is not None and p.search(text) is not None for p in (self.personal, self.ongoing))  # or ongoing
         for topic, pattern in self.topics:
             for m in (m for m in pattern.finditer(text) if not _covered(ordinary, m)):
                 told_past = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
                 # a bare mention ("chest pain", "suicidal thoughts") is taken as happening now
-                if (not what_if or ((personal or ongoing) and topic == "suicide")) and not told_past:
+                if (not what_if or (personal and topic == "suicide")) and not told_past:
                     return Verdict(emergency=topic)
                 mention = mention or topic
                 history = history or told_past
