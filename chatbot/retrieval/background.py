@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatbot.retrieval.dense import DenseScorer, cached_passage_vectors, passage_vectors, texts_to_encode
+from chatbot.retrieval.encoder import RESTARTS, RETRY_AFTER
 from chatbot.retrieval.semantic import SemanticModelUnavailable
 
 if TYPE_CHECKING:
@@ -46,9 +47,8 @@ INLINE_CHARS = 160_000
 #: ones (a one-question `ask` has long finished by then)
 UPGRADE_DELAY = 10.0
 _FALLBACK = "answering with keyword search only"
-#: a model process that failed is started again after this many seconds, at most RESTARTS times; a
-#: model that worked for HEALTHY seconds before it failed gets that many tries again
-RETRY_AFTER, RESTARTS, HEALTHY = 60.0, 3, 3600.0
+#: a model that worked for HEALTHY seconds before it failed gets its RESTARTS tries again
+HEALTHY = 3600.0
 
 _PRELOAD: dict[str, Any] = {}
 _PRELOAD_LOCK = threading.Lock()
@@ -218,11 +218,7 @@ class Background:
     def _could_not_start(self, line: str, model: IsolatedModel | None) -> None:
         if model is not None:
             model.close()  # it may have loaded: a later step failed (no process left running unused)
-        with self._cv:
-            if self.problem is None or self._late or self._restarting:
-                self.problem, self._late = line, False
-            self.scorer = None
-            self._failed_at = self._clock()
+        self._failed(line)
 
     def _restart(self) -> None:
         """Start a failed model again, on a thread of its own, if it is time (see the module's docstring)."""

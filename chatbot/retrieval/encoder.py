@@ -74,6 +74,9 @@ FAULT_ENV = "CHATBOT_MODEL_FAULT"
 _LEN = struct.Struct("<I")
 _MAX_HEADER = 256 * 1024 * 1024
 _FALLBACK = "answering with keyword search only"
+#: a model process that failed is started again after RETRY_AFTER seconds, at most RESTARTS times
+#: (retrieval/background.py for the sentence model, retrieval/multilingual.py for the safety tier's)
+RETRY_AFTER, RESTARTS = 60.0, 3
 
 
 # -- the wire format: length, JSON header, raw arrays ----------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.retrieval.encoder import IsolatedModel, serve
+from chatbot.retrieval.encoder import RESTARTS, RETRY_AFTER, IsolatedModel, serve
 from chatbot.retrieval.semantic import PackagedFile, SemanticModelUnavailable, _locate
 
 BASE = "multilingual-e5-small"
@@ -32,8 +32,6 @@ DIM = 384
 FALLBACK = "messages in other languages are checked by the rules and the n-gram model only"
 #: seconds a message in another language waits for the model to start (here: about half a second)
 START_LIMIT = 10.0
-#: a model process that failed is started again after this many seconds, at most RESTARTS times
-RETRY_AFTER, RESTARTS = 60.0, 3
 #: the engine's threads: one message at a time, so two halve its time (15.8 -> 8.3 ms on 2 CPUs)
 THREADS = max(1, min(2, os.cpu_count() or 1))
 
