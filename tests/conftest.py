@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,14 +24,17 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 
 #: Scripts that take minutes (refitting a shipped model to check it is reproduced). A test marked
-#: ``@pytest.mark.background("name")`` does not run its script itself: the script starts, in a process of
-#: its own, as soon as the tests are collected, so that it runs on the second core while the other
-#: tests run, and the test waits for it to end (the ``background`` fixture). "{out}" is a fresh folder.
+#: ``@pytest.mark.background("name")`` does not run its script itself: as soon as the tests are
+#: collected, the scripts start one after another (in this order) in processes of their own, so that
+#: they use the second core while the other tests use the first; the marked tests run last and wait
+#: for their script to end (the ``background`` fixture). "{out}" is a fresh folder. One at a time: two
+#: at once beside the foreground tests put three processes on two cores and made the run longer.
 BACKGROUND = {
-    "train_safety": ["scripts/train_safety.py", "--no-cv", "--out", "{out}"],
     "fit_retrieval": ["scripts/fit_retrieval.py", "--out", "{out}/retrieval_model.json"],
+    "train_multilingual": ["scripts/train_multilingual.py", "--bank-only", "--out", "{out}"],
+    "train_safety": ["scripts/train_safety.py", "--no-cv", "--out", "{out}"],
 }
-BACKGROUND_TIMEOUT = 1800.0  # seconds a test waits for its script: far beyond its usual 1-5 minutes
+BACKGROUND_TIMEOUT = 1800.0  # seconds one script may take: far beyond its usual 1-5 minutes
 
 
 @dataclass
@@ -42,15 +46,45 @@ class Finished:
 
 
 class BackgroundScripts:
-    """The marked tests' scripts, each started once with its output in files (no pipe to fill)."""
+    """The marked tests' scripts, run one after another by a thread of their own, each with its
+    output in files (no pipe to fill)."""
 
     def __init__(self) -> None:
-        self.procs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+        self.queue: list[str] = []
+        self.done: dict[str, threading.Event] = {}
+        self.results: dict[str, Finished] = {}
+        self.folders: list[Path] = []
+        self.current: subprocess.Popen[bytes] | None = None
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.thread: threading.Thread | None = None
 
-    def start(self, name: str) -> None:
-        if name in self.procs:
-            return
+    def start(self, names: list[str]) -> None:
+        with self.lock:
+            new = [n for n in names if n not in self.done]
+            for name in new:
+                self.done[name] = threading.Event()
+            self.queue.extend(new)
+            if self.queue and self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="background-scripts", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                if not self.queue or self.stopping:
+                    self.thread = None
+                    return
+                name = self.queue.pop(0)
+            try:
+                self.results[name] = self._one(name)
+            except Exception as exc:  # a test that waits must hear of it, not hang
+                self.results[name] = Finished(-1, "", repr(exc), Path(tempfile.gettempdir()))
+            self.done[name].set()
+
+    def _one(self, name: str) -> Finished:
         folder = Path(tempfile.mkdtemp(prefix=f"chatbot-{name}-"))
+        self.folders.append(folder)
         out = folder / "out"
         out.mkdir()
         env = dict(os.environ, HOME=str(folder), XDG_CACHE_HOME=str(folder / "cache"),
@@ -58,23 +92,33 @@ class BackgroundScripts:
         env.pop("CHATBOT_CONFIG", None)
         argv = [sys.executable] + [a.format(out=out) if "{out}" in a else str(REPO / a) if a.endswith(".py") else a
                                    for a in BACKGROUND[name]]
-        with open(folder / "stdout", "wb") as so, open(folder / "stderr", "wb") as se:
-            self.procs[name] = (subprocess.Popen(argv, stdout=so, stderr=se, cwd=REPO, env=env), folder)
+        with open(folder / "stdout", "wb") as so, open(folder / "stderr", "wb") as se, self.lock:
+            if self.stopping:
+                return Finished(-1, "", "stopped", out)
+            self.current = proc = subprocess.Popen(argv, stdout=so, stderr=se, cwd=REPO, env=env)
+        try:
+            code = proc.wait(timeout=BACKGROUND_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        read = lambda f: (folder / f).read_text(encoding="utf-8", errors="replace")  # noqa: E731
+        return Finished(code, read("stdout"), read("stderr"), out)
 
     def wait(self, name: str) -> Finished:
-        self.start(name)  # a test run on its own, or a name no test was collected with
-        proc, folder = self.procs[name]
-        code = proc.wait(timeout=BACKGROUND_TIMEOUT)
-        read = lambda f: (folder / f).read_text(encoding="utf-8", errors="replace")  # noqa: E731
-        return Finished(code, read("stdout"), read("stderr"), folder / "out")
+        self.start([name])  # a test run on its own, or a name no test was collected with
+        if not self.done[name].wait(BACKGROUND_TIMEOUT * len(BACKGROUND)):
+            raise TimeoutError(f"the background script {name} did not end")
+        return self.results[name]
 
     def stop(self) -> None:
-        for proc, folder in self.procs.values():
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        with self.lock:
+            self.stopping = True
+            if self.current is not None and self.current.poll() is None:
+                self.current.kill()
+        if self.thread is not None:
+            self.thread.join(timeout=60)
+        for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
-        self.procs.clear()
 
 
 _BACKGROUND = BackgroundScripts()
@@ -84,8 +128,11 @@ _BACKGROUND = BackgroundScripts()
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if config.option.collectonly:
         return
-    for name in sorted({m.args[0] for item in items for m in item.iter_markers("background")}):
-        _BACKGROUND.start(name)
+    waiting = [item for item in items if item.get_closest_marker("background") is not None]
+    # the tests that wait go last, so that nothing else waits behind them
+    items[:] = [item for item in items if item.get_closest_marker("background") is None] + waiting
+    needed = {m.args[0] for item in waiting for m in item.iter_markers("background")}
+    _BACKGROUND.start([name for name in BACKGROUND if name in needed])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

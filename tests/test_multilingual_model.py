@@ -141,11 +141,11 @@ def test_a_bank_found_damaged_leaves_the_crisis_line_and_says_why(tmp_path: Path
     assert "multilingual safety bank" in about_text(settings, e).plain  # the chat's "about" says it too
 
 
-def test_training_script_reproduces_the_shipped_bank(tmp_path: Path) -> None:
-    script = REPO / "scripts" / "train_multilingual.py"
-    proc = subprocess.run([sys.executable, str(script), "--bank-only", "--out", str(tmp_path)],
-                          capture_output=True, text=True, timeout=600)
+@pytest.mark.background("train_multilingual")
+def test_training_script_reproduces_the_shipped_bank(background) -> None:
+    proc = background("train_multilingual")  # scripts/train_multilingual.py --bank-only, started at collection
     assert proc.returncode == 0, proc.stderr[-2000:]
+    tmp_path = proc.out
     a = json.loads((DATA_DIR / CARD_FILE).read_text())
     b = json.loads((tmp_path / CARD_FILE).read_text())
     assert a["training_files_sha256"] == b["training_files_sha256"], "training data changed: run scripts/train_multilingual.py"
