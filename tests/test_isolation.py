@@ -26,7 +26,7 @@ from chatbot.articles.knowledge import KnowledgeBase, open_knowledge
 from chatbot.config import Settings
 from chatbot.engine import Engine
 from chatbot.retrieval.background import STALL, Background
-from chatbot.retrieval.encoder import FAULT_ENV, LOAD_LIMIT, REQUEST_WAIT
+from chatbot.retrieval.encoder import FAULT_ENV, HEALTHY, LOAD_LIMIT, REQUEST_WAIT, RESTARTS, RETRY_AFTER
 from tests.conftest import REPO
 
 CRISIS = "I want to kill myself"
@@ -222,7 +222,6 @@ def test_a_model_that_crashed_is_started_again_on_a_question_a_minute_later(kb, 
     keyword search until closing time."""
     from test_kiosk import Clock
 
-    from chatbot.retrieval.background import RETRY_AFTER
 
     clock = Clock()
     monkeypatch.setenv(FAULT_ENV, "crash-encode:SIGSEGV")
@@ -231,10 +230,10 @@ def test_a_model_that_crashed_is_started_again_on_a_question_a_minute_later(kb, 
     assert timed(engine, QUESTION)[1] == "keyword" and engine.search_problem  # it crashed
     monkeypatch.delenv(FAULT_ENV)
     clock.now += RETRY_AFTER - 1
-    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 0  # not yet
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.tries.count == 0  # not yet
     clock.now += 2
     status, search, seconds = timed(engine, QUESTION)  # starts it again, without waiting for it
-    assert (status, search) == ("answered", "keyword") and seconds < PROMPT and engine.semantic.restarts == 1
+    assert (status, search) == ("answered", "keyword") and seconds < PROMPT and engine.semantic.tries.count == 1
     restarted(engine)
     assert timed(engine, QUESTION)[:2] == ("answered", "hybrid") and engine.search_problem is None
     assert timed(engine, CRISIS)[0] == "emergency"
@@ -244,7 +243,6 @@ def test_a_model_that_crashed_is_started_again_on_a_question_a_minute_later(kb, 
 def test_a_model_that_keeps_failing_is_tried_three_times_then_left(kb, monkeypatch) -> None:
     from test_kiosk import Clock
 
-    from chatbot.retrieval.background import RESTARTS, RETRY_AFTER
 
     clock = Clock()
     monkeypatch.setenv(FAULT_ENV, "crash-load:SIGABRT")
@@ -252,12 +250,12 @@ def test_a_model_that_keeps_failing_is_tried_three_times_then_left(kb, monkeypat
     assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is None
     for n in range(1, RESTARTS + 1):
         clock.now += RETRY_AFTER
-        assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == n
+        assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.tries.count == n
         restarted(engine)
         assert "crashed in its runtime (SIGABRT)" in (engine.search_problem or "")
         assert timed(engine, CRISIS)[0] == "emergency"
     clock.now += 10 * RETRY_AFTER
-    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == RESTARTS
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.tries.count == RESTARTS
 
 
 def test_a_big_library_restarted_gets_its_full_vectors_built_again(kb, monkeypatch) -> None:
@@ -276,8 +274,8 @@ def test_a_big_library_restarted_gets_its_full_vectors_built_again(kb, monkeypat
     engine.semantic.model._proc.kill()  # type: ignore[union-attr]  # a crash, as SIGKILL
     assert timed(engine, QUESTION)[1] == "keyword"
     monkeypatch.setattr(bg, "UPGRADE_DELAY", 0.0)
-    clock.now += bg.RETRY_AFTER
-    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 1
+    clock.now += RETRY_AFTER
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.tries.count == 1
     restarted(engine)  # the restart's thread goes on to build the full vectors
     assert not engine.semantic.static and engine.semantic.note is None and engine.semantic.scorer is not None
     assert not engine.semantic.scorer.static and timed(engine, QUESTION)[:2] == ("answered", "hybrid")
@@ -300,17 +298,16 @@ def test_a_model_that_loaded_but_could_not_be_used_is_not_left_running(kb, monke
 def test_a_model_that_worked_for_hours_gets_its_tries_back(kb) -> None:
     from test_kiosk import Clock
 
-    from chatbot.retrieval.background import HEALTHY, RESTARTS, RETRY_AFTER
 
     clock = Clock()
     engine = Engine(kb, Settings(), semantic=Background(kb, None, clock=clock))
     assert engine.semantic._done.wait(LOAD_LIMIT) and engine.semantic.scorer is not None
-    engine.semantic.restarts = RESTARTS  # as if it had been started again three times already
+    engine.semantic.tries.count = RESTARTS  # as if it had been started again three times already
     clock.now += HEALTHY  # and had worked since, for hours
     engine.semantic.model._proc.kill()  # type: ignore[union-attr]
-    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 0
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.tries.count == 0
     clock.now += RETRY_AFTER
-    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.restarts == 1
+    assert timed(engine, QUESTION)[1] == "keyword" and engine.semantic.tries.count == 1
     restarted(engine)
     assert timed(engine, QUESTION)[1] == "hybrid"
     engine.semantic.model.close()  # type: ignore[union-attr]

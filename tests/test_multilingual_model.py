@@ -16,7 +16,7 @@ from chatbot.config import Settings
 from chatbot.engine import Engine
 from chatbot.errors import ConfigError
 from chatbot.retrieval import multilingual as ml
-from chatbot.retrieval.encoder import FAULT_ENV
+from chatbot.retrieval.encoder import FAULT_ENV, HEALTHY, RESTARTS, RETRY_AFTER
 from chatbot.retrieval.multilingual import Multilingual
 from chatbot.retrieval.semantic import SemanticModelUnavailable
 from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, Bank
@@ -296,11 +296,11 @@ def test_a_failed_model_is_started_again_after_a_while(monkeypatch) -> None:
     try:
         assert m.vector("no quiero vivir") is None and m.problem and "SIGSEGV" in m.problem
         monkeypatch.delenv(FAULT_ENV)
-        clock.now += ml.RETRY_AFTER - 1
-        assert m.vector("no quiero vivir") is None and m.restarts == 0  # too soon: not started again
+        clock.now += RETRY_AFTER - 1
+        assert m.vector("no quiero vivir") is None and m.tries.count == 0  # too soon: not started again
         clock.now += 2
         v = m.vector("no quiero vivir")
-        assert v is not None and v.shape == (ml.DIM,) and m.problem is None and m.restarts == 1
+        assert v is not None and v.shape == (ml.DIM,) and m.problem is None and m.tries.count == 1
     finally:
         m.close()
 
@@ -310,9 +310,51 @@ def test_a_model_that_keeps_failing_is_given_up_after_its_restarts(monkeypatch) 
     monkeypatch.setenv(FAULT_ENV, "crash-load:SIGSEGV")
     m = Multilingual(clock=clock)
     try:
-        for _ in range(ml.RESTARTS + 2):
+        for _ in range(RESTARTS + 2):
             assert m.vector("no quiero vivir") is None
-            clock.now += ml.RETRY_AFTER + 1
-        assert m.restarts == ml.RESTARTS and m.problem and "SIGSEGV" in m.problem
+            clock.now += RETRY_AFTER + 1
+        assert m.tries.count == RESTARTS and m.problem and "SIGSEGV" in m.problem
     finally:
         m.close()
+
+
+def test_a_model_that_worked_for_hours_before_it_failed_gets_its_tries_back() -> None:
+    """The tries are for a run of failures: a kiosk whose model fails once a day must not be left
+    without it on the fourth day."""
+    clock = Clock()
+    m = Multilingual(clock=clock)
+    try:
+        assert m.vector("no quiero vivir") is not None
+        m.tries.count = RESTARTS  # as if it had been started again three times already
+        clock.now += HEALTHY  # and had worked since, for hours
+        m._model._proc.kill()  # then it dies
+        m._model._proc.wait()
+        assert m.vector("no quiero vivir") is None and m.problem
+        clock.now += RETRY_AFTER + 1
+        v = m.vector("no quiero vivir")
+        assert v is not None and m.problem is None and m.tries.count == 1
+    finally:
+        m.close()
+
+
+def test_restarts_wait_count_and_forgive_after_healthy_work() -> None:
+    from chatbot.retrieval.encoder import Restarts
+
+    clock = Clock()
+    tries = Restarts(clock)
+    assert not tries.take()  # nothing has failed
+    tries.failed()
+    assert not tries.take()  # too soon
+    for n in range(1, RESTARTS + 1):
+        clock.now += RETRY_AFTER
+        assert tries.take() and tries.count == n
+        tries.working()
+        clock.now += 1
+        tries.failed()  # a short while of work: the same run of failures
+    clock.now += RETRY_AFTER
+    assert not tries.take() and tries.count == RESTARTS
+    tries.working()
+    clock.now += HEALTHY
+    tries.failed()
+    clock.now += RETRY_AFTER
+    assert tries.take() and tries.count == 1

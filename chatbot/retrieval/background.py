@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from chatbot.retrieval.dense import DenseScorer, cached_passage_vectors, passage_vectors, texts_to_encode
-from chatbot.retrieval.encoder import RESTARTS, RETRY_AFTER
+from chatbot.retrieval.encoder import Restarts
 from chatbot.retrieval.semantic import SemanticModelUnavailable
 
 if TYPE_CHECKING:
@@ -47,8 +47,6 @@ INLINE_CHARS = 160_000
 #: ones (a one-question `ask` has long finished by then)
 UPGRADE_DELAY = 10.0
 _FALLBACK = "answering with keyword search only"
-#: a model that worked for HEALTHY seconds before it failed gets its RESTARTS tries again
-HEALTHY = 3600.0
 
 _PRELOAD: dict[str, Any] = {}
 _PRELOAD_LOCK = threading.Lock()
@@ -122,11 +120,8 @@ class Background:
         self._late = False  # the problem is only that the model was late (cleared when it arrives)
         self._cv = threading.Condition()
         self._progress = time.monotonic()
-        self._clock = clock
-        self._failed_at: float | None = None  # when the model last failed (None: it has not)
-        self._working_since: float | None = None  # when the model in use started answering
+        self.tries = Restarts(clock)  # when a failed model may be started again
         self._restarting = False
-        self.restarts = 0
         self.restart_thread: threading.Thread | None = None  # the last restart (the tests wait for it)
         self._source = (kb, cache_folder)
         if not enabled:
@@ -148,10 +143,7 @@ class Background:
             self.scorer = None
             if self.problem is None or self._late or self._restarting:
                 self.problem, self._late = line, False
-            self._failed_at = self._clock()
-            if self._working_since is not None and self._failed_at - self._working_since >= HEALTHY:
-                self.restarts = 0  # a failure after hours of work: not one of a run of them
-            self._working_since = None
+            self.tries.failed()
             self._done.set()
             self._cv.notify_all()
 
@@ -160,8 +152,7 @@ class Background:
             if model.problem is not None:  # it failed meanwhile: _failed has said why
                 raise SemanticModelUnavailable(model.problem)
             self.scorer = scorer
-            if self._working_since is None:
-                self._working_since = self._clock()
+            self.tries.working()
             if self._late or self._restarting:
                 self.problem, self._late = None, False
 
@@ -223,10 +214,9 @@ class Background:
     def _restart(self) -> None:
         """Start a failed model again, on a thread of its own, if it is time (see the module's docstring)."""
         with self._cv:
-            if (self.scorer is not None or self._failed_at is None or self._restarting or self.restarts >= RESTARTS
-                    or self._clock() - self._failed_at < RETRY_AFTER):
+            if self.scorer is not None or self._restarting or not self.tries.take():
                 return
-            self._restarting, self.restarts = True, self.restarts + 1
+            self._restarting = True
             old, self.model = self.model, None
             self.static, self.note = self._static_at_start, None  # a big library: static vectors, then the full ones
         if old is not None:

@@ -74,9 +74,39 @@ FAULT_ENV = "CHATBOT_MODEL_FAULT"
 _LEN = struct.Struct("<I")
 _MAX_HEADER = 256 * 1024 * 1024
 _FALLBACK = "answering with keyword search only"
-#: a model process that failed is started again after RETRY_AFTER seconds, at most RESTARTS times
-#: (retrieval/background.py for the sentence model, retrieval/multilingual.py for the safety tier's)
-RETRY_AFTER, RESTARTS = 60.0, 3
+#: a model process that failed is started again after RETRY_AFTER seconds, at most RESTARTS times; one
+#: that worked for HEALTHY seconds before it failed gets its RESTARTS tries again (``Restarts``)
+RETRY_AFTER, RESTARTS, HEALTHY = 60.0, 3, 3600.0
+
+
+class Restarts:
+    """When a model process that failed may be started again: ``RETRY_AFTER`` seconds after the failure,
+    at most ``RESTARTS`` times in a run of failures. One stall on a busy machine must not leave a kiosk
+    that runs all day without the model, and a model that keeps failing must not be started forever.
+    Used by both model wrappers (retrieval/background.py, retrieval/multilingual.py); the caller locks."""
+
+    def __init__(self, clock: Callable[[], float]) -> None:
+        self._clock = clock
+        self.failed_at: float | None = None  # when the model last failed (None: it has not)
+        self._working_since: float | None = None  # when the model in use started answering
+        self.count = 0  # restarts in this run of failures
+
+    def working(self) -> None:
+        if self._working_since is None:
+            self._working_since = self._clock()
+
+    def failed(self) -> None:
+        self.failed_at = self._clock()
+        if self._working_since is not None and self.failed_at - self._working_since >= HEALTHY:
+            self.count = 0  # a failure after hours of work: not one of a run of them
+        self._working_since = None
+
+    def take(self) -> bool:
+        """Whether it is time to start the failed model again (and, if so, count the try)."""
+        if self.failed_at is None or self.count >= RESTARTS or self._clock() - self.failed_at < RETRY_AFTER:
+            return False
+        self.count += 1
+        return True
 
 
 # -- the wire format: length, JSON header, raw arrays ----------------------------------------------

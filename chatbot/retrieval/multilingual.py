@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from chatbot.retrieval.encoder import RESTARTS, RETRY_AFTER, IsolatedModel, serve
+from chatbot.retrieval.encoder import IsolatedModel, Restarts, serve
 from chatbot.retrieval.semantic import PackagedFile, SemanticModelUnavailable, _locate
 
 BASE = "multilingual-e5-small"
@@ -103,26 +103,24 @@ def load_e5(threads: int = 1) -> E5:
 class Multilingual:
     """The model in its own process, started on the first message in another language. A process that
     failed (it crashed, or missed a deadline on a busy machine) is started again on a message at least
-    ``RETRY_AFTER`` seconds later, at most ``RESTARTS`` times: one stall must not leave a kiosk that runs
-    all day without the model. Until then, and after the last try, ``problem`` says why."""
+    ``RETRY_AFTER`` seconds later, at most ``RESTARTS`` times (``encoder.Restarts``): one stall must not
+    leave a kiosk that runs all day without the model. Until then, and after the last try, ``problem``
+    says why."""
 
     def __init__(self, enabled: bool = True, clock: Callable[[], float] = time.monotonic) -> None:
         self.enabled = enabled  # False: never asked (the settings turn it off); not a problem to report
         self.problem: str | None = None  # one line, while it cannot be used
         self._model: Any = None
         self._lock = threading.Lock()
-        self._clock = clock
-        self._failed_at = 0.0
-        self.restarts = 0
+        self.tries = Restarts(clock)  # when a failed model may be started again
 
     def _retry(self) -> bool:
         """Whether a failed model may be started again now (the caller holds the lock)."""
-        if self.restarts >= RESTARTS or self._clock() - self._failed_at < RETRY_AFTER:
+        if not self.tries.take():
             return False
         if self._model is not None:
             self._model.close()
         self._model, self.problem = None, None
-        self.restarts += 1
         return True
 
     def vector(self, text: str) -> np.ndarray | None:
@@ -140,12 +138,16 @@ class Multilingual:
             if model.checksum != MODEL.sha256:
                 self.problem = reason(f"{BASE} is not the pinned build")
                 return None
-            return np.asarray(model.encode([text])[0], dtype=np.float32)
+            vector = np.asarray(model.encode([text])[0], dtype=np.float32)
+            with self._lock:
+                self.tries.working()
+            return vector
         except SemanticModelUnavailable as exc:
             self.problem = str(exc)
         except Exception as exc:  # never a traceback for a model problem
             self.problem = reason(f"{BASE} failed ({type(exc).__name__})")
-        self._failed_at = self._clock()
+        with self._lock:
+            self.tries.failed()
         return None
 
     def close(self) -> None:
