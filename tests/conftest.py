@@ -32,7 +32,7 @@ SHARED = REPO.parent / "shared"
 BACKGROUND = {
     "fit_retrieval": ["scripts/fit_retrieval.py", "--out", "{out}/retrieval_model.json"],
     "train_multilingual": ["scripts/train_multilingual.py", "--bank-only", "--out", "{out}"],
-    "train_safety": ["scripts/train_safety.py", "--no-cv", "--out", "{out}"],
+    "train_safety": ["scripts/train_safety.py", "--no-cv", "--stored-vectors", "--out", "{out}"],
 }
 BACKGROUND_TIMEOUT = 1800.0  # seconds one script may take: far beyond its usual 1-5 minutes
 

@@ -261,7 +261,9 @@ def test_wrong_shape_is_refused(tmp_path: Path) -> None:
 
 @pytest.mark.background("train_safety")
 def test_training_script_reproduces_the_shipped_weights(background) -> None:
-    proc = background("train_safety")  # scripts/train_safety.py --no-cv, started at collection (conftest.py)
+    # scripts/train_safety.py --no-cv --stored-vectors, started at collection (conftest.py): the head is
+    # fitted on the bank's vectors, which the next test checks against the sentence model
+    proc = background("train_safety")
     assert proc.returncode == 0, proc.stderr[-2000:]
     shipped = np.load(DATA_DIR / WEIGHTS).astype(np.float32)
     fresh = np.load(proc.out / WEIGHTS).astype(np.float32)
@@ -282,6 +284,38 @@ def test_training_script_reproduces_the_shipped_weights(background) -> None:
     with np.load(DATA_DIR / BANK) as x, np.load(proc.out / BANK) as y:
         np.testing.assert_array_equal(x["emergency"], y["emergency"])
         np.testing.assert_allclose(x["vectors"].astype(np.float32), y["vectors"].astype(np.float32), atol=2e-3)
+
+
+def _train_safety():
+    import sys
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    import train_safety
+
+    return train_safety
+
+
+def test_the_bank_holds_the_sentence_models_vectors_of_the_english_examples() -> None:
+    """The reproduction test refits the head from the bank's stored vectors (embedding 21,000 examples
+    takes minutes); here a spread of them is embedded afresh and must match."""
+    from chatbot.retrieval.semantic import load_model
+
+    train_safety = _train_safety()
+    english = [r[2] for r in train_safety.all_rows() if r[3] == "en"]
+    with np.load(DATA_DIR / BANK) as bank:
+        stored = bank["vectors"]
+    assert stored.shape[0] == len(english)
+    chosen = list(range(0, len(english), len(english) // 16))
+    fresh = load_model().encode([english[i] for i in chosen])
+    np.testing.assert_allclose(stored[chosen].astype(np.float32), fresh, atol=2e-3)
+
+
+def test_stored_vectors_are_refused_when_the_training_data_changed(monkeypatch) -> None:
+    train_safety = _train_safety()
+    files = train_safety.training_files()
+    monkeypatch.setattr(train_safety, "training_files", lambda: files[:-1])  # as if one file were new
+    with pytest.raises(SystemExit, match="training data changed"):
+        train_safety.stored_vectors(train_safety.all_rows())
 
 
 @pytest.mark.parametrize("message", ["catch you later", "lovely chatting with you", "good afternoon to you"])
