@@ -358,3 +358,13 @@ def test_restarts_wait_count_and_forgive_after_healthy_work() -> None:
     tries.failed()
     clock.now += RETRY_AFTER
     assert tries.take() and tries.count == 1
+
+
+def test_nearest_is_the_stable_sort_without_sorting_everything() -> None:
+    from chatbot.safety.multilingual import nearest
+
+    rng = np.random.default_rng(7)
+    for n, k in ((10, 3), (5, 5), (3, 5), (9664, 5), (1000, 1)):
+        for sims in (rng.normal(size=n), np.round(rng.normal(size=n), 1), np.zeros(n)):  # with ties
+            sims = sims.astype(np.float32)
+            assert nearest(sims, k).tolist() == np.argsort(-sims, kind="stable")[:k].tolist()

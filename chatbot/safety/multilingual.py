@@ -88,6 +88,17 @@ def margins(sims: np.ndarray, positive: np.ndarray, k: int) -> np.ndarray:
     return top_p.mean(axis=1) - top_n.mean(axis=1)
 
 
+def nearest(sims: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the k highest of ``sims``, highest first, the lower index first on a tie: what
+    ``np.argsort(-sims, kind="stable")[:k]`` gives, without sorting all of them (0.8 ms of a
+    message's 5 ms in the bank)."""
+    if len(sims) <= k:
+        return np.argsort(-sims, kind="stable")
+    kth = np.partition(sims, len(sims) - k)[len(sims) - k]  # the k-th highest value
+    candidates = np.flatnonzero(sims >= kth)  # every tie with it too, in index order
+    return candidates[np.argsort(-sims[candidates], kind="stable")][:k]
+
+
 class Reading(NamedTuple):
     """What the bank says of one message's vector."""
 
@@ -199,8 +210,7 @@ class Bank:
         # einsum, not a BLAS product: BLAS threads left spinning after it would take the CPUs the
         # model's own process needs for the next message (its time doubled in the benchmark)
         sims = np.einsum("ij,j->i", vectors, v)[None, :]
-        e_topics = topic[emergency]
-        votes = [int(t) for t in e_topics[np.argsort(-sims[0, emergency], kind="stable")[: self.k]]]
+        votes = [int(t) for t in topic[emergency][nearest(sims[0, emergency], self.k)]]
         best = max(votes, key=lambda t: (votes.count(t), -votes.index(t)))
         margin, decision = float(margins(sims, emergency, self.k)[0]), float(margins(sims, advice, self.k)[0])
         v64 = v.astype(np.float64)
