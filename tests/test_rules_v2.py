@@ -282,6 +282,8 @@ def test_a_plan_or_a_seizure_now_stays_an_emergency(message: str) -> None:
     "which bridge is faster to get to your clinic from the east side",
     "this chair is going to wreck my back, do you have a cushion",
     "my wife will kill me for missing the appointment again",
+    "gonna kill my sister for booking me in at 8am without asking, can i change it?",
+    "i'll murder my husband for scheduling this on our anniversary lol",
 ])
 def test_an_ordinary_phrase_that_holds_a_crisis_phrase_is_not_an_emergency(message: str) -> None:
     assert not RULES.check(message).emergency, RULES.prepare(message)
@@ -291,6 +293,9 @@ def test_an_ordinary_phrase_that_holds_a_crisis_phrase_is_not_an_emergency(messa
     "i can't breathe", "i took all my pills", "my son won't respond", "her face is numb on one side",
     "i have written a note for my kids", "i have a gun", "someone broke into my house and i'm hiding",
     "i can't breathe through my nose and my chest is crushing me",
+    # a real threat to someone close, whatever follows "for" (a review's examples)
+    "i'm going to kill my husband for what he did to me", "i'm going to kill my husband for making me lose the baby",
+    "i want to strangle my newborn son for waking me every hour", "i'm going to kill my brother for cheating me",
 ])
 def test_the_crisis_phrase_alone_or_beside_another_emergency_still_is_one(message: str) -> None:
     assert RULES.check(message).emergency, RULES.prepare(message)
