@@ -200,14 +200,14 @@ def _folding(compile: Compiler) -> Compiler:
     return lambda pattern: compile(fold_pattern(pattern))
 
 
-def _word_start_first(patterns: list[str]) -> str:
-    """One alternation of all patterns, its groups non-capturing, with the alternatives that begin at a
-    word boundary behind a single shared ``\\b``: the engine then tries them only where a word starts,
-    not at every letter. The matches are the same as those of the patterns joined with "|"."""
+def _word_start_first(alternatives: list[str]) -> str:
+    """One alternation of the top-level alternatives (their groups already non-capturing), with those
+    that begin at a word boundary behind a single shared ``\\b``: the engine then tries them only where
+    a word starts, not at every letter. The matches are the same as those of the alternatives joined
+    with "|"."""
     at_word, others = [], []
-    for p in patterns:
-        for alt in _top_level(_non_capturing(p)):
-            (at_word.append(alt[2:]) if alt.startswith("\\b") else others.append(alt))
+    for alt in alternatives:
+        (at_word.append(alt[2:]) if alt.startswith("\\b") else others.append(alt))
     parts = [r"\b(?:" + "|".join(f"(?:{a})" for a in at_word) + ")"] if at_word else []
     return "|".join(parts + [f"(?:{a})" for a in others])
 
