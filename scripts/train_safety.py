@@ -77,6 +77,11 @@ def training_files() -> list[Path]:
     return [DATA / EXAMPLES, *sorted((REPO / "training" / "safety").glob("*.tsv"))]
 
 
+def training_files_sha256() -> dict[str, str]:
+    """Each training file's sha256 by its path in the repository, as the card records them."""
+    return {str(f.relative_to(REPO)): hashlib.sha256(f.read_bytes()).hexdigest() for f in training_files()}
+
+
 def patient_questions() -> list[tuple[str, str, str, str]]:
     """The retrieval training questions, as ordinary benign traffic (category FAQ-R)."""
     out = []
@@ -291,7 +296,7 @@ def stored_vectors(rows: list[tuple[str, str, str, str]]) -> tuple[np.ndarray, s
     against the model (tests/test_safety_v2.py). The bank must be of these very examples."""
     head = json.loads((DATA / HEAD).read_text(encoding="utf-8"))
     card = json.loads((DATA / CARD).read_text(encoding="utf-8"))
-    files = {str(f.relative_to(REPO)): hashlib.sha256(f.read_bytes()).hexdigest() for f in training_files()}
+    files = training_files_sha256()
     if card["training_files_sha256"] != files:
         raise SystemExit("training data changed since the bank was built: run without --stored-vectors")
     en = np.asarray([r[3] == "en" for r in rows])
@@ -447,7 +452,7 @@ def main() -> int:
                            head_weights([g for g, e in zip(groups, en, strict=True) if e]), HEAD_L2)
     args.out.mkdir(parents=True, exist_ok=True)
     np.save(args.out / WEIGHTS, w, allow_pickle=False)
-    files = {str(f.relative_to(REPO)): hashlib.sha256(f.read_bytes()).hexdigest() for f in training_files()}
+    files = training_files_sha256()
     card = {
         "model": "softmax regression over hashed word, word-pair and character 2-5-gram features",
         "trained_on": f"chatbot/data/{EXAMPLES}, training/safety/*.tsv, training/retrieval/*.jsonl and "

@@ -87,7 +87,7 @@ class Restarts:
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
-        self.failed_at: float | None = None  # when the model last failed (None: it has not)
+        self._failed_at: float | None = None  # when the model last failed (None: it has not)
         self._working_since: float | None = None  # when the model in use started answering
         self.count = 0  # restarts in this run of failures
 
@@ -96,14 +96,14 @@ class Restarts:
             self._working_since = self._clock()
 
     def failed(self) -> None:
-        self.failed_at = self._clock()
-        if self._working_since is not None and self.failed_at - self._working_since >= HEALTHY:
+        self._failed_at = self._clock()
+        if self._working_since is not None and self._failed_at - self._working_since >= HEALTHY:
             self.count = 0  # a failure after hours of work: not one of a run of them
         self._working_since = None
 
     def take(self) -> bool:
         """Whether it is time to start the failed model again (and, if so, count the try)."""
-        if self.failed_at is None or self.count >= RESTARTS or self._clock() - self.failed_at < RETRY_AFTER:
+        if self._failed_at is None or self.count >= RESTARTS or self._clock() - self._failed_at < RETRY_AFTER:
             return False
         self.count += 1
         return True

@@ -291,8 +291,8 @@ class SafetyRules:
             history = data.get("history", {})
             self.past = compile(history["past"]) if history.get("past") else None
             self.now = compile(history["now"]) if history.get("now") else None
-            self.personal = compile(data["personal"]["pattern"])
-            self.ongoing = compile(data["personal"]["ongoing"]) if data["personal"].get("ongoing") else None
+            person = data["personal"]  # a person word, or a suicide topic said as ongoing: one pattern
+            self.personal = compile("|".join(p for p in (person["pattern"], person.get("ongoing")) if p))
             asked = data.get("asked")
             self.asked = Asked(frozenset(asked["topics"]) - {"suicide"}, compile(asked["question"]),
                                compile(asked["person"]), compile(asked["keep"]),
@@ -421,7 +421,7 @@ class SafetyRules:
                 return Verdict(emergency=topic)
         mention, history = past, past is not None
         what_if = self.hypothetical.search(text) is not None
-        personal = any(p is not None and p.search(text) is not None for p in (self.personal, self.ongoing))  # or ongoing
+        personal = self.personal.search(text) is not None
         for topic, pattern in self.topics:
             for m in (m for m in pattern.finditer(text) if not _covered(ordinary, m)):
                 told_past = self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide")
