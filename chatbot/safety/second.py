@@ -3,11 +3,12 @@ the n-gram model into one emergency score with two operating points.
 
 The n-gram model (``classifier``) reads words and spellings, so "will it make me sleepy" can look
 like "I want to sleep forever" to it. The second opinion reads the sentence model's vector of the
-same sentence, which places meaning, not spelling, in two ways: a logistic head on the vector, and
+same sentence, which places meaning, not spelling, in two ways: a small network (one hidden layer) on the vector, and
 how much closer the sentence is to the reviewed emergency examples than to the others (the mean
 cosine of the three nearest of each, from a bank of the English examples' vectors). A small logistic
 stack joins the n-gram log-odds, the head's log-odds and that margin into one score. The head, the
-stack and the thresholds are in ``data/safety_head.json``, the bank in ``data/safety_bank.npz``; all
+stack and the thresholds are in ``data/safety_head.json``, the head's weights in ``data/safety_head.npz``, the bank
+in ``data/safety_bank.npz``; all
 are made with the n-gram weights by ``scripts/train_safety.py`` and scored here with numpy.
 
 Operating points, from cross-validation on the reviewed examples:
@@ -22,8 +23,10 @@ keeps the panel off all but 5% of the ordinary examples.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +36,7 @@ from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
 
 HEAD = "safety_head.json"
+HEAD_WEIGHTS = "safety_head.npz"
 BANK = "safety_bank.npz"
 NEIGHBOURS = 3
 
@@ -55,11 +59,42 @@ class Points:
     line: float
 
 
+@dataclass(frozen=True)
+class Head:
+    """Emergency or not from a sentence vector: one hidden layer of rectified units (float32)."""
+
+    w1: np.ndarray  # (dim, hidden)
+    b1: np.ndarray  # (hidden,)
+    w2: np.ndarray  # (hidden,)
+    b2: np.ndarray  # (1,)
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """The emergency probability of each row of ``x``."""
+        h = np.maximum(np.asarray(x, dtype=np.float32) @ self.w1 + self.b1, 0)
+        z = np.clip(h @ self.w2 + self.b2[0], -40.0, 40.0)
+        return 1.0 / (1.0 + np.exp(-z.astype(np.float64)))
+
+    def save(self, path: Path) -> None:
+        np.savez(path, w1=self.w1, b1=self.b1, w2=self.w2, b2=self.b2)
+
+    @classmethod
+    def read(cls, path: Path, sha256: str) -> Head:
+        raw = path.read_bytes()
+        if hashlib.sha256(raw).hexdigest() != sha256:
+            raise ValueError(f"{path.name} does not match its checksum")
+        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+            head = cls(*(npz[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
+        hidden = head.w1.shape[1] if head.w1.ndim == 2 else -1
+        if hidden < 1 or head.b1.shape != (hidden,) or head.w2.shape != (hidden,) or head.b2.shape != (1,) \
+                or not all(np.all(np.isfinite(a)) for a in (head.w1, head.b1, head.w2, head.b2)):
+            raise ValueError(f"{path.name} has the wrong shape or values that are not finite")
+        return head
+
+
 class SecondOpinion:
-    def __init__(self, weights: np.ndarray, bias: float, stack: tuple[float, ...],
+    def __init__(self, head: Head, stack: tuple[float, ...],
                  joined: Points, alone: Points, model_checksum: str, bank: np.ndarray, emergency: np.ndarray) -> None:
-        self.weights = weights
-        self.bias = bias
+        self.net = head
         self.stack = stack  # (n-gram log-odds, head log-odds, neighbour margin, intercept)
         self.foreign = alone  # the n-gram model alone on a message in another language
         self.bank = bank  # unit vectors of the English examples (float16)
@@ -74,43 +109,38 @@ class SecondOpinion:
         try:
             raw = path.read_bytes()
             card = json.loads(raw.decode("utf-8"))
-            weights = np.asarray(card["weights"], dtype=np.float32)
-            if hashlib.sha256(weights.tobytes()).hexdigest() != card["weights_sha256"]:
-                raise ValueError("the weights do not match their checksum")
+            head = Head.read(folder / HEAD_WEIGHTS, str(card["head_sha256"]))
             stack = tuple(float(v) for v in card["stack"])
             bank_path = folder / BANK
             if hashlib.sha256(bank_path.read_bytes()).hexdigest() != card["bank_sha256"]:
                 raise ValueError(f"{BANK} does not match its checksum")
             with np.load(bank_path, allow_pickle=False) as npz:
                 bank, emergency = npz["vectors"], npz["emergency"].astype(bool)
-            if bank.ndim != 2 or bank.shape[1] != len(weights) or emergency.shape != (len(bank),) \
+            if bank.ndim != 2 or bank.shape[1] != head.w1.shape[0] or emergency.shape != (len(bank),) \
                     or emergency.all() or not emergency.any():
                 raise ValueError(f"{BANK} has the wrong shape")
             joined = Points(float(card["thresholds"]["joined"]["panel"]), float(card["thresholds"]["joined"]["line"]))
             alone = Points(float(card["thresholds"]["alone"]["panel"]), float(card["thresholds"]["alone"]["line"]))
             f = card["thresholds"].get("foreign", card["thresholds"]["alone"])
             foreign = Points(float(f["panel"]), float(f["line"]))
-            bias = float(card["bias"])
-            if weights.ndim != 1 or len(stack) != 4 or not all(math.isfinite(v) for v in (*stack, bias)) \
-                    or not np.all(np.isfinite(weights)):
+            if len(stack) != 4 or not all(math.isfinite(v) for v in stack):
                 raise ValueError("wrong shape or values that are not finite")
             for p in (joined, alone, foreign):
                 if not 0.0 < p.line <= p.panel < 1.0:
                     raise ValueError(f"thresholds {p} must satisfy 0 < line <= panel < 1")
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
             raise ConfigError(f"safety second opinion {path} is unusable: {exc}") from None
-        out = cls(weights, bias, stack, joined, alone, str(card.get("model_sha256", "")), bank, emergency)
+        out = cls(head, stack, joined, alone, str(card.get("model_sha256", "")), bank, emergency)
         out.foreign = foreign
         return out
 
     @property
     def dim(self) -> int:
-        return len(self.weights)
+        return int(self.net.w1.shape[0])
 
     def head(self, vector: np.ndarray) -> float:
         """The head's emergency probability for one sentence vector."""
-        z = float(vector.astype(np.float32) @ self.weights) + self.bias
-        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        return float(self.net.probabilities(vector[None, :])[0])
 
     def margin(self, vector: np.ndarray) -> float:
         """How much nearer the sentence is to the emergency examples than to the others."""
