@@ -24,3 +24,13 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def read_verified(path: Path, sha256: str) -> bytes:
+    """A fitted file's bytes, once they match the sha256 its card records (ValueError if not)."""
+    import hashlib
+
+    raw = path.read_bytes()
+    if hashlib.sha256(raw).hexdigest() != sha256:
+        raise ValueError(f"{path.name} does not match its checksum")
+    return raw

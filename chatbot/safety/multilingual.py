@@ -27,7 +27,6 @@ against the sha256 its card records.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -41,6 +40,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chatbot.errors import ConfigError
+from chatbot.infra.digest import read_verified
 
 DIM = 384  # the model's vectors
 #: the panel's topics, as the bank numbers them from 1 (0: not an emergency)
@@ -183,10 +183,7 @@ class Bank:
         with self._lock:
             if self._vectors is None or self._emergency is None or self._topic is None or self._advice is None:
                 try:
-                    raw = self.path.read_bytes()
-                    if hashlib.sha256(raw).hexdigest() != self.sha256:
-                        raise ValueError("checksum")
-                    with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+                    with np.load(io.BytesIO(read_verified(self.path, self.sha256)), allow_pickle=False) as z:
                         codes, scales, emergency = z["codes"], z["scales"], z["emergency"].astype(bool)
                         topic, advice = z["topic"].astype(np.int64), z["advice"].astype(bool)
                     if codes.ndim != 2 or codes.shape[1] != DIM or len(scales) != len(codes) \

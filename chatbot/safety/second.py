@@ -3,13 +3,13 @@ the n-gram model into one emergency score with two operating points.
 
 The n-gram model (``classifier``) reads words and spellings, so "will it make me sleepy" can look
 like "I want to sleep forever" to it. The second opinion reads the sentence model's vector of the
-same sentence, which places meaning, not spelling, in two ways: a small network (one hidden layer) on the vector, and
-how much closer the sentence is to the reviewed emergency examples than to the others (the mean
-cosine of the three nearest of each, from a bank of the English examples' vectors). A small logistic
-stack joins the n-gram log-odds, the head's log-odds and that margin into one score. The head, the
-stack and the thresholds are in ``data/safety_head.json``, the head's weights in ``data/safety_head.npz``, the bank
-in ``data/safety_bank.npz``; all
-are made with the n-gram weights by ``scripts/train_safety.py`` and scored here with numpy.
+same sentence, which places meaning, not spelling, in two ways: a small network (one hidden layer)
+on the vector, and how much closer the sentence is to the reviewed emergency examples than to the
+others (the mean cosine of the three nearest of each, from a bank of the English examples' vectors).
+A small logistic stack joins the n-gram log-odds, the head's log-odds and that margin into one
+score. The stack and the thresholds are in ``data/safety_head.json``, the head's weights in
+``data/safety_head.npz``, the bank in ``data/safety_bank.npz``; all are made with the n-gram weights
+by ``scripts/train_safety.py`` and scored here with numpy.
 
 Operating points, from cross-validation on the reviewed examples:
 - ``panel``: at or above it, the full crisis panel (an emergency);
@@ -22,7 +22,6 @@ keeps the panel off all but 5% of the ordinary examples.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -34,6 +33,7 @@ import numpy as np
 
 from chatbot.data import DATA_DIR
 from chatbot.errors import ConfigError
+from chatbot.infra.digest import read_verified
 
 HEAD = "safety_head.json"
 HEAD_WEIGHTS = "safety_head.npz"
@@ -79,10 +79,7 @@ class Head:
 
     @classmethod
     def read(cls, path: Path, sha256: str) -> Head:
-        raw = path.read_bytes()
-        if hashlib.sha256(raw).hexdigest() != sha256:
-            raise ValueError(f"{path.name} does not match its checksum")
-        with np.load(io.BytesIO(raw), allow_pickle=False) as npz:
+        with np.load(io.BytesIO(read_verified(path, sha256)), allow_pickle=False) as npz:
             head = cls(*(npz[k].astype(np.float32) for k in ("w1", "b1", "w2", "b2")))
         hidden = head.w1.shape[1] if head.w1.ndim == 2 else -1
         if hidden < 1 or head.b1.shape != (hidden,) or head.w2.shape != (hidden,) or head.b2.shape != (1,) \
@@ -111,10 +108,9 @@ class SecondOpinion:
             card = json.loads(raw.decode("utf-8"))
             head = Head.read(folder / HEAD_WEIGHTS, str(card["head_sha256"]))
             stack = tuple(float(v) for v in card["stack"])
-            bank_path = folder / BANK
-            if hashlib.sha256(bank_path.read_bytes()).hexdigest() != card["bank_sha256"]:
-                raise ValueError(f"{BANK} does not match its checksum")
-            with np.load(bank_path, allow_pickle=False) as npz:
+            read_verified(folder / BANK, str(card["bank_sha256"]))
+            # loaded from the file again, not from the bytes just checked: 8 ms sooner for this 16 MB bank
+            with np.load(folder / BANK, allow_pickle=False) as npz:
                 bank, emergency = npz["vectors"], npz["emergency"].astype(bool)
             if bank.ndim != 2 or bank.shape[1] != head.w1.shape[0] or emergency.shape != (len(bank),) \
                     or emergency.all() or not emergency.any():
