@@ -162,6 +162,30 @@ def test_hunger_and_laughter_idioms(message: str, idiom: bool) -> None:
     assert RULES.idiom(RULES.prepare(message)) is idiom
 
 
+@pytest.mark.parametrize("message, idiom", [
+    ("scared out of my mind for tomorrow. do i need to fast", True), ("worried sick about my first infusion", True),
+    ("i'm a nervous wreck, will the iv hurt", True), ("out of my mind with worry about my wife's appointment", True),
+    ("my mum is worried out of her mind about the cost", True), ("sick with nerves before the block", True),
+    # losing one's mind is not fear said as a figure of speech
+    ("i am going out of my mind", False), ("i feel like i'm losing my mind", False), ("sick of living", False),
+])
+def test_fear_and_worry_idioms(message: str, idiom: bool) -> None:
+    assert RULES.idiom(RULES.prepare(message)) is idiom
+
+
+def test_without_idioms_keeps_what_is_left() -> None:
+    assert RULES.without_idioms(RULES.prepare("worried sick, this is goodbye")).strip(" ,") == "this is goodbye"
+    assert RULES.without_idioms(RULES.prepare("this is goodbye")) is None
+
+
+@pytest.mark.parametrize("message", [
+    "scared out of my mind, he said he will kill me", "im a nervous wreck he hits me when i complain about the pain",
+    "scared to death, my boyfriend threatened to kill me", "worried sick, my husband is going to kill me when he gets home",
+])
+def test_an_idiom_beside_a_threat_does_not_hide_it(message: str) -> None:
+    assert RULES.check(message).emergency == "harm"
+
+
 def test_joined_patterns_match_what_the_patterns_match() -> None:
     assert _top_level(r"\ba(b|c)|[|]d|\|e") == [r"\ba(b|c)", "[|]d", r"\|e"]
     assert _non_capturing(r"(a|(?:b))[(]\(") == r"(?:a|(?:b))[(]\("

@@ -160,10 +160,31 @@ def test_a_classifier_alarm_the_meaning_does_not_confirm_is_one_calm_line_after_
 def test_a_weak_classifier_alarm_on_an_idiom_is_not_raised(engine, monkeypatch) -> None:
     from chatbot.safety.classifier import Prediction
 
-    monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.6, "suicide", 0.0, 0.0))
+    # the alarm comes from the idiom: without it, the sentence raises nothing
+    monkeypatch.setattr(engine.safety.classifier, "predict",
+                        lambda m: Prediction(0.6 if "killing" in m else 0.01, "suicide", 0.0, 0.0))
     assert engine.safety.check("my back is killing me, can ketamine help back pain").crisis is None
     monkeypatch.setattr(engine.safety.classifier, "predict", lambda m: Prediction(0.95, "suicide", 0.0, 0.0))
     assert engine.safety.check("my back is killing me, can ketamine help back pain").flagged == "suicide"
+
+
+def test_an_idiom_beside_the_alarm_does_not_calm_it(engine, monkeypatch) -> None:
+    from chatbot.safety import Verdict
+    from chatbot.safety.classifier import Prediction
+
+    # the alarm stands on what is left once the idiom is taken out ("this is goodbye")
+    monkeypatch.setattr(engine.safety.rules, "check_prepared", lambda text: Verdict())
+    monkeypatch.setattr(engine.safety.classifier, "predict",
+                        lambda m: Prediction(0.9 if "goodbye" in m else 0.01, "suicide", 0.0, 0.0))
+    second = engine.safety.second
+    monkeypatch.setattr(second, "score", lambda p, v, english=True: (p, second.joined))
+    assert engine.safety.check("worried sick writing this, this is goodbye").flagged == "suicide"
+    assert engine.safety.check("scared out of my mind writing this, this is goodbye").flagged == "suicide"
+    # the same alarm raised by the idiom alone is the calm line
+    monkeypatch.setattr(engine.safety.classifier, "predict",
+                        lambda m: Prediction(0.9 if "mind" in m else 0.01, "suicide", 0.0, 0.0))
+    result = engine.safety.check("scared out of my mind for tomorrow, do i need to fast")
+    assert result.flagged is None and result.line == "suicide"
 
 
 def test_emergency_sentence_wins_over_the_question_beside_it(engine) -> None:

@@ -175,6 +175,17 @@ class Safety:
                             soft_smalltalk=smalltalk is not None, language=language, score=score,
                             smalltalk_score=p.smalltalk, comfort=comfort)
 
+    def _stands(self, text: str, embed: Embed | None, english: bool) -> bool:
+        """Whether the models still raise the full panel on a text (a sentence with its idioms taken out)."""
+        p = self.classifier.predict(text)
+        if p.emergency < self.second.joined.line:
+            return False
+        vector = embed(p.part or text) if embed is not None and text.strip() else None
+        if vector is not None and vector.shape != (self.second.dim,):
+            vector = None
+        score, points = self.second.score(p.emergency, vector, english=english)
+        return score >= points.panel
+
     def _nearest(self, reading: Reading) -> tuple[str | None, bool]:
         """(the panel's topic if the message's alarm is high enough, whether it is near enough to
         personal decisions); (None, False) when the model could not be asked."""
@@ -221,8 +232,11 @@ class Safety:
             # judged on the sentence that raised the alarm: told as history, an idiom or pain past
             # bearing, it is calm
             part = self.rules.prepare(p.part) if p.part and p.part != message else text
-            calm = self.rules.told_as_history(part) or self.rules.idiom(part) \
-                or self.rules.distress.level(part) is not None
+            calm = self.rules.told_as_history(part) or self.rules.distress.level(part) is not None
+            if not calm and score < CONFIDENT_ALARM and (rest := self.rules.without_idioms(part)) is not None:
+                # an idiom is calm only when it is what raised the alarm: "scared out of my mind for
+                # tomorrow", not "worried sick, this is probably goodbye"
+                calm = not self._stands(rest, embed, english)
             return (None, p.topic, score) if calm and score < CONFIDENT_ALARM else (p.topic, None, score)
         if score >= points.line:
             return None, p.topic, score
