@@ -275,29 +275,31 @@ def newton_logistic(x: np.ndarray, y: np.ndarray, w: np.ndarray, l2: float) -> n
 
 def fit_head(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> Head:
     """The head (chatbot/safety/second.py ``Head``) on vectors ``x``: weighted cross-entropy (``w``: each
-    example's weight) with L2 on the two weight matrices, full-batch Adam from a seeded He start, all in
-    float32, so that the same data give the same head."""
-    x = np.ascontiguousarray(x, dtype=np.float32)
-    y, wn = y.astype(np.float32), (w / w.sum()).astype(np.float32)
+    example's weight) with L2 on the two weight matrices, full-batch Adam from a seeded He start. The
+    arithmetic is float64 and the head is stored as float32: in float32, the rounding of the matrix
+    products differs between CPUs (OpenBLAS picks its kernels by processor), and Adam, which divides each
+    gradient by its own size, grew those differences to 0.2 in the weights over 400 steps."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y, wn = y.astype(np.float64), (w / w.sum()).astype(np.float64)
     rng = np.random.default_rng(HEAD_SEED)
     dim = x.shape[1]
-    params = [(rng.standard_normal((dim, HIDDEN)) * np.sqrt(2 / dim)).astype(np.float32), np.zeros(HIDDEN, np.float32),
-              (rng.standard_normal(HIDDEN) * np.sqrt(1 / HIDDEN)).astype(np.float32), np.zeros(1, np.float32)]
+    params = [rng.standard_normal((dim, HIDDEN)) * np.sqrt(2 / dim), np.zeros(HIDDEN),
+              rng.standard_normal(HIDDEN) * np.sqrt(1 / HIDDEN), np.zeros(1)]
     m1 = [np.zeros_like(v) for v in params]
     m2 = [np.zeros_like(v) for v in params]
     for t in range(1, HEAD_STEPS + 1):
         w1, b1, w2, b2 = params
         h = np.maximum(x @ w1 + b1, 0)
-        g = (sigmoid(h @ w2 + b2[0]).astype(np.float32) - y) * wn
+        g = (sigmoid(h @ w2 + b2[0]) - y) * wn
         gh = np.outer(g, w2) * (h > 0)
-        grads = [x.T @ gh + HEAD_L2 * w1, gh.sum(0), h.T @ g + HEAD_L2 * w2, np.array([g.sum()], np.float32)]
+        grads = [x.T @ gh + HEAD_L2 * w1, gh.sum(0), h.T @ g + HEAD_L2 * w2, np.array([g.sum()])]
         for v, a, b, grad in zip(params, m1, m2, grads, strict=True):
             a *= 0.9
             a += 0.1 * grad
             b *= 0.999
             b += 0.001 * grad * grad
-            v -= (HEAD_LR * (a / (1 - 0.9 ** t)) / (np.sqrt(b / (1 - 0.999 ** t)) + 1e-8)).astype(np.float32)
-    return Head(*params)
+            v -= HEAD_LR * (a / (1 - 0.9 ** t)) / (np.sqrt(b / (1 - 0.999 ** t)) + 1e-8)
+    return Head(*(v.astype(np.float32) for v in params))
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
