@@ -174,8 +174,10 @@ def test_fear_and_worry_idioms(message: str, idiom: bool) -> None:
 
 
 def test_without_idioms_keeps_what_is_left() -> None:
-    assert RULES.without_idioms(RULES.prepare("worried sick, this is goodbye")).strip(" ,") == "this is goodbye"
-    assert RULES.without_idioms(RULES.prepare("this is goodbye")) is None
+    from chatbot.safety.rules import without
+
+    assert without(RULES.idioms, RULES.prepare("worried sick, this is goodbye")).strip(" ,") == "this is goodbye"
+    assert without(RULES.idioms, RULES.prepare("this is goodbye")) is None
 
 
 @pytest.mark.parametrize("message", [

@@ -31,7 +31,7 @@ from chatbot.errors import ConfigError
 from chatbot.safety.classifier import Prediction, SafetyClassifier
 from chatbot.safety.language import reading, surely_english
 from chatbot.safety.multilingual import DIM, READ_CHARS, UNREAD, Bank, Reading, sentences
-from chatbot.safety.rules import SafetyRules, Verdict
+from chatbot.safety.rules import SafetyRules, Verdict, without
 from chatbot.safety.second import SecondOpinion
 
 __all__ = ["Safety", "SafetyResult", "SafetyRules", "SafetyClassifier", "SecondOpinion", "Verdict", "Prediction"]
@@ -242,7 +242,7 @@ class Safety:
             # bearing, it is calm
             part = self.rules.prepare(p.part) if p.part and p.part != message else text
             calm = self.rules.told_as_history(part) or self.rules.distress.level(part) is not None
-            if not calm and score < CONFIDENT_ALARM and (rest := self.rules.without_idioms(part)) is not None:
+            if not calm and score < CONFIDENT_ALARM and (rest := without(self.rules.idioms, part)) is not None:
                 # an idiom is calm only when it is what raised the alarm: "scared out of my mind for
                 # tomorrow", not "worried sick, this is probably goodbye"
                 calm = not self._stands(rest, embed, english)

@@ -380,27 +380,6 @@ class SafetyRules:
         """A figure of speech with a crisis word in it ("my back is killing me", "dying to know")."""
         return self.idioms is not None and self.idioms.search(text) is not None
 
-    def without_idioms(self, text: str) -> str | None:
-        """The text with its figures of speech taken out, or None when it has none: what is left is
-        what an alarm must stand on ("worried sick, this is goodbye" still says goodbye)."""
-        spans = sorted(m.span() for m in self.idioms.finditer(text)) if self.idioms is not None else []
-        if not spans:
-            return None
-        kept, at = [], 0
-        for start, end in spans:
-            kept.append(text[at:max(at, start)])
-            at = max(at, end)
-        return " ".join(" ".join([*kept, text[at:]]).split())
-
-    def _in_idiom(self, text: str, m: re.Match[str]) -> bool:
-        """Whether a harm match is part of a figure of speech ("my boss is going to kill me"); an idiom
-        beside it does not count ("scared to death, he said he will kill me")."""
-        if self.idioms is None:
-            return False
-        lo = max(0, m.start() - 30)
-        return any(i.start() + lo < m.end() and i.end() + lo > m.start()
-                   for i in self.idioms.finditer(text[lo:m.end() + 40]))
-
     def check(self, question: str, prepared: str | None = None) -> Verdict:
         """The whole message, and each of its sentences on its own: an emergency in any sentence is
         an emergency, whatever history or questions the other sentences hold. ``prepared``: the
@@ -437,7 +416,7 @@ class SafetyRules:
                         self.told_as_history(text, m.start(), m.end(), whole=topic == "suicide"):
                     past = past or topic
                     continue
-                if _covered(ordinary, m) or topic == "harm" and self._in_idiom(text, m):
+                if _covered(ordinary, m) or topic == "harm" and _inside(self.idioms, text, m):
                     continue
                 return Verdict(emergency=topic)
         mention, history = past, past is not None
@@ -492,6 +471,26 @@ def _fill(template: str, values: dict[str, str]) -> str:
 
 def _spans(alternation: Alternation | None, text: str) -> list[tuple[int, int]]:
     return [m.span() for m in alternation.finditer(text)] if alternation is not None else []
+
+
+def without(alternation: Alternation | None, text: str) -> str | None:
+    """The text without what the alternation matches (spaces tidied), or None when it matches nothing:
+    a sentence with its idioms taken out is what an alarm must stand on ("worried sick, this is goodbye")."""
+    spans = _spans(alternation, text)
+    if not spans:
+        return None
+    kept, at = [], 0
+    for start, end in sorted(spans):
+        kept.append(text[at:max(at, start)])
+        at = max(at, end)
+    return " ".join(" ".join([*kept, text[at:]]).split())
+
+
+def _inside(alternation: Alternation | None, text: str, m: re.Match[str]) -> bool:
+    """Whether a match of the alternation near ``m`` overlaps it: a harm match that is part of a figure
+    of speech ("my boss is going to kill me"), not one beside it ("scared to death, he said he will kill me")."""
+    lo = max(0, m.start() - 30)
+    return any(start + lo < m.end() and end + lo > m.start() for start, end in _spans(alternation, text[lo:m.end() + 40]))
 
 
 def _covered(spans: list[tuple[int, int]], m: re.Match[str]) -> bool:
