@@ -21,7 +21,8 @@ retrieval training questions in training/retrieval/ and its libraries (every one
    ordinary example of its own (the model scores messages sentence by sentence).
 2. The head: a small neural network (emergency or not) on the sentence model's vectors of the English
    examples: one hidden layer of HIDDEN rectified units, weighted cross-entropy with L2, full-batch
-   Adam for HEAD_STEPS steps from a seeded start, in float32: deterministic, numpy only. It replaced a
+   Adam for HEAD_STEPS steps from a seeded start, in float64 (stored as float32): the same head on
+   every CPU, numpy only. It replaced a
    logistic head in the sixteenth session (docs/safety.md): with each writer's files held out, it
    gave the panel to 11% of ordinary examples at 95% recall where the logistic head gave it to 27%.
 3. The stack: logistic regression on the two models' out-of-fold log-odds.

@@ -32,7 +32,7 @@ from chatbot.safety.classifier import Prediction, SafetyClassifier
 from chatbot.safety.language import reading, surely_english
 from chatbot.safety.multilingual import DIM, READ_CHARS, UNREAD, Bank, Reading, sentences
 from chatbot.safety.rules import SafetyRules, Verdict, without
-from chatbot.safety.second import SecondOpinion
+from chatbot.safety.second import Points, SecondOpinion
 
 __all__ = ["Safety", "SafetyResult", "SafetyRules", "SafetyClassifier", "SecondOpinion", "Verdict", "Prediction"]
 
@@ -65,16 +65,16 @@ WEAK_DOUBT = -0.005
 # rules_dev): of the 92 English model alarms the bank turned into the calm line, the two emergencies
 # ("i'd just like the tunnel to end", a farewell to a wife) scored 0.991 and one of 90 others did.
 SURE_ALARM = 0.99
-# An English message about the asker that the n-gram model reads as possibly a personal decision
-# (advice probability from ADVICE_BAND up to its threshold) is read by the multilingual model too: the
-# advice notice when its vector is at least ENGLISH_ADVICE nearer to the bank's personal decisions
-# than to its other examples. Chosen on the development sets (training/rules_dev).
 # A message in another language that only the n-gram model flags (it was given a few dozen examples of
 # most languages) gets the calm line instead of the panel when the multilingual model, which reads the
 # language, puts it at least this far below the bank's panel point: "Kliniğin otoparkı var mı?", "M ka
 # kondi lakay mwen apre?". Chosen on the development sets (training/rules_dev, 3,324 messages not surely
 # English): no emergency the n-gram model alone flagged was under -0.019; 24 other messages were.
 FOREIGN_DOUBT = -0.03
+# An English message about the asker that the n-gram model reads as possibly a personal decision
+# (advice probability from ADVICE_BAND up to its threshold) is read by the multilingual model too: the
+# advice notice when its vector is at least ENGLISH_ADVICE nearer to the bank's personal decisions
+# than to its other examples. Chosen on the development sets (training/rules_dev).
 ADVICE_BAND = 0.1
 ENGLISH_ADVICE = 0.0
 Embed = Callable[[str], "np.ndarray | None"]  # a sentence's vector from the sentence model, if it can be had
@@ -164,7 +164,7 @@ class Safety:
                 if other:
                     nearest, decision = self._nearest(margins)
                     if flagged and not nearest and language != "en" and score < SURE_ALARM \
-                            and margins.alarm > float("-inf") and margins.alarm < self.bank.panel + FOREIGN_DOUBT:
+                            and margins is not UNREAD and margins.alarm < self.bank.panel + FOREIGN_DOUBT:
                         flagged, line = None, flagged  # the model that reads the language disagrees
                     flagged = flagged or nearest
                 elif unsure_advice:
@@ -186,14 +186,21 @@ class Safety:
 
     def _stands(self, text: str, embed: Embed | None, english: bool) -> bool:
         """Whether the models still raise the full panel on a text (a sentence with its idioms taken out)."""
+        if not text.strip():
+            return False  # the sentence was nothing but the idiom
         p = self.classifier.predict(text)
         if p.emergency < self.second.joined.line:
             return False
-        vector = embed(p.part or text) if embed is not None and text.strip() else None
+        score, points = self._joined(p, text, embed, english)
+        return score >= points.panel
+
+    def _joined(self, p: Prediction, message: str, embed: Embed | None, english: bool) -> tuple[float, Points]:
+        """The second opinion's joined score of the classifier's alarm, on the vector of the sentence
+        that raised it (none when the sentence model cannot give one), and the points it is held to."""
+        vector = embed(p.part or message) if embed is not None else None
         if vector is not None and vector.shape != (self.second.dim,):
             vector = None
-        score, points = self.second.score(p.emergency, vector, english=english)
-        return score >= points.panel
+        return self.second.score(p.emergency, vector, english=english)
 
     def _nearest(self, reading: Reading) -> tuple[str | None, bool]:
         """(the panel's topic if the message's alarm is high enough, whether it is near enough to
@@ -233,10 +240,7 @@ class Safety:
         """(panel topic, crisis-line topic, score) for the classifier's reading of the message."""
         if p.emergency < min(self.second.alone.line, self.second.joined.line):
             return None, None, p.emergency  # nothing to confirm: the model is not asked
-        vector = embed(p.part or message) if embed is not None else None
-        if vector is not None and vector.shape != (self.second.dim,):
-            vector = None
-        score, points = self.second.score(p.emergency, vector, english=english)
+        score, points = self._joined(p, message, embed, english)
         if score >= points.panel:
             # judged on the sentence that raised the alarm: told as history, an idiom or pain past
             # bearing, it is calm
