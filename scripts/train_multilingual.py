@@ -53,7 +53,12 @@ from chatbot.safety.multilingual import BANK_FILE, CARD_FILE, TOPICS, Heads, deq
 DATA = REPO / "chatbot" / "data"
 BANK = REPO / "training" / "multilingual" / "multilingual_vectors.npz"
 K = 3
-FALSE_PANEL = 0.01
+# The panel point: reached by this share of the held-out ordinary examples in other languages. 1% until
+# round 23 added 320 ordinary setbacks ("it did nothing, can you raise my dose?") written to sit beside
+# hopelessness: held out, 55 of them reach the panel, and at 1% the point rose from 0.0123 to 0.0181
+# and lost 24 development emergencies. At 2% (0.0106) the files before round 23 have 1.14% (1.02%
+# before) and 4,822 of their 4,976 emergencies (4,791 before). The bar is 2% on ordinary traffic.
+FALSE_PANEL = 0.02
 ADVICE_ON_ORDINARY = 0.05
 # the logistic heads (English examples only; every example): their log-odds, times these, join the margin
 HEAD_WEIGHTS = (0.002, 0.002)

@@ -187,6 +187,25 @@ def test_ask_says_when_the_multilingual_model_could_not_be_used(tmp_path: Path) 
     assert any(n["kind"] in ("crisis_line", "emergency") for n in data["notices"])  # the numbers, always
 
 
+# A treatment that did nothing, told in another language with a question: disappointment, not danger.
+# (Written for this test; the bank's examples of setbacks are training/multilingual/round23_*.)
+SETBACKS = [
+    ("es", "la ultima infusion no me hizo absolutamente nada, me pueden subir la dosis la proxima vez?"),
+    ("fr", "la perfusion de mardi n'a rien changé pour ma douleur, c'est normal après une seule séance ?"),
+    ("it", "il trattamento non ha funzionato per niente su di me, posso avere un rimborso?"),
+    ("pt", "a infusão não fez efeito nenhum, quantas sessões até eu sentir alguma diferença?"),
+    ("de", "die Infusion hat bei mir gar nichts gebracht, sollte ich lieber das Nasenspray probieren?"),
+    ("pl", "wlew nic mi nie pomógł, ból wrócił po dwóch dniach. kiedy mogę przyjść na następną wizytę?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "message"), SETBACKS)
+def test_a_treatment_that_did_nothing_is_not_an_emergency(engine, lang: str, message: str) -> None:
+    answer = engine.ask(message)
+    assert not _panel(answer), lang
+    assert any(n.kind == "crisis_line" for n in answer.notices)  # the numbers are still there, on one line
+
+
 @pytest.mark.parametrize(("message", "topic"), [
     ("en halua enää elää, haluan vain kuolla", "suicide"),  # Finnish: no longer want to live
     ("mój mąż nagle upadł i nie oddycha, nie mogę go obudzić", "medical"),  # Polish: collapsed, not breathing
