@@ -264,6 +264,11 @@ CRISES = [
     ("yo", "S1", "mo fẹ́ pa ara mi"),
     ("yo", "S2", "mo fẹ́ kú"),
     ("yo", "M4", "bàbá mi ti dákú"),
+    ("de", "S1", "ich hab seit ein paar wochen immer wieder suizidgedanken"),  # words between "hab" and the noun
+    ("ar", "S1", "والله رح أقتل حالي إذا ضل الوجع هيك"),  # Levantine "myself" (حالي)
+    ("ar", "S1", "عايز أقتل روحي، مش قادر أكمل"),  # Egyptian "myself" (روحي)
+    ("ja", "S1", "mou shinitai, itami ga hidoi"),  # romaji: "I want to die"
+    ("ja", "S2", "itai shi tsukareta, mou ikitakunai"),  # romaji: "I don't want to live any more"
     ("de", "H1", "ich bring ihn um, das Messer liegt schon bereit"),
     ("de", "H1", "ich will meinen Nachbarn umbringen"),
     ("ar", "O1", "ابني بلع حبوبي"),
@@ -285,6 +290,10 @@ ORDINARY = [
     ("fr", "est-ce que je serai inconscient pendant la perfusion ?"),
     ("fr", "ce qui m'a frappé, c'est le prix"),
     ("de", "Kann Ketamin Krampfanfälle auslösen?"),
+    ("de", "hat ketamin bei suizidgedanken eine gute wirkung?"),  # a question on the topic, not a person
+    ("de", "ich hab zum glück keine suizidgedanken, nur schmerzen. wann ist die nächste infusion?"),
+    ("ar", "الشغل قتل روحي هالأسبوع، في مواعيد يوم السبت؟"),  # "work killed my spirit": an idiom
+    ("ja", "shinkansen de ikimasu, chuushajou wa arimasu ka?"),  # romaji, ordinary
     ("de", "Die Rückenschmerzen bringen mich noch um"),
     ("de", "Ich sterbe vor Neugier, wie lange dauert eine Infusion?"),
     ("de", "Mein Schmerz reagiert nicht auf Medikamente, hilft Ketamin?"),
