@@ -33,6 +33,8 @@ BACKGROUND = {
     "fit_retrieval": ["scripts/fit_retrieval.py", "--out", "{out}/retrieval_model.json"],
     "train_multilingual": ["scripts/train_multilingual.py", "--bank-only", "--out", "{out}"],
     "train_safety": ["scripts/train_safety.py", "--no-cv", "--stored-vectors", "--out", "{out}"],
+    # the chat and the kiosk in tmux (about 100 s, mostly waiting on the screen; private tmux socket)
+    "e2e_tmux": ["scripts/e2e_tmux.py"],
 }
 BACKGROUND_TIMEOUT = 1800.0  # seconds one script may take: far beyond its usual 1-5 minutes
 
