@@ -46,12 +46,13 @@ def test_escape_sequences_in_a_clinics_rule_messages_never_reach_the_terminal(
     rules = _rules_copy(tmp_path, old, new)
     cfg = tmp_path / "settings.toml"
     cfg.write_text(f'safety_rules = "{rules.name}"\n', encoding="utf-8")
-    for question in ("I want to kill myself", "hello", "how long does an infusion take"):
-        proc = run_cli(["--config", str(cfg), "ask", question])
-        assert b"\x1b" not in proc.stdout and b"\xc2\x9d" not in proc.stdout, proc.stdout
-        assert b"\x1b" not in proc.stderr
-        err = proc.stderr.decode()
-        assert proc.returncode == 2 and str(rules) in err and repr(message) in err and "escape sequences" in err, err
+    questions = tmp_path / "questions.txt"  # a crisis, small talk and a question: one process asks all three
+    questions.write_text("I want to kill myself\nhello\nhow long does an infusion take\n", encoding="utf-8")
+    proc = run_cli(["--config", str(cfg), "batch", str(questions)])
+    assert b"\x1b" not in proc.stdout and b"\xc2\x9d" not in proc.stdout, proc.stdout
+    assert b"\x1b" not in proc.stderr
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and str(rules) in err and repr(message) in err and "escape sequences" in err, err
 
 
 @pytest.mark.parametrize("body, setting", [
@@ -86,6 +87,16 @@ def _ask_json(question: str) -> dict:
     return json.loads(proc.stdout)
 
 
+def _batch_json(home: Path, questions: list[str]) -> list[dict]:
+    import json
+
+    path = home / "questions.txt"
+    path.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    proc = run_cli(["batch", "--json", str(path)])
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.decode().splitlines() if line.strip()]
+
+
 def _word_cache(home: Path) -> Path:
     """Where the word-list cache is (a first run writes it): the same name for every planted file."""
     _ask_json("hello")
@@ -117,9 +128,10 @@ def test_a_damaged_or_planted_word_list_cache_never_weakens_a_rule_emergency(own
         digests = np.unique(np.array([_digest(w) for w in words + typos], dtype=np.uint64))
         with path.open("wb") as fh:
             np.save(fh, digests, allow_pickle=False)
-    for message in ("I want to kill myself", "i want to commit sucide", "i took an overdsoe",
-                    "my husband is unconcious and not breating"):
-        answer = _ask_json(message)
+    # one process reads the planted file once and judges every message with what it made of it
+    messages = ["I want to kill myself", "i want to commit sucide", "i took an overdsoe",
+                "my husband is unconcious and not breating"]
+    for message, answer in zip(messages, _batch_json(own_home, messages), strict=True):
         assert answer["status"] == "emergency" and answer["notices"][0]["kind"] == "emergency", (message, answer)
     # and the file was rebuilt from the package, not left for the next run
     from importlib import metadata
