@@ -1,11 +1,13 @@
 """The bundled safety tiers, loaded once for the tests of what the multilingual bank says about
-English messages (tests/test_english_doubt.py, tests/test_english_advice.py), and bank examples picked by that."""
+a message (tests/test_english_doubt.py, tests/test_foreign_doubt.py, tests/test_english_advice.py),
+bank examples picked by that, and an alarm of the models to set before it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from chatbot.safety import Safety
 from chatbot.safety.multilingual import Reading
@@ -28,3 +30,8 @@ def bank_example(want: Callable[[int, Reading], bool], step: int) -> np.ndarray:
         if want(i, SAFETY.bank.score(bank[i])):
             return bank[i]
     raise AssertionError("no example of the bank fits")
+
+
+def models_alarm(monkeypatch: pytest.MonkeyPatch, score: float = 0.9) -> None:
+    """The models alone (not the rules) read the message as thoughts of suicide, with this joined score."""
+    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, score))

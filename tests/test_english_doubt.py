@@ -9,7 +9,7 @@ import pytest
 from chatbot.errors import ConfigError
 from chatbot.safety import ENGLISH_DOUBT, SURE_ALARM, WEAK_ALARM, WEAK_DOUBT
 from chatbot.safety.multilingual import Reading
-from tests.bank_examples import SAFETY, bank_example, labels
+from tests.bank_examples import SAFETY, bank_example, labels, models_alarm
 
 MESSAGE = "so sad today, I miss my old life before the pain"
 
@@ -23,26 +23,21 @@ def vectors() -> tuple[np.ndarray, np.ndarray]:
     return far, near
 
 
-def _models_alarm(monkeypatch: pytest.MonkeyPatch) -> None:
-    # the models read the message as thoughts of suicide, sure enough for the full panel
-    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, 0.9))
-
-
 def test_far_from_every_emergency_the_alarm_becomes_the_calm_line(monkeypatch, vectors) -> None:
-    _models_alarm(monkeypatch)
+    models_alarm(monkeypatch)  # sure enough for the full panel
     result = SAFETY.check(MESSAGE, None, lambda text: vectors[0])
     assert result.flagged is None and result.line == "suicide"
 
 
 def test_near_an_emergency_the_panel_stands(monkeypatch, vectors) -> None:
-    _models_alarm(monkeypatch)
+    models_alarm(monkeypatch)
     assert SAFETY.check(MESSAGE, None, lambda text: vectors[1]).flagged == "suicide"
 
 
 @pytest.mark.parametrize("multilingual", [None, lambda text: None, lambda text: np.zeros(3, dtype=np.float32)])
 def test_without_the_multilingual_model_the_panel_stands(monkeypatch, multilingual) -> None:
     # not installed, failed, or a vector of the wrong shape: never a silent step down
-    _models_alarm(monkeypatch)
+    models_alarm(monkeypatch)
     assert SAFETY.check(MESSAGE, None, multilingual).flagged == "suicide"
 
 
@@ -52,7 +47,7 @@ def test_a_rule_emergency_is_never_stepped_down(vectors) -> None:
 
 
 def test_a_damaged_bank_keeps_the_panel(monkeypatch, vectors) -> None:
-    _models_alarm(monkeypatch)
+    models_alarm(monkeypatch)
     assert SAFETY.bank is not None
 
     def damaged(vector: np.ndarray) -> Reading:
@@ -68,7 +63,7 @@ def test_the_model_is_asked_once_for_an_alarm_not_surely_in_english(monkeypatch,
     # both the third opinion and the reading for other languages want the vector: one call serves both
     import chatbot.safety as safety_module
 
-    _models_alarm(monkeypatch)
+    models_alarm(monkeypatch)
     monkeypatch.setattr(safety_module, "surely_english", lambda message, known: False)
     calls: list[str] = []
 
@@ -90,7 +85,7 @@ def between() -> np.ndarray:
 def test_a_weak_alarm_needs_the_bank_to_agree(monkeypatch, between, score, panel) -> None:
     # just past the panel point, a message the bank puts a little nearer to ordinary examples gets the
     # calm line; a surer alarm with the same reading keeps the panel
-    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, score))
+    models_alarm(monkeypatch, score)
     result = SAFETY.check(MESSAGE, None, lambda text: between)
     assert (result.flagged == "suicide") is panel
     assert panel or result.line == "suicide"
@@ -99,7 +94,7 @@ def test_a_weak_alarm_needs_the_bank_to_agree(monkeypatch, between, score, panel
 @pytest.mark.parametrize("score, panel", [(SURE_ALARM - 0.005, False), (SURE_ALARM, True), (0.999, True)])
 def test_an_alarm_both_models_are_all_but_sure_of_keeps_the_panel(monkeypatch, vectors, score, panel) -> None:
     # far from every emergency of the bank, yet the n-gram and the sentence model agree at 0.99 or more
-    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, score))
+    models_alarm(monkeypatch, score)
     result = SAFETY.check(MESSAGE, None, lambda text: vectors[0])
     assert (result.flagged == "suicide") is panel
     assert panel or result.line == "suicide"

@@ -8,7 +8,7 @@ import pytest
 
 from chatbot.safety import FOREIGN_DOUBT, SURE_ALARM
 from chatbot.safety.language import reading
-from tests.bank_examples import SAFETY, bank_example, labels
+from tests.bank_examples import SAFETY, bank_example, labels, models_alarm
 
 MESSAGE = "¿La clínica tiene estacionamiento? ¿Cuánto cuesta?"
 
@@ -23,33 +23,29 @@ def vectors() -> tuple[np.ndarray, np.ndarray]:
     return far, close
 
 
-def _ngram_alarm(monkeypatch: pytest.MonkeyPatch, score: float = 0.9) -> None:
-    monkeypatch.setattr(SAFETY, "_alarm", lambda *a, **k: ("suicide", None, score))
-
-
 def test_the_message_is_read_as_another_language() -> None:
     assert reading(MESSAGE, SAFETY.rules._known) == "es"
 
 
 def test_far_below_the_panel_point_the_alarm_becomes_the_calm_line(monkeypatch, vectors) -> None:
-    _ngram_alarm(monkeypatch)
+    models_alarm(monkeypatch)
     result = SAFETY.check(MESSAGE, None, lambda text: vectors[0])
     assert result.flagged is None and result.line == "suicide"
 
 
 def test_close_to_the_panel_point_the_panel_stands(monkeypatch, vectors) -> None:
-    _ngram_alarm(monkeypatch)
+    models_alarm(monkeypatch)
     assert SAFETY.check(MESSAGE, None, lambda text: vectors[1]).flagged == "suicide"
 
 
 @pytest.mark.parametrize("multilingual", [None, lambda text: None, lambda text: np.zeros(3, dtype=np.float32)])
 def test_without_the_multilingual_model_the_panel_stands(monkeypatch, multilingual) -> None:
-    _ngram_alarm(monkeypatch)
+    models_alarm(monkeypatch)
     assert SAFETY.check(MESSAGE, None, multilingual).flagged == "suicide"
 
 
 def test_an_alarm_the_ngram_model_is_all_but_sure_of_keeps_the_panel(monkeypatch, vectors) -> None:
-    _ngram_alarm(monkeypatch, SURE_ALARM)
+    models_alarm(monkeypatch, SURE_ALARM)
     assert SAFETY.check(MESSAGE, None, lambda text: vectors[0]).flagged == "suicide"
 
 
