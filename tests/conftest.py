@@ -27,15 +27,20 @@ SHARED = REPO.parent / "shared"
 #: ``@pytest.mark.background("name")`` does not run its script itself: as soon as the tests are
 #: collected, the scripts start one after another (in this order) in processes of their own, so that
 #: they use the second core while the other tests use the first; the marked tests run last and wait
-#: for their script to end (the ``background`` fixture). "{out}" is a fresh folder. One at a time: two
-#: at once beside the foreground tests put three processes on two cores and made the run longer.
+#: for their script to end (the ``background`` fixture). "{out}" is a fresh folder. The fitting scripts
+#: run one at a time, each with one thread for its arithmetic: two at once beside the foreground tests
+#: put three processes on two cores and made the run longer.
 BACKGROUND = {
     "fit_retrieval": ["scripts/fit_retrieval.py", "--out", "{out}/retrieval_model.json"],
     "train_multilingual": ["scripts/train_multilingual.py", "--bank-only", "--out", "{out}"],
     "train_safety": ["scripts/train_safety.py", "--no-cv", "--stored-vectors", "--out", "{out}"],
-    # the chat and the kiosk in tmux (about 100 s, mostly waiting on the screen; private tmux socket)
+    # the chat and the kiosk in tmux (70-100 s, nearly all of it waiting on the screen and on the
+    # kiosk's idle timer: 8 s of processor time; private tmux socket)
     "e2e_tmux": ["scripts/e2e_tmux.py"],
 }
+#: Scripts that mostly wait run in a lane of their own, beside the fitting scripts rather than after them.
+WAITING = {"e2e_tmux"}
+ONE_THREAD = {var: "1" for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 BACKGROUND_TIMEOUT = 1800.0  # seconds one script may take: far beyond its usual 1-5 minutes
 
 
@@ -48,36 +53,38 @@ class Finished:
 
 
 class BackgroundScripts:
-    """The marked tests' scripts, run one after another by a thread of their own, each with its
-    output in files (no pipe to fill)."""
+    """The marked tests' scripts, run one after another in each lane (the fitting scripts; those that
+    mostly wait) by a thread of its own, each with its output in files (no pipe to fill)."""
 
     def __init__(self) -> None:
-        self.queue: list[str] = []
+        self.queues: dict[bool, list[str]] = {False: [], True: []}
         self.done: dict[str, threading.Event] = {}
         self.results: dict[str, Finished] = {}
         self.folders: list[Path] = []
-        self.current: subprocess.Popen[bytes] | None = None
+        self.current: set[subprocess.Popen[bytes]] = set()
         self.stopping = False
         self.lock = threading.Lock()
-        self.thread: threading.Thread | None = None
+        self.threads: dict[bool, threading.Thread] = {}
 
     def start(self, names: list[str]) -> None:
         with self.lock:
             new = [n for n in names if n not in self.done]
             for name in new:
                 self.done[name] = threading.Event()
-            self.queue.extend(new)
-            if self.queue and self.thread is None:
-                self.thread = threading.Thread(target=self._run, name="background-scripts", daemon=True)
-                self.thread.start()
+                self.queues[name in WAITING].append(name)
+            for lane, queue in self.queues.items():
+                if queue and lane not in self.threads:
+                    self.threads[lane] = threading.Thread(target=self._run, args=(lane,), daemon=True,
+                                                          name=f"background-scripts-{'waiting' if lane else 'fitting'}")
+                    self.threads[lane].start()
 
-    def _run(self) -> None:
+    def _run(self, lane: bool) -> None:
         while True:
             with self.lock:
-                if not self.queue or self.stopping:
-                    self.thread = None
+                if not self.queues[lane] or self.stopping:
+                    del self.threads[lane]
                     return
-                name = self.queue.pop(0)
+                name = self.queues[lane].pop(0)
             try:
                 self.results[name] = self._one(name)
             except Exception as exc:  # a test that waits must hear of it, not hang
@@ -92,17 +99,22 @@ class BackgroundScripts:
         env = dict(os.environ, HOME=str(folder), XDG_CACHE_HOME=str(folder / "cache"),
                    XDG_CONFIG_HOME=str(folder / "config"), XDG_STATE_HOME=str(folder / "state"))
         env.pop("CHATBOT_CONFIG", None)
+        if name not in WAITING:
+            env.update(ONE_THREAD)
         argv = [sys.executable] + [a.format(out=out) if "{out}" in a else str(REPO / a) if a.endswith(".py") else a
                                    for a in BACKGROUND[name]]
         with open(folder / "stdout", "wb") as so, open(folder / "stderr", "wb") as se, self.lock:
             if self.stopping:
                 return Finished(-1, "", "stopped", out)
-            self.current = proc = subprocess.Popen(argv, stdout=so, stderr=se, cwd=REPO, env=env)
+            proc = subprocess.Popen(argv, stdout=so, stderr=se, cwd=REPO, env=env)
+            self.current.add(proc)
         try:
             code = proc.wait(timeout=BACKGROUND_TIMEOUT)
         except subprocess.TimeoutExpired:
             proc.kill()
             code = proc.wait()
+        with self.lock:
+            self.current.discard(proc)
         read = lambda f: (folder / f).read_text(encoding="utf-8", errors="replace")  # noqa: E731
         return Finished(code, read("stdout"), read("stderr"), out)
 
@@ -115,10 +127,12 @@ class BackgroundScripts:
     def stop(self) -> None:
         with self.lock:
             self.stopping = True
-            if self.current is not None and self.current.poll() is None:
-                self.current.kill()
-        if self.thread is not None:
-            self.thread.join(timeout=60)
+            running, threads = list(self.current), list(self.threads.values())
+        for proc in running:
+            if proc.poll() is None:
+                proc.kill()
+        for thread in threads:
+            thread.join(timeout=60)
         for folder in self.folders:
             shutil.rmtree(folder, ignore_errors=True)
 
