@@ -345,6 +345,20 @@ def test_stored_vectors_are_refused_when_the_training_data_changed(monkeypatch) 
         train_safety.stored_vectors(train_safety.all_rows())
 
 
+def test_stored_vectors_serve_only_while_the_english_examples_are_the_banks() -> None:
+    # the head and the bank read English examples only: a new or changed file with no English row leaves
+    # them as they were; an English file new, changed or gone does not
+    train_safety = _train_safety()
+    now = train_safety.training_files_sha256()
+    assert train_safety.only_other_languages_added(now)
+    other, english = "training/safety/round17_multilingual.tsv", "training/safety/round8_advice_en.tsv"
+    assert train_safety.only_other_languages_added({k: v for k, v in now.items() if k != other})
+    assert train_safety.only_other_languages_added({**now, other: "0" * 64})
+    assert not train_safety.only_other_languages_added({k: v for k, v in now.items() if k != english})
+    assert not train_safety.only_other_languages_added({**now, english: "0" * 64})
+    assert not train_safety.only_other_languages_added({**now, "training/safety/gone_en.tsv": "0" * 64})
+
+
 @pytest.mark.parametrize("message", ["catch you later", "lovely chatting with you", "good afternoon to you"])
 def test_small_talk_the_rules_do_not_list_is_not_answered_from_the_articles(engine, message: str) -> None:
     answer = engine.ask(message)
