@@ -188,7 +188,7 @@ def test_ask_says_when_the_multilingual_model_could_not_be_used(tmp_path: Path) 
 
 
 # A treatment that did nothing, told in another language with a question: disappointment, not danger.
-# (Written for this test; the bank's examples of setbacks are training/multilingual/round23_*.)
+# (Written for this test; the bank's examples of setbacks are training/safety/round23_*.)
 SETBACKS = [
     ("es", "la ultima infusion no me hizo absolutamente nada, me pueden subir la dosis la proxima vez?"),
     ("fr", "la perfusion de mardi n'a rien changé pour ma douleur, c'est normal après une seule séance ?"),
